@@ -1,0 +1,235 @@
+//! `context.json` -> [`Context`]: credentials, scope, time and the switches of one case.
+//!
+//! The keys are the official AWS signing test suite's, plus documented extensions for what the
+//! official suite cannot express (`double_uri_encode`, `payload_hash`, `unsigned_headers`). An
+//! unknown key is an error that names it, so a typo never silently changes what is signed.
+
+use crate::timestamp::Timestamp;
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+/// A secret access key. Its `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(transparent)]
+pub struct SecretKey(String);
+
+impl SecretKey {
+    /// Wraps a secret key.
+    pub fn new(secret: impl Into<String>) -> SecretKey {
+        SecretKey(secret.into())
+    }
+
+    /// The secret, for key derivation only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// `credentials`: who signs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    /// `access_key_id`.
+    pub access_key_id: String,
+    /// `secret_access_key`.
+    pub secret_access_key: SecretKey,
+    /// `token`: a session token, sent as `X-Amz-Security-Token`.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// One case's `context.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    /// `credentials`.
+    pub credentials: Credentials,
+    /// `region`, the scope's region.
+    pub region: String,
+    /// `service`, the scope's service; `s3` switches on the S3 rules.
+    pub service: String,
+    /// `timestamp`: the signing time (RFC 3339).
+    #[serde(deserialize_with = "deserialize_timestamp")]
+    pub timestamp: Timestamp,
+    /// `normalize`: remove dot segments and collapse `//` in the path (default true; never for S3).
+    #[serde(default)]
+    pub normalize: Option<bool>,
+    /// `sign_body`: add a signed `x-amz-content-sha256` header (default false; true for S3 in
+    /// header mode).
+    #[serde(default)]
+    pub sign_body: Option<bool>,
+    /// `expiration_in_seconds`: `X-Amz-Expires` in query mode (default 3600).
+    #[serde(default)]
+    pub expiration_in_seconds: Option<i64>,
+    /// `omit_session_token`: add the session token after signing instead of signing it.
+    #[serde(default)]
+    pub omit_session_token: Option<bool>,
+    /// Extension `double_uri_encode`: encode the path twice (default true; false for S3).
+    #[serde(default)]
+    pub double_uri_encode: Option<bool>,
+    /// Extension `payload_hash`: a literal for the canonical request's payload hash.
+    #[serde(default)]
+    pub payload_hash: Option<String>,
+    /// Extension `unsigned_headers`: header names (any case) left out of signing.
+    #[serde(default)]
+    pub unsigned_headers: Vec<String>,
+}
+
+fn deserialize_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    let text = String::deserialize(d)?;
+    Timestamp::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+}
+
+/// Why a `context.json` could not be read, with the line and column serde_json reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextError {
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ContextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            )
+        } else {
+            f.write_str(&self.message)
+        }
+    }
+}
+
+impl std::error::Error for ContextError {}
+
+impl From<serde_json::Error> for ContextError {
+    fn from(e: serde_json::Error) -> Self {
+        // serde_json appends " at line L column C"; keep the message without it.
+        let text = e.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        ContextError {
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
+    }
+}
+
+impl Context {
+    /// Parses the bytes of a `context.json`.
+    pub fn from_json(bytes: &[u8]) -> Result<Context, ContextError> {
+        Ok(serde_json::from_slice(bytes)?)
+    }
+
+    /// Parses a JSON value (an adapter request's `context`).
+    pub fn from_value(value: serde_json::Value) -> Result<Context, ContextError> {
+        Ok(serde_json::from_value(value)?)
+    }
+
+    /// The documented example context of the older AWS suite layout, which has no
+    /// `context.json`: `AKIDEXAMPLE`, `us-east-1`, service `service`, normalised.
+    pub fn legacy_example(timestamp: Timestamp) -> Context {
+        Context {
+            credentials: Credentials {
+                access_key_id: "AKIDEXAMPLE".to_string(),
+                secret_access_key: SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+                token: None,
+            },
+            region: "us-east-1".to_string(),
+            service: "service".to_string(),
+            timestamp,
+            normalize: Some(true),
+            sign_body: None,
+            expiration_in_seconds: None,
+            omit_session_token: None,
+            double_uri_encode: None,
+            payload_hash: None,
+            unsigned_headers: Vec::new(),
+        }
+    }
+
+    /// True when the S3 rules apply (service `s3`).
+    pub fn is_s3(&self) -> bool {
+        self.service == "s3"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"{
+    "credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret", "token": "tok"},
+    "region": "us-east-1",
+    "service": "service",
+    "timestamp": "2015-08-30T12:36:00Z",
+    "normalize": false,
+    "expiration_in_seconds": 60,
+    "unsigned_headers": ["User-Agent"]
+}"#;
+
+    #[test]
+    fn parses_official_keys_and_extensions() {
+        let c = Context::from_json(BASE.as_bytes()).unwrap();
+        assert_eq!(c.credentials.token.as_deref(), Some("tok"));
+        assert_eq!(c.normalize, Some(false));
+        assert_eq!(c.expiration_in_seconds, Some(60));
+        assert_eq!(c.unsigned_headers, vec!["User-Agent"]);
+        assert_eq!(c.timestamp.amz_date(), "20150830T123600Z");
+    }
+
+    #[test]
+    fn debug_never_prints_the_secret() {
+        let c = Context::from_json(BASE.as_bytes()).unwrap();
+        assert!(!format!("{c:?}").contains("secret\""));
+        assert!(format!("{c:?}").contains("<redacted>"));
+    }
+
+    #[test]
+    fn errors_name_the_key_and_line() {
+        let cases = [
+            (
+                BASE.replace("\"normalize\"", "\"normalise\""),
+                "unknown field `normalise`",
+                6,
+            ),
+            (
+                BASE.replace("\"token\"", "\"session\""),
+                "unknown field `session`",
+                2,
+            ),
+            (
+                BASE.replace("2015-08-30T12:36:00Z", "yesterday"),
+                "timestamp \"yesterday\"",
+                5,
+            ),
+            (
+                BASE.replace("\"region\": \"us-east-1\",", ""),
+                "missing field `region`",
+                0,
+            ),
+            (BASE.replace("false", "\"no\""), "invalid type", 6),
+        ];
+        for (json, want, line) in cases {
+            let err = Context::from_json(json.as_bytes()).unwrap_err();
+            assert!(err.message.contains(want), "{err}");
+            if line > 0 {
+                assert_eq!(err.line, line, "{err}");
+            }
+        }
+    }
+}
