@@ -1,0 +1,297 @@
+//! Checking one case-mode: stages in order, the first divergence, and a verdict.
+//!
+//! Three kinds of fault are kept apart: a broken fixture (it names the file and line), a broken
+//! signer (it refused, crashed or spoke nonsense) and a divergence (it signed, differently).
+
+pub mod compare;
+pub mod consistency;
+pub mod diff;
+pub mod message;
+
+use crate::implementation::{SignOutcome, StageOutputs};
+use crate::sign::PathNormalization;
+use crate::stage::Stage;
+use crate::suite::{Fixture, FixtureError};
+use serde::Serialize;
+
+/// How one stage fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageStatus {
+    /// Matched its expected value.
+    Pass,
+    /// Diverged from its expected value.
+    Fail,
+    /// The case has no expected value for it: not covered.
+    Absent,
+    /// The signer does not expose it: not compared.
+    NotCompared,
+}
+
+impl StageStatus {
+    /// The words of the harness's stage lines.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            StageStatus::Pass => "matched",
+            StageStatus::Fail => "diverged",
+            StageStatus::Absent => "not covered",
+            StageStatus::NotCompared => "not compared",
+        }
+    }
+}
+
+/// One stage line of a verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageLine {
+    /// The stage.
+    pub stage: Stage,
+    /// How it fared.
+    pub status: StageStatus,
+    /// For a later divergent stage: whether it follows from the signer's own earlier output.
+    pub note: Option<String>,
+}
+
+/// The overall result of a case-mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every compared stage matched (or the expected refusal happened).
+    Pass,
+    /// A stage diverged (or the signer signed what it should have refused).
+    Fail,
+    /// A broken fixture or a broken signer: nothing could be compared.
+    Error,
+    /// The signer cannot express this case or mode.
+    Skip,
+}
+
+/// Which kind of fault a non-passing verdict is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// The fixture is broken.
+    Fixture,
+    /// The signer is broken (refused, crashed, spoke nonsense).
+    Signer,
+    /// The signer signed, differently.
+    Divergence,
+}
+
+/// The first stage that diverged, with both texts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Divergence {
+    /// The stage name (`error` when a refusal was expected).
+    pub stage: String,
+    /// Expected text.
+    pub expected: String,
+    /// Actual text.
+    pub actual: String,
+}
+
+/// The verdict on one case-mode.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// Trial id, e.g. `v4/get-vanilla/header`.
+    pub id: String,
+    /// Overall status.
+    pub status: Status,
+    /// The kind of fault, when not passing or skipped.
+    pub fault: Option<Fault>,
+    /// One line per stage of the mode, in pipeline order.
+    pub stages: Vec<StageLine>,
+    /// The first divergent stage.
+    pub first_divergence: Option<Divergence>,
+    /// A one-paragraph explanation (the skip reason, the error, or the divergence).
+    pub message: String,
+    /// The rendered diff of the first divergent stage.
+    pub diff: Option<String>,
+    /// The signer's outputs, kept for diagnosis and reports.
+    pub outputs: StageOutputs,
+}
+
+impl Verdict {
+    fn new(id: &str, status: Status, fault: Option<Fault>, message: String) -> Verdict {
+        Verdict {
+            id: id.to_string(),
+            status,
+            fault,
+            stages: Vec::new(),
+            first_divergence: None,
+            message,
+            diff: None,
+            outputs: StageOutputs::new(),
+        }
+    }
+
+    /// A verdict for a fixture that could not be loaded.
+    pub fn broken_fixture(id: &str, error: &FixtureError) -> Verdict {
+        Verdict::new(id, Status::Error, Some(Fault::Fixture), error.to_string())
+    }
+
+    /// A verdict for a mode the signer does not support.
+    pub fn skipped(id: &str, reason: String) -> Verdict {
+        Verdict::new(id, Status::Skip, None, reason)
+    }
+
+    /// The stage status of `stage`, if the mode has it.
+    pub fn stage_status(&self, stage: Stage) -> Option<StageStatus> {
+        self.stages
+            .iter()
+            .find(|l| l.stage == stage)
+            .map(|l| l.status)
+    }
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Renders the diff of a stage, splitting the Authorization header and URLs into their parts.
+pub fn stage_diff(stage: Stage, expected: &[u8], actual: &[u8]) -> String {
+    match stage {
+        Stage::Authorization => diff::render_diff(
+            diff::split_authorization(&lossy(expected)).as_bytes(),
+            diff::split_authorization(&lossy(actual)).as_bytes(),
+        ),
+        Stage::PresignedUrl => diff::render_diff(
+            diff::split_url(&lossy(expected)).as_bytes(),
+            diff::split_url(&lossy(actual)).as_bytes(),
+        ),
+        _ => diff::render_diff(expected, actual),
+    }
+}
+
+/// Checks a signer's outcome against a fixture.
+pub fn check(fixture: &Fixture, outcome: SignOutcome) -> Verdict {
+    let id = &fixture.input.id;
+    let outputs = match outcome {
+        SignOutcome::Skipped(reason) => return Verdict::skipped(id, reason),
+        SignOutcome::Broken(message) => {
+            return Verdict::new(
+                id,
+                Status::Error,
+                Some(Fault::Signer),
+                format!("the signer broke: {message}"),
+            )
+        }
+        SignOutcome::Refused { name, message } => return check_refusal(fixture, name, message),
+        SignOutcome::Signed(outputs) => outputs,
+    };
+    if let Some((name, path)) = &fixture.expected.error {
+        let signature = outputs
+            .get(&Stage::Signature)
+            .map(|s| lossy(s))
+            .unwrap_or_default();
+        let mut verdict = Verdict::new(
+            id,
+            Status::Fail,
+            Some(Fault::Divergence),
+            format!(
+                "expected the signer to refuse with `{name}` ({}), but it signed",
+                path.display()
+            ),
+        );
+        verdict.first_divergence = Some(Divergence {
+            stage: "error".to_string(),
+            expected: name.clone(),
+            actual: format!("signed: {signature}"),
+        });
+        verdict.outputs = outputs;
+        return verdict;
+    }
+
+    let normalize =
+        crate::sign::Settings::resolve(&fixture.input.context, fixture.input.mode, None)
+            .normalization
+            == PathNormalization::Enabled;
+    let mut verdict = Verdict::new(id, Status::Pass, None, String::new());
+    let mut compared = 0;
+    for stage in Stage::ALL
+        .into_iter()
+        .filter(|s| s.applies_to(fixture.input.mode))
+    {
+        let status = match (fixture.expected.stages.get(&stage), outputs.get(&stage)) {
+            (None, _) => StageStatus::Absent,
+            (Some(_), None) => StageStatus::NotCompared,
+            (Some(expected), Some(actual)) => {
+                compared += 1;
+                if compare::stage_matches(stage, &expected.bytes, actual, normalize) {
+                    StageStatus::Pass
+                } else {
+                    if verdict.first_divergence.is_none() {
+                        verdict.first_divergence = Some(Divergence {
+                            stage: stage.name().to_string(),
+                            expected: lossy(&expected.bytes),
+                            actual: lossy(actual),
+                        });
+                        verdict.diff = Some(stage_diff(stage, &expected.bytes, actual));
+                    }
+                    StageStatus::Fail
+                }
+            }
+        };
+        verdict.stages.push(StageLine {
+            stage,
+            status,
+            note: None,
+        });
+    }
+    consistency::annotate(&mut verdict.stages, fixture, &outputs);
+    verdict.outputs = outputs;
+    if compared == 0 {
+        verdict.status = Status::Error;
+        verdict.fault = Some(if fixture.expected.stages.is_empty() {
+            Fault::Fixture
+        } else {
+            Fault::Signer
+        });
+        verdict.message = if fixture.expected.stages.is_empty() {
+            format!(
+                "nothing to compare: {} has no expected file for mode {} (SIGV4_BLESS=1 writes them)",
+                fixture.dir.display(),
+                fixture.input.mode
+            )
+        } else {
+            "nothing to compare: the signer exposes none of the stages this case covers".to_string()
+        };
+        return verdict;
+    }
+    if let Some(d) = &verdict.first_divergence {
+        verdict.status = Status::Fail;
+        verdict.fault = Some(Fault::Divergence);
+        verdict.message = format!("diverged at {}", d.stage);
+    }
+    verdict
+}
+
+fn check_refusal(fixture: &Fixture, name: Option<String>, message: String) -> Verdict {
+    let id = &fixture.input.id;
+    match (&fixture.expected.error, name) {
+        (Some((expected, _)), Some(actual)) if *expected != actual => {
+            let mut verdict = Verdict::new(
+                id,
+                Status::Fail,
+                Some(Fault::Divergence),
+                format!("expected the refusal `{expected}`, the signer refused with: {message}"),
+            );
+            verdict.first_divergence = Some(Divergence {
+                stage: "error".to_string(),
+                expected: expected.clone(),
+                actual,
+            });
+            verdict
+        }
+        (Some(_), _) => Verdict::new(
+            id,
+            Status::Pass,
+            None,
+            format!("refused as expected: {message}"),
+        ),
+        (None, _) => Verdict::new(
+            id,
+            Status::Error,
+            Some(Fault::Signer),
+            format!("the signer refused to sign: {message}"),
+        ),
+    }
+}

@@ -1,0 +1,148 @@
+//! What the runner checks: a signer behind one trait, the reference and adapters alike.
+
+use crate::context::Context;
+use crate::request::Request;
+use crate::sign::{Mode, Signed, Signer};
+use crate::stage::Stage;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Who an implementation is: the protocol's `implementation` object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ImplementationInfo {
+    /// Name, e.g. `botocore`.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Language.
+    pub language: String,
+}
+
+/// One case-mode to sign.
+#[derive(Debug, Clone)]
+pub struct SignInput {
+    /// The case id with its mode, e.g. `v4/get-vanilla/header`.
+    pub id: String,
+    /// The mode.
+    pub mode: Mode,
+    /// The bytes of `request.txt`.
+    pub request_bytes: Vec<u8>,
+    /// The parsed request.
+    pub request: Request,
+    /// The case's `context.json` object, verbatim.
+    pub context_json: serde_json::Value,
+    /// The parsed context.
+    pub context: Context,
+}
+
+/// What a signer produced for each stage it exposes.
+pub type StageOutputs = BTreeMap<Stage, Vec<u8>>;
+
+/// The outcome of asking a signer to sign one case-mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignOutcome {
+    /// It signed; these are the stages it exposed.
+    Signed(StageOutputs),
+    /// It cannot express this input (not a pass, not a failure).
+    Skipped(String),
+    /// It refused the input: `name` is the stable error name when the signer has one.
+    Refused {
+        /// Stable error name (the reference signer's), if any.
+        name: Option<String>,
+        /// Human-readable message.
+        message: String,
+    },
+    /// It broke: crashed, hung, or answered something that is not the protocol. Carries what it
+    /// wrote and the tail of its stderr.
+    Broken(String),
+}
+
+/// A signer the runner can check.
+pub trait Implementation: Send + Sync {
+    /// Who it is.
+    fn info(&self) -> ImplementationInfo;
+    /// The modes it supports.
+    fn modes(&self) -> Vec<Mode>;
+    /// The stages it can expose.
+    fn stages(&self) -> Vec<Stage>;
+    /// Signs one case-mode.
+    fn sign(&self, input: &SignInput) -> SignOutcome;
+}
+
+/// The project's reference signer behind [`Implementation`].
+#[derive(Default)]
+pub struct Reference {
+    signer: Signer,
+}
+
+impl Reference {
+    /// A reference implementation with its own key cache.
+    pub fn new() -> Reference {
+        Reference::default()
+    }
+
+    /// The underlying signer.
+    pub fn signer(&self) -> &Signer {
+        &self.signer
+    }
+}
+
+/// Every stage of a reference signature, as bytes.
+pub fn stage_outputs(signed: &Signed) -> StageOutputs {
+    let mut out = StageOutputs::new();
+    out.insert(
+        Stage::CanonicalRequest,
+        signed.canonical_request.as_bytes().to_vec(),
+    );
+    out.insert(
+        Stage::StringToSign,
+        signed.string_to_sign.as_str().as_bytes().to_vec(),
+    );
+    out.insert(
+        Stage::SigningKey,
+        signed.signing_key.to_string().into_bytes(),
+    );
+    out.insert(
+        Stage::Signature,
+        signed.signature.as_str().as_bytes().to_vec(),
+    );
+    if let Some(a) = &signed.authorization {
+        out.insert(Stage::Authorization, a.as_str().as_bytes().to_vec());
+    }
+    if let Some(u) = &signed.presigned_url {
+        out.insert(Stage::PresignedUrl, u.as_str().as_bytes().to_vec());
+    }
+    out.insert(
+        Stage::SignedRequest,
+        signed.signed_request.as_bytes().to_vec(),
+    );
+    out
+}
+
+impl Implementation for Reference {
+    fn info(&self) -> ImplementationInfo {
+        ImplementationInfo {
+            name: "sigv4-conformance reference".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            language: "rust".to_string(),
+        }
+    }
+
+    fn modes(&self) -> Vec<Mode> {
+        Mode::ALL.to_vec()
+    }
+
+    fn stages(&self) -> Vec<Stage> {
+        Stage::ALL.to_vec()
+    }
+
+    fn sign(&self, input: &SignInput) -> SignOutcome {
+        match self.signer.sign(&input.request, &input.context, input.mode) {
+            Ok(signed) => SignOutcome::Signed(stage_outputs(&signed)),
+            Err(e) => SignOutcome::Refused {
+                name: Some(e.name().to_string()),
+                message: e.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The JSON report, schema 1 (documented in `reports/README.md`).
+
+use crate::check::{Divergence, Fault, StageStatus, Status, Verdict};
+use crate::implementation::ImplementationInfo;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Counts by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Passed trials.
+    pub passed: usize,
+    /// Failed trials (a divergence).
+    pub failed: usize,
+    /// Errored trials (a broken fixture or signer).
+    pub errored: usize,
+    /// Skipped trials.
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// Counts the verdicts.
+    pub fn of(verdicts: &[Verdict]) -> Summary {
+        let mut s = Summary::default();
+        for v in verdicts {
+            match v.status {
+                Status::Pass => s.passed += 1,
+                Status::Fail => s.failed += 1,
+                Status::Error => s.errored += 1,
+                Status::Skip => s.skipped += 1,
+            }
+        }
+        s
+    }
+
+    /// True when nothing failed or errored.
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.errored == 0
+    }
+}
+
+/// The tool that wrote the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// `sigv4-conformance`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// One diagnosis entry (filled by the mistake catalogue).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiagnosisEntry {
+    /// Mutation id.
+    pub mutation: String,
+    /// One-line explanation.
+    pub explanation: String,
+    /// Stage where it first shows.
+    pub stage: String,
+}
+
+/// One trial in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseReport {
+    /// Trial id.
+    pub id: String,
+    /// `pass`, `fail`, `error` or `skip`.
+    pub status: Status,
+    /// `fixture`, `signer` or `divergence` for a non-passing trial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+    /// Stage name -> `pass`, `fail`, `absent`, `not-compared`.
+    pub stages: BTreeMap<String, StageStatus>,
+    /// The first divergent stage, or null.
+    pub first_divergence: Option<Divergence>,
+    /// Explanation.
+    pub message: String,
+    /// Known mistakes that reproduce the divergence (empty when none does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Vec<DiagnosisEntry>>,
+}
+
+impl CaseReport {
+    /// From a verdict.
+    pub fn from_verdict(v: &Verdict) -> CaseReport {
+        CaseReport {
+            id: v.id.clone(),
+            status: v.status,
+            fault: v.fault,
+            stages: v
+                .stages
+                .iter()
+                .map(|l| (l.stage.name().to_string(), l.status))
+                .collect(),
+            first_divergence: v.first_divergence.clone(),
+            message: v.message.clone(),
+            diagnosis: (v.status == Status::Fail).then(Vec::new),
+        }
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Schema version: 1.
+    pub schema: u32,
+    /// The tool.
+    pub tool: Tool,
+    /// The implementation checked.
+    pub implementation: ImplementationInfo,
+    /// The suites run (paths, or `embedded`).
+    pub suites: Vec<String>,
+    /// SHA-256 of the suites' files.
+    pub suite_hash: String,
+    /// Counts.
+    pub summary: Summary,
+    /// Every trial, sorted by id.
+    pub cases: Vec<CaseReport>,
+}
+
+impl Report {
+    /// Builds a deterministic report (cases sorted by id, no timestamps).
+    pub fn new(
+        implementation: ImplementationInfo,
+        suites: Vec<String>,
+        suite_hash: String,
+        verdicts: &[Verdict],
+    ) -> Report {
+        let mut cases: Vec<CaseReport> = verdicts.iter().map(CaseReport::from_verdict).collect();
+        cases.sort_by(|a, b| a.id.cmp(&b.id));
+        Report {
+            schema: 1,
+            tool: Tool {
+                name: "sigv4-conformance".to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+            implementation,
+            suites,
+            suite_hash,
+            summary: Summary::of(verdicts),
+            cases,
+        }
+    }
+
+    /// Pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
+    }
+}

@@ -1,0 +1,163 @@
+//! Running trials: list the suite, load each case-mode, sign it with an implementation, check.
+//! Shared by the `cargo test` harness and the `sigv4-conformance run` command.
+
+use crate::check::{self, Verdict};
+use crate::implementation::{Implementation, SignOutcome};
+use crate::sign::Mode;
+use crate::suite::bless::{self, BlessMode};
+use crate::suite::{self, CaseRef, SuiteError};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_suite.rs"));
+}
+
+/// The suite this binary was built with, written once to a folder under the system's temporary
+/// directory named by its content hash, and that folder's path.
+pub fn embedded_suite() -> std::io::Result<PathBuf> {
+    let mut hasher = Sha256::new();
+    for (path, bytes) in embedded::FILES {
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let hash = hex::encode(hasher.finalize());
+    let dir = std::env::temp_dir().join(format!("sigv4-conformance-suite-{}", &hash[..16]));
+    if dir.join(".complete").is_file() {
+        return Ok(dir);
+    }
+    let staging = std::env::temp_dir().join(format!(
+        "sigv4-conformance-suite-{}.{}",
+        &hash[..16],
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&staging);
+    for (path, bytes) in embedded::FILES {
+        let target = staging.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(target, bytes)?;
+    }
+    std::fs::write(staging.join(".complete"), b"")?;
+    match std::fs::rename(&staging, &dir) {
+        Ok(()) => Ok(dir),
+        // Another process finished first: use its copy.
+        Err(_) if dir.join(".complete").is_file() => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Ok(dir)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The number of files embedded in the binary.
+pub fn embedded_file_count() -> usize {
+    embedded::FILES.len()
+}
+
+/// SHA-256 over every file of a suite folder (sorted relative paths and contents): reports carry
+/// it so that two runs can tell whether they ran the same cases.
+pub fn suite_hash(root: &Path) -> String {
+    let mut files: Vec<(String, PathBuf)> = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.file_name() != ".complete")
+        .map(|e| {
+            let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+            (
+                rel.to_string_lossy().replace('\\', "/"),
+                e.path().to_path_buf(),
+            )
+        })
+        .collect();
+    files.sort();
+    let mut hasher = Sha256::new();
+    for (rel, path) in files {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        hasher.update(rel.as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// One trial to run: a case and a mode.
+#[derive(Debug, Clone)]
+pub struct TrialRef {
+    /// The case.
+    pub case: CaseRef,
+    /// The mode.
+    pub mode: Mode,
+}
+
+impl TrialRef {
+    /// `v4/get-vanilla/header`.
+    pub fn id(&self) -> String {
+        self.case.trial_id(self.mode)
+    }
+}
+
+/// Every trial of the given suite roots, sorted by id within each root.
+pub fn list_trials(roots: &[PathBuf]) -> Result<Vec<TrialRef>, SuiteError> {
+    let mut trials = Vec::new();
+    for root in roots {
+        for case in suite::discover(root)? {
+            for &mode in &case.modes {
+                trials.push(TrialRef {
+                    case: case.clone(),
+                    mode,
+                });
+            }
+        }
+    }
+    Ok(trials)
+}
+
+/// Runs one trial: loads it, signs it, checks it; blesses missing expected files first when
+/// asked (reference signer only, native layout only).
+pub fn run_trial(
+    trial: &TrialRef,
+    implementation: &dyn Implementation,
+    bless_mode: BlessMode,
+) -> Verdict {
+    let id = trial.id();
+    if !implementation.modes().contains(&trial.mode) {
+        return Verdict::skipped(
+            &id,
+            format!(
+                "{} does not support {} mode",
+                implementation.info().name,
+                trial.mode
+            ),
+        );
+    }
+    let mut fixture = match suite::load(&trial.case, trial.mode) {
+        Ok(f) => f,
+        Err(e) => return Verdict::broken_fixture(&id, &e),
+    };
+    let mut outcome = implementation.sign(&fixture.input);
+    if bless_mode != BlessMode::Off && trial.case.layout == suite::Layout::Native {
+        if let SignOutcome::Signed(outputs) = &outcome {
+            match bless::bless(&fixture, outputs, bless_mode) {
+                Ok(written) if !written.is_empty() => {
+                    for path in &written {
+                        eprintln!("blessed {}", path.display());
+                    }
+                    fixture = match suite::load(&trial.case, trial.mode) {
+                        Ok(f) => f,
+                        Err(e) => return Verdict::broken_fixture(&id, &e),
+                    };
+                    outcome = implementation.sign(&fixture.input);
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("bless {id}: {e}"),
+            }
+        }
+    }
+    check::check(&fixture, outcome)
+}

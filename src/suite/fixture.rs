@@ -1,0 +1,307 @@
+//! Loading one case-mode: request, context and expected files, in either layout.
+
+use super::discover::{CaseRef, Layout};
+use crate::context::Context;
+use crate::implementation::SignInput;
+use crate::request::Request;
+use crate::sign::Mode;
+use crate::stage::Stage;
+use crate::timestamp::Timestamp;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// An expected stage value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedStage {
+    /// The expected bytes.
+    pub bytes: Vec<u8>,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// True when it was derived from another file (the Authorization header or the presigned URL
+    /// read from the signed request, an older-layout signature read from `.authz`).
+    pub derived: bool,
+}
+
+/// What a case-mode expects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expected {
+    /// Expected stages.
+    pub stages: BTreeMap<Stage, ExpectedStage>,
+    /// `{mode}-error.txt`: the signer must refuse with this error, and its path.
+    pub error: Option<(String, PathBuf)>,
+}
+
+/// One loaded case-mode.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// What to sign.
+    pub input: SignInput,
+    /// What to expect.
+    pub expected: Expected,
+    /// The case folder.
+    pub dir: PathBuf,
+}
+
+/// A broken fixture: the file (and line) that is wrong. It fails its case only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixtureError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(
+                f,
+                "broken fixture {}:{line}: {}",
+                self.path.display(),
+                self.message
+            ),
+            None => write!(
+                f,
+                "broken fixture {}: {}",
+                self.path.display(),
+                self.message
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
+fn read(path: &Path) -> Result<Vec<u8>, FixtureError> {
+    std::fs::read(path).map_err(|e| FixtureError {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })
+}
+
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FixtureError> {
+    if path.is_file() {
+        read(path).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn parse_request(bytes: &[u8], path: &Path) -> Result<Request, FixtureError> {
+    Request::parse(bytes).map_err(|e| FixtureError {
+        path: path.to_path_buf(),
+        line: Some(match &e {
+            crate::request::RequestError::BadHeaderLine { line, .. }
+            | crate::request::RequestError::ContinuationWithoutHeader { line } => *line,
+            _ => 1,
+        }),
+        message: e
+            .to_string()
+            .split_once(": ")
+            .map(|(_, m)| m.to_string())
+            .unwrap_or_else(|| e.to_string()),
+    })
+}
+
+/// The `Authorization` header value of a signed request file, trimmed of optional whitespace.
+pub fn authorization_of(signed_request: &Request) -> Option<Vec<u8>> {
+    signed_request
+        .header("authorization")
+        .map(|h| h.folded_value().trim_ascii().to_vec())
+}
+
+/// `https://` + Host + request target of a signed request file: its presigned URL.
+pub fn presigned_url_of(signed_request: &Request) -> Option<Vec<u8>> {
+    let host = signed_request.header("host")?.folded_value();
+    let mut url = b"https://".to_vec();
+    url.extend_from_slice(host.trim_ascii());
+    url.extend_from_slice(&signed_request.target);
+    Some(url)
+}
+
+/// Loads one case-mode.
+pub fn load(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
+    match &case.layout {
+        Layout::Native => load_native(case, mode),
+        Layout::Legacy { stem } => load_legacy(case, stem),
+    }
+}
+
+fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
+    let dir = &case.dir;
+    let request_path = dir.join("request.txt");
+    let request_bytes = read(&request_path)?;
+    let request = parse_request(&request_bytes, &request_path)?;
+    let context_path = dir.join("context.json");
+    let context_bytes = read(&context_path)?;
+    let context = Context::from_json(&context_bytes).map_err(|e| FixtureError {
+        path: context_path.clone(),
+        line: (e.line > 0).then_some(e.line),
+        message: e.message.clone(),
+    })?;
+    let context_json: serde_json::Value =
+        serde_json::from_slice(&context_bytes).map_err(|e| FixtureError {
+            path: context_path.clone(),
+            line: Some(e.line()),
+            message: e.to_string(),
+        })?;
+
+    let mut expected = Expected::default();
+    for stage in Stage::ALL.into_iter().filter(|s| s.applies_to(mode)) {
+        let path = dir.join(stage.file_name(mode));
+        if let Some(bytes) = read_optional(&path)? {
+            expected.stages.insert(
+                stage,
+                ExpectedStage {
+                    bytes,
+                    path,
+                    derived: false,
+                },
+            );
+        }
+    }
+    derive_from_signed_request(&mut expected, mode)?;
+    let error_path = dir.join(format!("{mode}-error.txt"));
+    if let Some(bytes) = read_optional(&error_path)? {
+        let name = String::from_utf8_lossy(&bytes).into_owned();
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace()) {
+            return Err(FixtureError {
+                path: error_path,
+                line: Some(1),
+                message: format!("expected an error name such as `expires-out-of-range` (no spaces, no newline), found {name:?}"),
+            });
+        }
+        expected.error = Some((name, error_path));
+    }
+    Ok(Fixture {
+        input: SignInput {
+            id: case.trial_id(mode),
+            mode,
+            request_bytes,
+            request,
+            context_json,
+            context,
+        },
+        expected,
+        dir: dir.clone(),
+    })
+}
+
+/// Reads the Authorization header (header mode) or the presigned URL (query mode) from the
+/// signed request when the case has no file of its own for it.
+fn derive_from_signed_request(expected: &mut Expected, mode: Mode) -> Result<(), FixtureError> {
+    let target = match mode {
+        Mode::Header => Stage::Authorization,
+        Mode::Query => Stage::PresignedUrl,
+    };
+    if expected.stages.contains_key(&target) {
+        return Ok(());
+    }
+    let Some(signed) = expected.stages.get(&Stage::SignedRequest) else {
+        return Ok(());
+    };
+    let parsed = parse_request(&signed.bytes, &signed.path)?;
+    let value = match mode {
+        Mode::Header => authorization_of(&parsed),
+        Mode::Query => presigned_url_of(&parsed),
+    };
+    if let Some(bytes) = value {
+        let path = signed.path.clone();
+        expected.stages.insert(
+            target,
+            ExpectedStage {
+                bytes,
+                path,
+                derived: true,
+            },
+        );
+    }
+    Ok(())
+}
+
+fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
+    let dir = &case.dir;
+    let request_path = dir.join(format!("{stem}.req"));
+    let request_bytes = read(&request_path)?;
+    let request = parse_request(&request_bytes, &request_path)?;
+    let date_header = request.header("x-amz-date").ok_or_else(|| FixtureError {
+        path: request_path.clone(),
+        line: None,
+        message:
+            "an older-layout request must carry its X-Amz-Date header (there is no context.json)"
+                .to_string(),
+    })?;
+    let date_text =
+        String::from_utf8_lossy(&crate::sign::headers::trim_all(date_header)).into_owned();
+    let timestamp = Timestamp::parse_amz(&date_text).map_err(|e| FixtureError {
+        path: request_path.clone(),
+        line: Some(date_header.line),
+        message: e.to_string(),
+    })?;
+    let context = Context::legacy_example(timestamp);
+    let context_json = serde_json::json!({
+        "credentials": {
+            "access_key_id": context.credentials.access_key_id,
+            "secret_access_key": context.credentials.secret_access_key.expose(),
+        },
+        "region": context.region,
+        "service": context.service,
+        "timestamp": timestamp.rfc3339(),
+        "normalize": true,
+    });
+    let mut expected = Expected::default();
+    for (ext, stage) in [
+        ("creq", Stage::CanonicalRequest),
+        ("sts", Stage::StringToSign),
+        ("authz", Stage::Authorization),
+        ("sreq", Stage::SignedRequest),
+    ] {
+        let path = dir.join(format!("{stem}.{ext}"));
+        if let Some(bytes) = read_optional(&path)? {
+            expected.stages.insert(
+                stage,
+                ExpectedStage {
+                    bytes,
+                    path,
+                    derived: false,
+                },
+            );
+        }
+    }
+    derive_from_signed_request(&mut expected, Mode::Header)?;
+    if let Some(authz) = expected.stages.get(&Stage::Authorization) {
+        let text = String::from_utf8_lossy(&authz.bytes);
+        if let Some(signature) = text
+            .rsplit("Signature=")
+            .next()
+            .filter(|_| text.contains("Signature="))
+        {
+            let path = authz.path.clone();
+            let bytes = signature.trim_ascii().as_bytes().to_vec();
+            expected.stages.insert(
+                Stage::Signature,
+                ExpectedStage {
+                    bytes,
+                    path,
+                    derived: true,
+                },
+            );
+        }
+    }
+    Ok(Fixture {
+        input: SignInput {
+            id: case.trial_id(Mode::Header),
+            mode: Mode::Header,
+            request_bytes,
+            request,
+            context_json,
+            context,
+        },
+        expected,
+        dir: dir.clone(),
+    })
+}

@@ -1,0 +1,13 @@
+//! The suite on disk: discovery of cases, loading of fixtures, blessing of expected files.
+//!
+//! Two layouts are read as they are:
+//! - the native layout, the official AWS signing test suite's: a case is a folder holding
+//!   `request.txt`, `context.json` and `{mode}-{stage}.txt` files;
+//! - the older AWS layout: `<name>.req` with `.creq`, `.sts`, `.authz`, `.sreq`, header mode only.
+
+pub mod bless;
+pub mod discover;
+pub mod fixture;
+
+pub use discover::{discover, CaseRef, Layout, SuiteError};
+pub use fixture::{load, Expected, ExpectedStage, Fixture, FixtureError};
