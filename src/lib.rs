@@ -36,6 +36,7 @@ pub use sign::{Mode, SignError, Signed, Signer};
 pub use timestamp::Timestamp;
 pub mod check;
 pub mod implementation;
+pub mod lint;
 pub mod report;
 pub mod run;
 pub mod stage;

@@ -1,0 +1,387 @@
+//! `lint`: checks a suite's files against each other, with no signer.
+//!
+//! Public copies of the AWS suite contain cases whose files contradict each other (a signed
+//! request whose signature is not the signature file's, a canonical request that was edited
+//! without its string to sign). Lint finds them by recomputing each link of the chain from the
+//! files themselves:
+//! - the string to sign's last line is the SHA-256 of the canonical request file;
+//! - its timestamp and scope agree with `context.json` and with each other;
+//! - the signature file is the HMAC of the string-to-sign file under the key derived from
+//!   `context.json`;
+//! - the signature file, the Authorization header, the presigned URL and the signed request carry
+//!   the same signature, and the same signed headers as the canonical request;
+//! - `X-Amz-Date` in a request agrees with the timestamp;
+//! - no stray `\r`, and no final newline where the format has none.
+
+use crate::request::Request;
+use crate::sign::encoding::percent_decode;
+use crate::sign::signing_key::hmac_sha256;
+use crate::sign::{CredentialScope, Mode, SigningKey};
+use crate::stage::Stage;
+use crate::suite::{self, CaseRef, Fixture};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found by lint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file that is wrong (or one of the two that disagree).
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+/// Lints every case-mode of the given cases.
+pub fn lint_cases(cases: &[CaseRef]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for case in cases {
+        for &mode in &case.modes {
+            match suite::load(case, mode) {
+                Ok(fixture) => problems.extend(lint_fixture(&fixture)),
+                Err(e) => problems.push(Problem {
+                    path: e.path.clone(),
+                    line: e.line,
+                    message: e.message.clone(),
+                }),
+            }
+        }
+    }
+    problems
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The value of `key=` inside an Authorization header value (`Signature`, `SignedHeaders`,
+/// `Credential`).
+fn authorization_field(value: &str, key: &str) -> Option<String> {
+    let start = value.find(&format!("{key}="))? + key.len() + 1;
+    let rest = &value[start..];
+    let end = rest.find([',', ' ']).unwrap_or(rest.len());
+    Some(rest[..end].to_string())
+}
+
+/// The decoded value of a query parameter of a URL or request target.
+fn query_param(url: &[u8], key: &str) -> Option<String> {
+    let query = &url[url.iter().position(|&b| b == b'?')? + 1..];
+    query.split(|&b| b == b'&').find_map(|piece| {
+        let (k, v) = match piece.iter().position(|&b| b == b'=') {
+            Some(i) => (&piece[..i], &piece[i + 1..]),
+            None => (piece, &b""[..]),
+        };
+        (percent_decode(k) == key.as_bytes()).then(|| text(&percent_decode(v)))
+    })
+}
+
+/// Lints one loaded case-mode.
+pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut problem = |path: &PathBuf, line: Option<usize>, message: String| {
+        problems.push(Problem {
+            path: path.clone(),
+            line,
+            message,
+        });
+    };
+    let context = &fixture.input.context;
+    let mode = fixture.input.mode;
+    let amz_date = context.timestamp.amz_date();
+    let scope = CredentialScope {
+        date: context.timestamp.scope_date(),
+        region: context.region.clone(),
+        service: context.service.clone(),
+    };
+    let stages = &fixture.expected.stages;
+    let own = |stage: Stage| stages.get(&stage).filter(|e| !e.derived);
+
+    // Byte hygiene of single-artifact files.
+    for stage in [
+        Stage::CanonicalRequest,
+        Stage::StringToSign,
+        Stage::Signature,
+        Stage::Authorization,
+        Stage::PresignedUrl,
+        Stage::SigningKey,
+    ] {
+        if let Some(e) = own(stage) {
+            if let Some(i) = e.bytes.iter().position(|&b| b == b'\r') {
+                let line = e.bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
+                problem(
+                    &e.path,
+                    Some(line),
+                    "stray \\r (the format has LF line ends only)".to_string(),
+                );
+            }
+            if e.bytes.ends_with(b"\n") {
+                problem(
+                    &e.path,
+                    None,
+                    format!("final newline: a {} has none", stage.name()),
+                );
+            }
+        }
+    }
+
+    let creq = stages.get(&Stage::CanonicalRequest);
+    let creq_signed_headers = creq.and_then(|c| {
+        let t = text(&c.bytes);
+        let lines: Vec<&str> = t.split('\n').collect();
+        (lines.len() >= 2).then(|| lines[lines.len() - 2].to_string())
+    });
+    if let Some(c) = creq {
+        if text(&c.bytes).split('\n').count() < 7 {
+            problem(&c.path, None, "a canonical request has at least 7 lines (method, URI, query, headers, blank, signed headers, payload hash)".to_string());
+        }
+    }
+
+    if let Some(sts) = stages.get(&Stage::StringToSign) {
+        let t = text(&sts.bytes);
+        let lines: Vec<&str> = t.split('\n').collect();
+        if lines.len() != 4 {
+            problem(
+                &sts.path,
+                None,
+                format!("a string to sign has 4 lines, this one has {}", lines.len()),
+            );
+        } else {
+            if lines[0] != crate::sign::ALGORITHM {
+                problem(
+                    &sts.path,
+                    Some(1),
+                    format!(
+                        "algorithm {:?}, expected {:?}",
+                        lines[0],
+                        crate::sign::ALGORITHM
+                    ),
+                );
+            }
+            if lines[1] != amz_date {
+                problem(
+                    &sts.path,
+                    Some(2),
+                    format!(
+                        "timestamp {:?} disagrees with context.json's {:?}",
+                        lines[1], amz_date
+                    ),
+                );
+            }
+            if lines[2] != scope.to_string() {
+                problem(
+                    &sts.path,
+                    Some(3),
+                    format!(
+                        "scope {:?} disagrees with context.json's {:?}",
+                        lines[2],
+                        scope.to_string()
+                    ),
+                );
+            }
+            if lines[1].len() >= 8 && !lines[2].starts_with(&lines[1][..8]) {
+                problem(
+                    &sts.path,
+                    Some(3),
+                    format!(
+                        "the scope's date disagrees with the timestamp {:?}",
+                        lines[1]
+                    ),
+                );
+            }
+            if let Some(c) = creq {
+                let hash = hex::encode(Sha256::digest(&c.bytes));
+                if lines[3] != hash {
+                    problem(
+                        &sts.path,
+                        Some(4),
+                        format!(
+                            "last line is not the SHA-256 of {} ({hash})",
+                            c.path.display()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    let signature = stages.get(&Stage::Signature).map(|s| text(&s.bytes));
+    if let Some(sig) = stages.get(&Stage::Signature) {
+        let s = text(&sig.bytes);
+        if s.len() != 64
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            problem(
+                &sig.path,
+                None,
+                format!("a signature is 64 lower-case hex digits, found {s:?}"),
+            );
+        }
+        if let Some(sts) = stages.get(&Stage::StringToSign) {
+            let key = SigningKey::derive(&context.credentials.secret_access_key, &scope);
+            let want = hex::encode(hmac_sha256(key.as_bytes(), &sts.bytes));
+            if s != want {
+                problem(
+                    &sig.path,
+                    None,
+                    format!(
+                        "is not the HMAC of {} under the key derived from context.json ({want})",
+                        sts.path.display()
+                    ),
+                );
+            }
+        }
+    }
+
+    // Signature and signed headers carried by the Authorization header and the URL.
+    if let Some(auth) = stages.get(&Stage::Authorization) {
+        let value = text(&auth.bytes);
+        if let (Some(sig), Some(found)) = (&signature, authorization_field(&value, "Signature")) {
+            if *sig != found {
+                problem(
+                    &auth.path,
+                    None,
+                    format!(
+                        "Authorization carries Signature={found}, the signature file has {sig}"
+                    ),
+                );
+            }
+        }
+        if let (Some(want), Some(found)) = (
+            &creq_signed_headers,
+            authorization_field(&value, "SignedHeaders"),
+        ) {
+            if *want != found {
+                problem(&auth.path, None, format!("Authorization carries SignedHeaders={found}, the canonical request signs {want}"));
+            }
+        }
+        if let Some(credential) = authorization_field(&value, "Credential") {
+            let want = format!("{}/{scope}", context.credentials.access_key_id);
+            if credential != want {
+                problem(
+                    &auth.path,
+                    None,
+                    format!(
+                        "Authorization carries Credential={credential}, context.json gives {want}"
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(url) = stages.get(&Stage::PresignedUrl) {
+        if let (Some(sig), Some(found)) = (&signature, query_param(&url.bytes, "X-Amz-Signature")) {
+            if *sig != found {
+                problem(
+                    &url.path,
+                    None,
+                    format!(
+                        "the URL carries X-Amz-Signature={found}, the signature file has {sig}"
+                    ),
+                );
+            }
+        }
+        if let (Some(want), Some(found)) = (
+            &creq_signed_headers,
+            query_param(&url.bytes, "X-Amz-SignedHeaders"),
+        ) {
+            if *want != found {
+                problem(&url.path, None, format!("the URL carries X-Amz-SignedHeaders={found}, the canonical request signs {want}"));
+            }
+        }
+        if let Some(found) = query_param(&url.bytes, "X-Amz-Date") {
+            if found != amz_date {
+                problem(&url.path, None, format!("the URL carries X-Amz-Date={found}, context.json's timestamp is {amz_date}"));
+            }
+        }
+    }
+
+    // X-Amz-Date headers of the request and of the signed request.
+    let mut requests: Vec<(PathBuf, Option<Request>)> = vec![(
+        fixture.dir.join("request.txt"),
+        Some(fixture.input.request.clone()),
+    )];
+    if let Some(signed) = stages.get(&Stage::SignedRequest) {
+        requests.push((signed.path.clone(), Request::parse(&signed.bytes).ok()));
+        if mode == Mode::Header {
+            if let Some(auth) = stages.get(&Stage::Authorization).filter(|a| !a.derived) {
+                let in_request = Request::parse(&signed.bytes)
+                    .ok()
+                    .and_then(|r| suite::fixture::authorization_of(&r));
+                if let Some(found) = in_request {
+                    if found != auth.bytes {
+                        problem(
+                            &signed.path,
+                            None,
+                            format!(
+                                "its Authorization header differs from {}",
+                                auth.path.display()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for (path, request) in requests {
+        let Some(request) = request else {
+            problem(&path, None, "cannot be parsed as a request".to_string());
+            continue;
+        };
+        for header in request.headers_named("x-amz-date") {
+            let value = text(&crate::sign::headers::trim_all(header));
+            if value != amz_date {
+                problem(
+                    &path,
+                    Some(header.line),
+                    format!("X-Amz-Date {value:?} disagrees with the timestamp {amz_date:?}"),
+                );
+            }
+        }
+        if request.headers_named("x-amz-date").count() > 1 {
+            problem(&path, None, "X-Amz-Date appears more than once".to_string());
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_fields() {
+        let auth = "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+        assert_eq!(
+            authorization_field(auth, "Signature").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            authorization_field(auth, "SignedHeaders").as_deref(),
+            Some("host;x-amz-date")
+        );
+        assert_eq!(
+            authorization_field(auth, "Credential").as_deref(),
+            Some("AK/20150830/us-east-1/service/aws4_request")
+        );
+        assert_eq!(
+            query_param(
+                b"https://h/?a=1&X-Amz-SignedHeaders=host%3Bx",
+                "X-Amz-SignedHeaders"
+            )
+            .as_deref(),
+            Some("host;x")
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! Tests of the harness itself, on a temporary copy of the suite: a one-character change, a
+//! trailing space or an LF turned into CRLF in any expected file fails exactly that trial, naming
+//! the right stage, with a diff that shows the change; lint names a contradiction.
+
+use sigv4_conformance::check::Status;
+use sigv4_conformance::implementation::Reference;
+use sigv4_conformance::run::{list_trials, run_trial, TrialRef};
+use sigv4_conformance::suite::bless::BlessMode;
+use sigv4_conformance::suite::{self, Layout};
+use std::path::{Path, PathBuf};
+
+fn copy_suite(name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
+    let target = std::env::temp_dir().join(format!("sigv4-selftest-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&target);
+    for entry in walkdir::WalkDir::new(&source)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = entry.path().strip_prefix(&source).unwrap();
+        let dest = target.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+    target
+}
+
+/// One character in the middle of the file (not a newline) becomes `#`.
+fn change_one_character(bytes: &[u8]) -> Option<Vec<u8>> {
+    let middle = bytes.len() / 2;
+    let index = (middle..bytes.len())
+        .chain(0..middle)
+        .find(|&i| bytes[i] != b'\n' && bytes[i] != b'#')?;
+    let mut out = bytes.to_vec();
+    out[index] = b'#';
+    Some(out)
+}
+
+fn add_trailing_space(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = bytes.to_vec();
+    out.push(b' ');
+    Some(out)
+}
+
+fn first_lf_to_crlf(bytes: &[u8]) -> Option<Vec<u8>> {
+    let index = bytes.iter().position(|&b| b == b'\n')?;
+    let mut out = bytes[..index].to_vec();
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&bytes[index + 1..]);
+    Some(out)
+}
+
+type Mutation = (&'static str, fn(&[u8]) -> Option<Vec<u8>>, &'static str);
+
+const MUTATIONS: [Mutation; 3] = [
+    ("one character changed", change_one_character, "^"),
+    ("a trailing space added", add_trailing_space, "·"),
+    ("an LF turned into CRLF", first_lf_to_crlf, "␍"),
+];
+
+#[test]
+fn every_mutated_expected_file_fails_exactly_its_trial() {
+    let root = copy_suite("mutate");
+    let trials = list_trials(std::slice::from_ref(&root)).unwrap();
+    let reference = Reference::new();
+    let mut checked = 0;
+    for trial in &trials {
+        let fixture = suite::load(&trial.case, trial.mode).unwrap();
+        for (stage, expected) in fixture.expected.stages.iter().filter(|(_, e)| !e.derived) {
+            let original = expected.bytes.clone();
+            for (what, mutate, marker) in MUTATIONS {
+                let Some(mutated) = mutate(&original) else {
+                    continue;
+                };
+                std::fs::write(&expected.path, &mutated).unwrap();
+                let siblings: Vec<&TrialRef> = trials
+                    .iter()
+                    .filter(|t| t.case.id == trial.case.id)
+                    .collect();
+                for other in siblings {
+                    let verdict = run_trial(other, &reference, BlessMode::Off);
+                    let context = format!("{} in {} ({what})", other.id(), expected.path.display());
+                    if other.mode != trial.mode {
+                        assert_eq!(
+                            verdict.status,
+                            Status::Pass,
+                            "{context}: another mode must still pass"
+                        );
+                        continue;
+                    }
+                    assert_eq!(
+                        verdict.status,
+                        Status::Fail,
+                        "{context}: {}",
+                        verdict.message
+                    );
+                    let divergence = verdict.first_divergence.as_ref().expect("a divergence");
+                    assert_eq!(divergence.stage, stage.name(), "{context}: wrong stage");
+                    let diff = verdict.diff.as_deref().unwrap_or_default();
+                    assert!(
+                        diff.contains(marker),
+                        "{context}: the diff does not show the change:\n{diff}"
+                    );
+                }
+                checked += 1;
+            }
+            std::fs::write(&expected.path, &original).unwrap();
+        }
+    }
+    assert!(checked > 1500, "only {checked} mutations checked");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn lint_is_clean_on_the_suite_and_names_contradictions() {
+    let root = copy_suite("lint");
+    let cases = suite::discover(&root).unwrap();
+    assert!(sigv4_conformance::lint::lint_cases(&cases).is_empty());
+
+    // A signature file that is not the HMAC of the string to sign, and a signed request whose
+    // Authorization carries another signature: both are named.
+    let case = root.join("v4/get-vanilla");
+    let signature = std::fs::read_to_string(case.join("header-signature.txt")).unwrap();
+    let other = format!("{}0", &signature[..63]);
+    std::fs::write(case.join("header-signature.txt"), &other).unwrap();
+    let signed = std::fs::read_to_string(case.join("header-signed-request.txt")).unwrap();
+    std::fs::write(
+        case.join("header-signed-request.txt"),
+        signed.replace(&signature, &"a".repeat(64)),
+    )
+    .unwrap();
+    let problems: Vec<String> = sigv4_conformance::lint::lint_cases(&cases)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    let named = |file: &str, text: &str| {
+        problems
+            .iter()
+            .any(|p| p.contains(file) && p.contains(text))
+    };
+    assert!(
+        named("header-signature.txt", "is not the HMAC of"),
+        "{problems:#?}"
+    );
+    assert!(
+        named("header-authorization.txt", "the signature file has"),
+        "{problems:#?}"
+    );
+    assert!(
+        named(
+            "header-signed-request.txt",
+            "its Authorization header differs"
+        ),
+        "{problems:#?}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_broken_fixture_fails_its_case_only_naming_file_and_line() {
+    let root = copy_suite("broken");
+    std::fs::write(
+        root.join("v4/get-vanilla/request.txt"),
+        b"GET / HTTP/1.1\nHost example.amazonaws.com\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("v4/post-vanilla/context.json"),
+        b"{\n  \"region\": \"us-east-1\",\n  \"regoin\": 1\n}",
+    )
+    .unwrap();
+    let trials = list_trials(std::slice::from_ref(&root)).unwrap();
+    let reference = Reference::new();
+    for trial in &trials {
+        let verdict = run_trial(trial, &reference, BlessMode::Off);
+        match trial.case.id.as_str() {
+            "v4/get-vanilla" => {
+                assert_eq!(verdict.status, Status::Error);
+                assert!(
+                    verdict.message.contains("request.txt:2:"),
+                    "{}",
+                    verdict.message
+                );
+            }
+            "v4/post-vanilla" => {
+                assert_eq!(verdict.status, Status::Error);
+                assert!(
+                    verdict.message.contains("context.json:3:")
+                        && verdict.message.contains("regoin"),
+                    "{}",
+                    verdict.message
+                );
+            }
+            _ => assert_eq!(verdict.status, Status::Pass, "{}", trial.id()),
+        }
+    }
+    assert!(trials.iter().all(|t| t.case.layout == Layout::Native));
+    std::fs::remove_dir_all(&root).unwrap();
+}
