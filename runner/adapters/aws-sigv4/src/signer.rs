@@ -1,0 +1,426 @@
+//! One `sign` request → aws-sigv4 1.6.4 → the stages it exposes.
+//!
+//! Context keys map 1:1 onto `SigningSettings` (see README.md). Inputs the crate's `http` types
+//! cannot hold are answered with `skip`, never altered to fit.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{
+    sign, PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody,
+    SignableRequest, SignatureLocation, SigningSettings, UriPathNormalizationMode,
+};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::capture;
+use crate::input::{Context, Request};
+
+/// The answer to one `sign` request, without its id.
+pub enum Outcome {
+    Stages(Map<String, Value>),
+    Skip(String),
+    Error(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Header,
+    Query,
+}
+
+/// The string to sign: traced whole (query mode), or its first three lines rebuilt from the
+/// crate's x-amz-date (header mode), to be completed with the canonical request's hash.
+enum StringToSign {
+    Traced(String),
+    Head(String),
+}
+
+/// Headers aws-sigv4 1.6.4 hides in its trace (`SIGV4_SENSITIVE_HEADERS`).
+const REDACTED_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "x-amz-security-token",
+    "cookie",
+    "set-cookie",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-server-side-encryption-customer-key-md5",
+    "x-amz-copy-source-server-side-encryption-customer-key",
+    "x-amz-copy-source-server-side-encryption-customer-key-md5",
+];
+
+/// Headers aws-sigv4 never signs in a presigned URL (`canonical_request.rs`, `headers()`).
+const NEVER_SIGNED_IN_QUERY: &[&str] = &["x-amz-user-agent", "x-amz-checksum-mode"];
+
+pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
+    let s3 = ctx.service == "s3";
+
+    // --- Input the crate's request model cannot hold: skip, with the reason. ---
+    if !req.path.starts_with('/') {
+        return Outcome::Skip(format!(
+            "request target path {:?} does not start with '/': SignableRequest takes an absolute \
+             URI built as https://host + path, which cannot carry it unchanged",
+            req.path
+        ));
+    }
+    let Some(host) = req
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map(|(_, value)| value.trim_matches([' ', '\t']))
+    else {
+        return Outcome::Skip(
+            "request has no Host header: the URI handed to SignableRequest needs a host".into(),
+        );
+    };
+    for (name, value) in &req.headers {
+        if http::HeaderName::from_bytes(name.to_lowercase().as_bytes()).is_err() {
+            return Outcome::Skip(format!(
+                "header name {name:?} is not a valid http::HeaderName: aws-sigv4 builds its \
+                 canonical headers with the http crate and cannot hold it"
+            ));
+        }
+        // aws-sigv4 trims spaces and squeezes space runs, then calls HeaderValue::from_str; spaces
+        // are valid, so validating the untrimmed value gives the same verdict.
+        if http::HeaderValue::from_str(value).is_err() {
+            let bad = value
+                .bytes()
+                .find(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+                .unwrap_or(0);
+            let why = if bad == b'\n' {
+                " (an obsolete folded continuation line, kept by the suite as \"\\n\" + the \
+                 line: unfolding it would alter the input)"
+            } else {
+                ""
+            };
+            return Outcome::Skip(format!(
+                "value of header {name:?} contains byte 0x{bad:02x}{why}; aws-sigv4's \
+                 http::HeaderValue rejects control characters"
+            ));
+        }
+    }
+    let uri = match &req.query {
+        Some(query) => format!("https://{host}{}?{query}", req.path),
+        None => format!("https://{host}{}", req.path),
+    };
+    match uri.parse::<http::Uri>() {
+        Err(e) => {
+            return Outcome::Skip(format!(
+                "http::Uri rejects {uri:?} ({e}){}: SignableRequest takes the already-encoded \
+                 wire URI, and pre-encoding the target would change the input the suite gives",
+                describe_uri_chars(&req.path, req.query.as_deref())
+            ))
+        }
+        Ok(parsed) => {
+            if parsed.path() != req.path || parsed.query() != req.query.as_deref() {
+                return Outcome::Skip(format!(
+                    "http::Uri would alter the target: path {:?} query {:?} become {:?} {:?}",
+                    req.path,
+                    req.query,
+                    parsed.path(),
+                    parsed.query()
+                ));
+            }
+        }
+    }
+    let unsigned: Vec<String> = ctx
+        .unsigned_headers
+        .iter()
+        .map(|h| h.to_lowercase())
+        .collect();
+    if mode == Mode::Query {
+        if let Some((name, _)) = req.headers.iter().find(|(name, _)| {
+            let lower = name.to_lowercase();
+            NEVER_SIGNED_IN_QUERY.contains(&lower.as_str()) && !unsigned.contains(&lower)
+        }) {
+            return Outcome::Skip(format!(
+                "aws-sigv4 never signs {name:?} in a presigned URL (hard-coded), and the case \
+                 signs every header not listed in unsigned_headers"
+            ));
+        }
+    }
+
+    // --- Settings: the suite's context keys, 1:1. ---
+    let mut settings = SigningSettings::default();
+    settings.signature_location = match mode {
+        Mode::Header => SignatureLocation::Headers,
+        Mode::Query => SignatureLocation::QueryParams,
+    };
+    // The suite signs every header but those listed; replace the crate's default exclusions
+    // (authorization, user-agent, x-amzn-trace-id, transfer-encoding).
+    settings.excluded_headers = Some(unsigned.iter().cloned().map(Cow::Owned).collect());
+    // `normalize` is never applied for s3 (suite/README.md).
+    settings.uri_path_normalization_mode =
+        UriPathNormalizationMode::from(!s3 && ctx.normalize.unwrap_or(true));
+    settings.percent_encoding_mode = if ctx.double_uri_encode.unwrap_or(!s3) {
+        PercentEncodingMode::Double
+    } else {
+        PercentEncodingMode::Single
+    };
+    let sign_body = ctx.sign_body.unwrap_or(s3 && mode == Mode::Header);
+    if sign_body && mode == Mode::Query {
+        return Outcome::Skip(
+            "sign_body in query mode: aws-sigv4 adds x-amz-content-sha256 \
+             (PayloadChecksumKind::XAmzSha256) in header mode only"
+                .into(),
+        );
+    }
+    settings.payload_checksum_kind = if sign_body {
+        PayloadChecksumKind::XAmzSha256
+    } else {
+        PayloadChecksumKind::NoHeader
+    };
+    if ctx.omit_session_token {
+        settings.session_token_mode = SessionTokenMode::Exclude;
+    }
+    if mode == Mode::Query {
+        let seconds = ctx.expiration_in_seconds.unwrap_or(3600);
+        let Ok(seconds) = u64::try_from(seconds) else {
+            return Outcome::Skip(format!(
+                "expiration_in_seconds {seconds}: aws-sigv4's expires_in is a Duration, which \
+                 cannot be negative"
+            ));
+        };
+        // The crate does not check the 1..=604800 range itself: passed through as given.
+        settings.expires_in = Some(Duration::from_secs(seconds));
+    }
+    let body = match &ctx.payload_hash {
+        Some(hash) => SignableBody::Precomputed(hash.clone()),
+        None if s3 && mode == Mode::Query => SignableBody::UnsignedPayload,
+        None => SignableBody::Bytes(&req.body),
+    };
+
+    // --- Sign. ---
+    let credentials = Credentials::new(
+        ctx.access_key_id.clone(),
+        ctx.secret_access_key.clone(),
+        ctx.token.clone(),
+        None,
+        "sigv4-conformance",
+    );
+    let identity: Identity = credentials.into();
+    let params = match v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&ctx.region)
+        .name(&ctx.service)
+        .time(ctx.time)
+        .settings(settings)
+        .build()
+    {
+        Ok(params) => params.into(),
+        Err(e) => return Outcome::Error(format!("SigningParams: {e}")),
+    };
+    let headers = req.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let signable = match SignableRequest::new(&req.method, uri.as_str(), headers, body) {
+        Ok(signable) => signable,
+        Err(e) => return Outcome::Error(error_chain(&e)),
+    };
+    capture::clear();
+    let output = match sign(signable, &params) {
+        Ok(output) => output,
+        Err(e) => return Outcome::Error(error_chain(&e)),
+    };
+    let traced = capture::take();
+    let (instructions, signature) = output.into_parts();
+
+    let mut stages = Map::new();
+    stages.insert("signature".into(), signature.clone().into());
+    let signing_key =
+        v4::generate_signing_key(&ctx.secret_access_key, ctx.time, &ctx.region, &ctx.service);
+    stages.insert("signing_key".into(), hex(signing_key.as_ref()).into());
+
+    let string_to_sign = match mode {
+        Mode::Header => {
+            let date_time = instructions
+                .headers()
+                .find(|(name, _)| *name == "x-amz-date")
+                .map(|(_, value)| value.to_owned());
+            match instructions
+                .headers()
+                .find(|(name, _)| *name == "authorization")
+            {
+                Some((_, authorization)) => {
+                    stages.insert("authorization".into(), authorization.into());
+                }
+                None => eprintln!("aws-sigv4-adapter: aws-sigv4 returned no authorization header"),
+            }
+            // Not traced in header mode: rebuilt from the traced canonical request below and kept
+            // only if the crate's own HMAC of it gives the crate's signature.
+            date_time
+                .filter(|dt| dt.len() >= 8 && dt.is_ascii())
+                .map(|dt| {
+                    let scope = format!("{}/{}/{}/aws4_request", &dt[..8], ctx.region, ctx.service);
+                    StringToSign::Head(format!("AWS4-HMAC-SHA256\n{dt}\n{scope}\n"))
+                })
+        }
+        Mode::Query => {
+            let mut signed = http::Request::new(());
+            *signed.uri_mut() = uri.parse().expect("parsed above");
+            instructions.apply_to_request_http1x(&mut signed);
+            stages.insert("presigned_url".into(), signed.uri().to_string().into());
+            traced.string_to_sign.clone().map(StringToSign::Traced)
+        }
+    };
+
+    // --- Traced stages, kept only when they reproduce the crate's signature. ---
+    match restore_redacted(traced.canonical_request.as_deref(), mode, ctx, req) {
+        Err(why) => {
+            eprintln!("aws-sigv4-adapter: {why}: canonical_request and string_to_sign not exposed")
+        }
+        Ok(creq) => {
+            let creq_hash = hex(&Sha256::digest(creq.as_bytes()));
+            let sts = string_to_sign.map(|sts| match sts {
+                StringToSign::Head(head) => head + &creq_hash,
+                StringToSign::Traced(sts) => sts,
+            });
+            match sts {
+                None => eprintln!(
+                    "aws-sigv4-adapter: string to sign unavailable: no traced stage exposed"
+                ),
+                Some(sts) => {
+                    let hash_ok = sts.rsplit('\n').next() == Some(creq_hash.as_str());
+                    let sig_ok =
+                        v4::calculate_signature(signing_key.as_ref(), sts.as_bytes()) == signature;
+                    if hash_ok && sig_ok {
+                        stages.insert("canonical_request".into(), creq.into());
+                        stages.insert("string_to_sign".into(), sts.into());
+                    } else {
+                        eprintln!(
+                            "aws-sigv4-adapter: traced canonical request does not reproduce the signature \
+                             (hash matches: {hash_ok}, signature matches: {sig_ok}): \
+                             canonical_request and string_to_sign not exposed"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Outcome::Stages(stages)
+}
+
+/// The traced canonical request with each `** redacted (length=N) **` value put back: the session
+/// token, or the request's own values for that header (trimmed and comma-joined as the crate
+/// does). Each restored value must have the traced length; the caller then checks the whole text
+/// against the signature.
+fn restore_redacted(
+    traced: Option<&str>,
+    mode: Mode,
+    ctx: &Context,
+    req: &Request,
+) -> Result<String, String> {
+    let traced = traced.ok_or("no canonical request was traced")?;
+    let mut out = Vec::new();
+    // Lines 0..3 are method, path, query; then header lines up to the first empty line.
+    let mut in_headers = true;
+    for (index, line) in traced.split('\n').enumerate() {
+        if index < 3 || !in_headers {
+            out.push(Cow::Borrowed(line));
+            continue;
+        }
+        if line.is_empty() {
+            in_headers = false;
+            out.push(Cow::Borrowed(line));
+            continue;
+        }
+        let (name, value) = line.split_once(':').ok_or("malformed traced header line")?;
+        let Some(length) = redacted_length(value).filter(|_| REDACTED_HEADERS.contains(&name))
+        else {
+            out.push(Cow::Borrowed(line));
+            continue;
+        };
+        let values: Vec<String> = match (&ctx.token, mode) {
+            // Header mode: the crate inserts the token as x-amz-security-token, replacing any
+            // header of that name in the request.
+            (Some(token), Mode::Header) if name == "x-amz-security-token" => vec![token.clone()],
+            _ => req
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| trim_all(v))
+                .collect(),
+        };
+        // The trace reports the summed length of the values, without the joining commas.
+        let total: usize = values.iter().map(String::len).sum();
+        if total != length {
+            return Err(format!(
+                "redacted {name} has length {length}, the values to restore have {total}"
+            ));
+        }
+        let restored = values.join(",");
+        out.push(Cow::Owned(format!("{name}:{restored}")));
+    }
+    Ok(out.join("\n"))
+}
+
+fn redacted_length(value: &str) -> Option<usize> {
+    value
+        .strip_prefix("** redacted (length=")?
+        .strip_suffix(") **")?
+        .parse()
+        .ok()
+}
+
+/// aws-sigv4's `trim_all`: trim spaces (only spaces) and squeeze runs of spaces to one.
+fn trim_all(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.trim_matches(' ').chars() {
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn describe_uri_chars(path: &str, query: Option<&str>) -> String {
+    let text = format!(
+        "{path}{}",
+        query.map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    let mut found = Vec::new();
+    if text.contains(' ') {
+        found.push("a raw space");
+    }
+    if !text.is_ascii() {
+        found.push("raw non-ASCII");
+    }
+    if found.is_empty() {
+        String::new()
+    } else {
+        format!("; the target has {}", found.join(" and "))
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        message.push_str(": ");
+        message.push_str(&e.to_string());
+        source = e.source();
+    }
+    message
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trim_all_matches_the_crate() {
+        assert_eq!(trim_all("  a   b  c "), "a b c");
+        assert_eq!(trim_all("\ta\t\tb "), "\ta\t\tb");
+    }
+
+    #[test]
+    fn redacted_length_parses() {
+        assert_eq!(redacted_length("** redacted (length=12) **"), Some(12));
+        assert_eq!(redacted_length("plain"), None);
+    }
+}
