@@ -99,11 +99,11 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     let context = &fixture.input.context;
     let mode = fixture.input.mode;
     let amz_date = context.timestamp.amz_date();
-    let scope = CredentialScope {
-        date: context.timestamp.scope_date(),
-        region: context.region.clone(),
-        service: context.service.clone(),
-    };
+    let scope = CredentialScope::new(
+        &context.timestamp.scope_date(),
+        &context.region,
+        &context.service,
+    );
     let stages = &fixture.expected.stages;
     let own = |stage: Stage| stages.get(&stage).filter(|e| !e.derived);
 

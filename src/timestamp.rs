@@ -179,13 +179,27 @@ impl Timestamp {
 
     /// `YYYYMMDD'T'HHMMSS'Z'`, the `X-Amz-Date` format.
     pub fn amz_date(&self) -> String {
-        self.to_string()
+        let (y, mo, d, h, mi, s) = self.parts();
+        let mut out = String::with_capacity(16);
+        push_digits(&mut out, y, 4);
+        push_digits(&mut out, mo, 2);
+        push_digits(&mut out, d, 2);
+        out.push('T');
+        push_digits(&mut out, h, 2);
+        push_digits(&mut out, mi, 2);
+        push_digits(&mut out, s, 2);
+        out.push('Z');
+        out
     }
 
     /// `YYYYMMDD`, the date of the credential scope.
     pub fn scope_date(&self) -> String {
         let (y, m, d, ..) = self.parts();
-        format!("{y:04}{m:02}{d:02}")
+        let mut out = String::with_capacity(8);
+        push_digits(&mut out, y, 4);
+        push_digits(&mut out, m, 2);
+        push_digits(&mut out, d, 2);
+        out
     }
 
     /// RFC 3339 in UTC, `2015-08-30T12:36:00Z`.
@@ -195,11 +209,28 @@ impl Timestamp {
     }
 }
 
+/// Appends `value` zero-padded to `width` digits (years outside 0..=9999 keep their digits).
+fn push_digits(out: &mut String, value: i64, width: usize) {
+    if !(0..10_i64.pow(width as u32)).contains(&value) {
+        out.push_str(&format!("{value:0width$}"));
+        return;
+    }
+    let mut digits = [b'0'; 4];
+    let mut rest = value as u32;
+    for slot in digits[..width].iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    // Only ASCII digits were written.
+    if let Ok(text) = std::str::from_utf8(&digits[..width]) {
+        out.push_str(text);
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// Writes the `X-Amz-Date` format, `20150830T123600Z`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, mo, d, h, mi, s) = self.parts();
-        write!(f, "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+        f.write_str(&self.amz_date())
     }
 }
 

@@ -18,9 +18,22 @@ impl Authorization {
         signed_headers: &SignedHeaders,
         signature: &Signature,
     ) -> Authorization {
-        Authorization(format!(
-            "{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
-        ))
+        let parts = [
+            ALGORITHM,
+            " Credential=",
+            access_key_id,
+            "/",
+            scope.as_str(),
+            ", SignedHeaders=",
+            signed_headers.as_str(),
+            ", Signature=",
+            signature.as_str(),
+        ];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for part in parts {
+            text.push_str(part);
+        }
+        Authorization(text)
     }
 
     /// The exact text.

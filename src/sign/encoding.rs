@@ -6,6 +6,30 @@
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// Lower-case hex of `bytes`, appended to `out`.
+pub fn hex_into(out: &mut String, bytes: &[u8]) {
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    let mut buffer = [0u8; 64];
+    for chunk in bytes.chunks(32) {
+        for (i, &b) in chunk.iter().enumerate() {
+            buffer[2 * i] = LOWER[usize::from(b >> 4)];
+            buffer[2 * i + 1] = LOWER[usize::from(b & 15)];
+        }
+        // Only ASCII hex digits were written.
+        if let Ok(text) = std::str::from_utf8(&buffer[..2 * chunk.len()]) {
+            out.push_str(text);
+        }
+    }
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex_lower(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    hex_into(&mut out, bytes);
+    out
+}
+
 /// True for the RFC 3986 unreserved characters, which SigV4 never encodes.
 pub fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')

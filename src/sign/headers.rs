@@ -31,6 +31,15 @@ fn is_space(b: u8) -> bool {
 /// Trimall: leading and trailing spaces and tabs removed, inner runs collapsed to one space.
 /// Folded continuation lines are joined to the value by a single space.
 pub fn trim_all(header: &Header) -> Vec<u8> {
+    let value = &header.value;
+    let clean = header.continuations.is_empty()
+        && value.first().is_none_or(|&b| !is_space(b))
+        && value.last().is_none_or(|&b| !is_space(b))
+        && !value.windows(2).any(|w| is_space(w[0]) && is_space(w[1]))
+        && !value.contains(&b'\t');
+    if clean {
+        return value.clone();
+    }
     let mut out = Vec::with_capacity(header.value.len());
     let mut pending_space = false;
     let parts = std::iter::once(&header.value).chain(header.continuations.iter());

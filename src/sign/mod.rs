@@ -152,6 +152,13 @@ impl Signer {
         Signer::default()
     }
 
+    /// A signer that derives the signing key for every signature (no cache).
+    pub fn uncached() -> Signer {
+        Signer {
+            keys: SigningKeyCache::disabled(),
+        }
+    }
+
     /// Signs `request` as `context` says, in `mode`, keeping every stage.
     pub fn sign(
         &self,
@@ -171,11 +178,7 @@ impl Signer {
             .ok_or(SignError::MissingHost)?;
         let time = context.timestamp;
         let amz_date = time.amz_date();
-        let scope = CredentialScope {
-            date: time.scope_date(),
-            region: context.region.clone(),
-            service: context.service.clone(),
-        };
+        let scope = CredentialScope::new(&time.scope_date(), &context.region, &context.service);
         let payload_hash = PayloadHash::new(&settings.payload, &request.body);
         let additions = additions(request, context, &settings, &amz_date, &payload_hash)?;
 
@@ -192,8 +195,8 @@ impl Signer {
         let signed_headers = canonical_headers.signed_headers();
 
         let mut params = request.query().map(query::parse_query).unwrap_or_default();
-        let credential = format!("{}/{scope}", context.credentials.access_key_id);
         if mode == Mode::Query {
+            let credential = format!("{}/{scope}", context.credentials.access_key_id);
             let expires = context.expiration_in_seconds.unwrap_or(3600);
             if !(1..=MAX_EXPIRES).contains(&expires) {
                 return Err(SignError::ExpiresOutOfRange { value: expires });
@@ -212,7 +215,11 @@ impl Signer {
                 add("X-Amz-Security-Token", token);
             }
         }
-        let canonical_query = CanonicalQuery::new(params.clone());
+        // Header mode needs the parameters only sorted; query mode keeps their order for the URL.
+        let canonical_query = match mode {
+            Mode::Header => CanonicalQuery::new(std::mem::take(&mut params)),
+            Mode::Query => CanonicalQuery::new(params.clone()),
+        };
         let canonical_uri =
             CanonicalUri::new(request.path(), settings.normalization, settings.encoding);
         let canonical_request = CanonicalRequest::new(
@@ -223,7 +230,7 @@ impl Signer {
             &signed_headers,
             &payload_hash,
         );
-        let string_to_sign = StringToSign::new(&time, &scope, &canonical_request);
+        let string_to_sign = StringToSign::new(&amz_date, &scope, &canonical_request);
         let signing_key = self
             .keys
             .get(&context.credentials.secret_access_key, &scope);

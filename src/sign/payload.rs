@@ -1,5 +1,6 @@
 //! Payload hash: the canonical request's last line.
 
+use super::encoding::hex_lower;
 use super::settings::PayloadHashSource;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -12,7 +13,7 @@ impl PayloadHash {
     /// `HashedPayload = Lowercase(HexEncode(Hash(payload)))`, or the configured literal.
     pub fn new(source: &PayloadHashSource, body: &[u8]) -> PayloadHash {
         match source {
-            PayloadHashSource::BodySha256 => PayloadHash(hex::encode(Sha256::digest(body))),
+            PayloadHashSource::BodySha256 => PayloadHash(hex_lower(&Sha256::digest(body))),
             PayloadHashSource::Literal(literal) => PayloadHash(literal.clone()),
         }
     }

@@ -1,5 +1,6 @@
 //! Signature: `Hex(HMAC(kSigning, StringToSign))`.
 
+use super::encoding::hex_lower;
 use super::signing_key::{hmac_sha256, SigningKey};
 use super::string_to_sign::StringToSign;
 use std::fmt;
@@ -11,7 +12,7 @@ pub struct Signature(String);
 impl Signature {
     /// `signature = Hex(HMAC-SHA256(kSigning, StringToSign))`.
     pub fn new(key: &SigningKey, string_to_sign: &StringToSign) -> Signature {
-        Signature(hex::encode(hmac_sha256(
+        Signature(hex_lower(&hmac_sha256(
             key.as_bytes(),
             string_to_sign.as_str().as_bytes(),
         )))

@@ -4,7 +4,6 @@ use super::scope::CredentialScope;
 use crate::context::SecretKey;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -34,9 +33,9 @@ impl SigningKey {
         let mut k_secret = Vec::with_capacity(4 + secret.expose().len());
         k_secret.extend_from_slice(b"AWS4");
         k_secret.extend_from_slice(secret.expose().as_bytes());
-        let k_date = hmac_sha256(&k_secret, scope.date.as_bytes());
-        let k_region = hmac_sha256(&k_date, scope.region.as_bytes());
-        let k_service = hmac_sha256(&k_region, scope.service.as_bytes());
+        let k_date = hmac_sha256(&k_secret, scope.date().as_bytes());
+        let k_region = hmac_sha256(&k_date, scope.region().as_bytes());
+        let k_service = hmac_sha256(&k_region, scope.service().as_bytes());
         SigningKey(hmac_sha256(&k_service, b"aws4_request"))
     }
 
@@ -49,7 +48,7 @@ impl SigningKey {
 impl fmt::Display for SigningKey {
     /// Lower-case hex.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
+        f.write_str(&super::encoding::hex_lower(&self.0))
     }
 }
 
@@ -60,33 +59,44 @@ impl fmt::Debug for SigningKey {
 }
 
 /// Signing keys by (secret, date, region, service): a signature then costs two hashes and one
-/// HMAC instead of five HMACs. Bounded: it is cleared when it holds [`SigningKeyCache::CAPACITY`]
-/// keys.
+/// HMAC instead of five HMACs. A hit compares borrowed strings and clones nothing; the cache holds
+/// at most [`SigningKeyCache::CAPACITY`] keys and forgets the oldest.
 #[derive(Default)]
 pub struct SigningKeyCache {
-    keys: Mutex<HashMap<(SecretKey, CredentialScope), SigningKey>>,
+    keys: Mutex<Vec<(SecretKey, CredentialScope, SigningKey)>>,
+    disabled: bool,
 }
 
 impl SigningKeyCache {
-    /// How many keys it holds before it starts over.
-    pub const CAPACITY: usize = 256;
+    /// How many keys it holds.
+    pub const CAPACITY: usize = 64;
 
-    /// The key for this secret and scope, derived at most once.
+    /// A cache that keeps nothing: every signature derives its key (five HMACs in all).
+    pub fn disabled() -> SigningKeyCache {
+        SigningKeyCache {
+            keys: Mutex::default(),
+            disabled: true,
+        }
+    }
+
+    /// The key for this secret and scope, derived at most once while it stays cached.
     pub fn get(&self, secret: &SecretKey, scope: &CredentialScope) -> SigningKey {
+        if self.disabled {
+            return SigningKey::derive(secret, scope);
+        }
         let mut keys = match self.keys.lock() {
             Ok(keys) => keys,
-            // A panic while holding the lock cannot leave a wrong key behind: the map is only
-            // ever inserted into with fully derived keys.
+            // Entries are only ever pushed fully derived, so a poisoned cache is still right.
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some(key) = keys.get(&(secret.clone(), scope.clone())) {
+        if let Some((_, _, key)) = keys.iter().find(|(s, c, _)| c == scope && s == secret) {
             return key.clone();
         }
         let key = SigningKey::derive(secret, scope);
         if keys.len() >= Self::CAPACITY {
-            keys.clear();
+            keys.remove(0);
         }
-        keys.insert((secret.clone(), scope.clone()), key.clone());
+        keys.push((secret.clone(), scope.clone(), key.clone()));
         key
     }
 }
@@ -98,11 +108,7 @@ mod tests {
     #[test]
     fn derives_the_documented_key() {
         // AWS documentation, "Examples of how to derive a signing key for Signature Version 4".
-        let scope = CredentialScope {
-            date: "20120215".into(),
-            region: "us-east-1".into(),
-            service: "iam".into(),
-        };
+        let scope = CredentialScope::new("20120215", "us-east-1", "iam");
         let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
         let key = SigningKey::derive(&secret, &scope);
         assert_eq!(

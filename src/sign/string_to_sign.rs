@@ -1,8 +1,8 @@
 //! String to sign.
 
 use super::canonical_request::CanonicalRequest;
+use super::encoding::hex_into;
 use super::scope::CredentialScope;
-use crate::timestamp::Timestamp;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -17,14 +17,22 @@ pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 pub struct StringToSign(String);
 
 impl StringToSign {
-    /// Builds the string to sign.
+    /// Builds the string to sign; `amz_date` is the request time as `YYYYMMDD'T'HHMMSS'Z'`.
     pub fn new(
-        time: &Timestamp,
+        amz_date: &str,
         scope: &CredentialScope,
         canonical_request: &CanonicalRequest,
     ) -> StringToSign {
-        let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
-        StringToSign(format!("{ALGORITHM}\n{time}\n{scope}\n{hash}"))
+        let mut text =
+            String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.as_str().len() + 67);
+        text.push_str(ALGORITHM);
+        text.push('\n');
+        text.push_str(amz_date);
+        text.push('\n');
+        text.push_str(scope.as_str());
+        text.push('\n');
+        hex_into(&mut text, &Sha256::digest(canonical_request.as_bytes()));
+        StringToSign(text)
     }
 
     /// The exact text.
