@@ -94,7 +94,7 @@ impl CaseReport {
                 .collect(),
             first_divergence: v.first_divergence.clone(),
             message: v.message.clone(),
-            diagnosis: (v.status == Status::Fail).then(Vec::new),
+            diagnosis: None,
         }
     }
 }
