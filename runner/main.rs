@@ -1,18 +1,20 @@
-//! `sigv4-conformance`: run the SigV4 conformance suite against a signer, lint a suite.
+//! `sigv4-conformance`: run the SigV4 conformance suite against a signer, lint a suite, serve the
+//! reference signer over the adapter protocol.
 //!
 //! Exit status: 0 when every case passed or was skipped, 1 when any failed or errored (or lint
 //! found a problem), 2 on a usage or configuration error.
 
 use clap::{Args, Parser, Subcommand};
+use sigv4_conformance::adapter::{Adapter, AdapterConfig};
 use sigv4_conformance::check::{message, Status, Verdict};
 use sigv4_conformance::implementation::{Implementation, Reference};
 use sigv4_conformance::report::{self, json::Report, json::Summary};
-use sigv4_conformance::run::{embedded_suite, list_trials, run_trial, suite_hash, TrialRef};
-use sigv4_conformance::suite::bless::BlessMode;
+use sigv4_conformance::run::{embedded_suite, list_trials, run_all, suite_hash, TrialRef};
 use sigv4_conformance::{lint, suite};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -27,10 +29,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the suite against the reference signer and print a summary.
+    /// Run the suite against the reference signer (or an adapter) and print a summary.
     Run(RunArgs),
     /// Check a suite's files against each other, with no signer.
     Lint(LintArgs),
+    /// Serve the reference signer over adapter protocol v1 on stdin/stdout.
+    Adapter,
 }
 
 #[derive(Args)]
@@ -47,6 +51,16 @@ struct RunArgs {
     /// Print a line for every trial, not only the ones that did not pass.
     #[arg(long, short)]
     verbose: bool,
+    /// Check a third-party signer through adapter protocol v1: the command that starts it (split
+    /// like a shell would, run without one). Default: the reference signer.
+    #[arg(long, value_name = "COMMAND")]
+    adapter: Option<String>,
+    /// Seconds a case may wait for its answer before the adapter is restarted and the case fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    timeout: f64,
+    /// Adapter processes to run side by side.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    jobs: usize,
 }
 
 #[derive(Args)]
@@ -59,11 +73,24 @@ struct LintArgs {
 /// A usage or configuration error: exit status 2.
 struct ConfigError(String);
 
+/// `println!` that ends the process quietly when stdout is closed (`run | head`) instead of
+/// panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, $($arg)*).is_err() {
+            std::process::exit(141);
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Lint(args) => lint(args),
+        Command::Adapter => serve(),
     };
     match result {
         Ok(code) => code,
@@ -93,8 +120,17 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         list_trials(&roots).map_err(|e| ConfigError(e.to_string()))?,
         &args.filter,
     )?;
-    let implementation = Reference::new();
-    let verdicts = run_trials(&trials, &implementation, args.verbose);
+    let implementations = implementations(&args)?;
+    let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
+    let info = workers[0].info();
+    let progress = std::io::stderr().is_terminal();
+    if progress {
+        eprint!("running {} trials against {} ...", trials.len(), info.name);
+    }
+    let verdicts = run_all(&trials, &workers);
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
     print_verdicts(&verdicts, args.verbose);
     let summary = Summary::of(&verdicts);
     if let Some(path) = &args.json {
@@ -103,14 +139,17 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
             .map(|r| suite_hash(r))
             .collect::<Vec<_>>()
             .join(",");
-        let report = Report::new(implementation.info(), labels, hash, &verdicts);
+        let report = Report::new(info, labels, hash, &verdicts);
         report::write_atomic(path, report.to_json().as_bytes())
             .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
-        println!("report written to {}", path.display());
+        say!("report written to {}", path.display());
     }
-    println!(
+    say!(
         "{} passed, {} failed, {} errored, {} skipped",
-        summary.passed, summary.failed, summary.errored, summary.skipped
+        summary.passed,
+        summary.failed,
+        summary.errored,
+        summary.skipped
     );
     Ok(if summary.ok() {
         ExitCode::SUCCESS
@@ -132,37 +171,46 @@ fn select(trials: Vec<TrialRef>, filters: &[String]) -> Result<Vec<TrialRef>, Co
     Ok(selected)
 }
 
-fn run_trials(
-    trials: &[TrialRef],
-    implementation: &dyn Implementation,
-    verbose: bool,
-) -> Vec<Verdict> {
-    let progress = std::io::stderr().is_terminal() && !verbose;
-    let mut verdicts = Vec::with_capacity(trials.len());
-    for (i, trial) in trials.iter().enumerate() {
-        if progress {
-            eprint!("\r\x1b[2K[{}/{}] {}", i + 1, trials.len(), trial.id());
-            let _ = std::io::stderr().flush();
+/// The reference signer, or `--jobs` adapter processes.
+fn implementations(args: &RunArgs) -> Result<Vec<Box<dyn Implementation>>, ConfigError> {
+    let Some(command) = &args.adapter else {
+        return Ok(vec![Box::new(Reference::new())]);
+    };
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(ConfigError(format!(
+            "--timeout must be a positive number of seconds, got {}",
+            args.timeout
+        )));
+    }
+    let mut config = AdapterConfig::new(command.clone());
+    config.timeout = Duration::from_secs_f64(args.timeout);
+    let mut adapters: Vec<Box<dyn Implementation>> = Vec::new();
+    for _ in 0..args.jobs.max(1) {
+        let adapter = Adapter::start(config.clone()).map_err(ConfigError)?;
+        if let Some(reason) = adapter.given_up() {
+            eprintln!("warning: {reason}");
         }
-        verdicts.push(run_trial(trial, implementation, BlessMode::Off));
+        adapters.push(Box::new(adapter));
     }
-    if progress {
-        eprint!("\r\x1b[2K");
-    }
-    verdicts
+    Ok(adapters)
 }
 
 fn print_verdicts(verdicts: &[Verdict], verbose: bool) {
     for verdict in verdicts {
         match verdict.status {
             Status::Pass | Status::Skip if verbose => {
-                println!("{:<5} {}", status_word(verdict.status), verdict.id)
+                let reason = if verdict.status == Status::Skip {
+                    format!(" ({})", verdict.message)
+                } else {
+                    String::new()
+                };
+                say!("{:<5} {}{reason}", status_word(verdict.status), verdict.id)
             }
             Status::Pass | Status::Skip => {}
-            Status::Fail | Status::Error => println!("{}", message::render(verdict)),
+            Status::Fail | Status::Error => say!("{}", message::render(verdict)),
         }
     }
-    print!("{}", report::summary::table(verdicts));
+    say!("{}", report::summary::table(verdicts).trim_end());
 }
 
 fn status_word(status: Status) -> &'static str {
@@ -182,10 +230,10 @@ fn lint(args: LintArgs) -> Result<ExitCode, ConfigError> {
     }
     let problems = lint::lint_cases(&cases);
     for problem in &problems {
-        println!("{problem}");
+        say!("{problem}");
     }
     let trials: usize = cases.iter().map(|c| c.modes.len()).sum();
-    println!(
+    say!(
         "lint: {} cases, {} case-modes, {} problems",
         cases.len(),
         trials,
@@ -196,4 +244,14 @@ fn lint(args: LintArgs) -> Result<ExitCode, ConfigError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn serve() -> Result<ExitCode, ConfigError> {
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match sigv4_conformance::adapter::serve::serve(stdin, stdout) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(ConfigError(format!("adapter: {e}"))),
+    }
 }

@@ -67,6 +67,10 @@ pub trait Implementation: Send + Sync {
     fn stages(&self) -> Vec<Stage>;
     /// Signs one case-mode.
     fn sign(&self, input: &SignInput) -> SignOutcome;
+    /// Signs many case-modes; outcomes in input order. Adapters keep several in flight.
+    fn sign_many(&self, inputs: &[&SignInput]) -> Vec<SignOutcome> {
+        inputs.iter().map(|input| self.sign(input)).collect()
+    }
 }
 
 /// The project's reference signer behind [`Implementation`].

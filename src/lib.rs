@@ -34,6 +34,7 @@ pub use context::{Context, Credentials, SecretKey};
 pub use request::{Header, Request};
 pub use sign::{Mode, SignError, Signed, Signer};
 pub use timestamp::Timestamp;
+pub mod adapter;
 pub mod check;
 pub mod implementation;
 pub mod lint;

@@ -161,3 +161,63 @@ pub fn run_trial(
     }
     check::check(&fixture, outcome)
 }
+
+/// Runs every trial: fixtures are loaded first, then signed in batches (so adapters keep many
+/// requests in flight), spread round-robin over `implementations` (one per `--jobs` worker, each
+/// on its own thread), then checked. Verdicts come back in trial order.
+pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> Vec<Verdict> {
+    let Some(first) = implementations.first() else {
+        return Vec::new();
+    };
+    let modes = first.modes();
+    let name = first.info().name;
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; trials.len()];
+    let mut fixtures = Vec::new();
+    for (index, trial) in trials.iter().enumerate() {
+        if !modes.contains(&trial.mode) {
+            verdicts[index] = Some(Verdict::skipped(
+                &trial.id(),
+                format!("{name} does not support {} mode", trial.mode),
+            ));
+            continue;
+        }
+        match suite::load(&trial.case, trial.mode) {
+            Ok(fixture) => fixtures.push((index, fixture)),
+            Err(e) => verdicts[index] = Some(Verdict::broken_fixture(&trial.id(), &e)),
+        }
+    }
+    let workers = implementations.len();
+    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); workers];
+    for position in 0..fixtures.len() {
+        buckets[position % workers].push(position);
+    }
+    let mut outcomes: Vec<Option<SignOutcome>> = vec![None; fixtures.len()];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = buckets
+            .iter()
+            .zip(implementations)
+            .map(|(bucket, implementation)| {
+                let inputs: Vec<&crate::implementation::SignInput> =
+                    bucket.iter().map(|&p| &fixtures[p].1.input).collect();
+                scope.spawn(move || implementation.sign_many(&inputs))
+            })
+            .collect();
+        for (bucket, handle) in buckets.iter().zip(handles) {
+            let results = handle.join().unwrap_or_else(|_| {
+                vec![SignOutcome::Broken("the worker thread panicked".to_string()); bucket.len()]
+            });
+            for (&position, outcome) in bucket.iter().zip(results) {
+                outcomes[position] = Some(outcome);
+            }
+        }
+    });
+    for ((index, fixture), outcome) in fixtures.iter().zip(outcomes) {
+        let outcome = outcome.unwrap_or_else(|| SignOutcome::Broken("no outcome".to_string()));
+        verdicts[*index] = Some(check::check(fixture, outcome));
+    }
+    verdicts
+        .into_iter()
+        .zip(trials)
+        .map(|(v, t)| v.unwrap_or_else(|| Verdict::skipped(&t.id(), "not run".to_string())))
+        .collect()
+}

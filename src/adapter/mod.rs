@@ -1,0 +1,9 @@
+//! Third-party signers in any language, driven through the JSON-lines adapter protocol v1
+//! (`docs/adapter-protocol.md`), and the reference signer served over the same protocol.
+
+pub mod client;
+pub mod process;
+pub mod protocol;
+pub mod serve;
+
+pub use client::{Adapter, AdapterConfig};
