@@ -35,6 +35,18 @@ enum Command {
     Lint(LintArgs),
     /// Serve the reference signer over adapter protocol v1 on stdin/stdout.
     Adapter,
+    /// Combine JSON reports of several implementations into a conformance matrix.
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Write the matrix as Markdown to FILE.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// JSON reports written by `run --json`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    reports: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -48,6 +60,9 @@ struct RunArgs {
     /// Write the JSON report (schema 1) to FILE, atomically.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to FILE, atomically.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
     /// Print a line for every trial, not only the ones that did not pass.
     #[arg(long, short)]
     verbose: bool,
@@ -91,6 +106,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Lint(args) => lint(args),
         Command::Adapter => serve(),
+        Command::Report(args) => combine(args),
     };
     match result {
         Ok(code) => code,
@@ -133,16 +149,19 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
     }
     print_verdicts(&verdicts, args.verbose);
     let summary = Summary::of(&verdicts);
-    if let Some(path) = &args.json {
+    if args.json.is_some() || args.markdown.is_some() {
         let hash = roots
             .iter()
             .map(|r| suite_hash(r))
             .collect::<Vec<_>>()
             .join(",");
         let report = Report::new(info, labels, hash, &verdicts);
-        report::write_atomic(path, report.to_json().as_bytes())
-            .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
-        say!("report written to {}", path.display());
+        if let Some(path) = &args.json {
+            write(path, report.to_json().as_bytes())?;
+        }
+        if let Some(path) = &args.markdown {
+            write(path, report::markdown::summary(&report).as_bytes())?;
+        }
     }
     say!(
         "{} passed, {} failed, {} errored, {} skipped",
@@ -156,6 +175,31 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn write(path: &std::path::Path, bytes: &[u8]) -> Result<(), ConfigError> {
+    report::write_atomic(path, bytes)
+        .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
+    say!("wrote {}", path.display());
+    Ok(())
+}
+
+fn combine(args: ReportArgs) -> Result<ExitCode, ConfigError> {
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        let bytes = std::fs::read(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        reports.push(
+            Report::from_json(&bytes)
+                .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?,
+        );
+    }
+    let matrix = report::markdown::matrix(&reports);
+    match &args.markdown {
+        Some(path) => write(path, matrix.as_bytes())?,
+        None => say!("{}", matrix.trim_end()),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn select(trials: Vec<TrialRef>, filters: &[String]) -> Result<Vec<TrialRef>, ConfigError> {

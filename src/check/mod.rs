@@ -12,10 +12,10 @@ use crate::implementation::{SignOutcome, StageOutputs};
 use crate::sign::PathNormalization;
 use crate::stage::Stage;
 use crate::suite::{Fixture, FixtureError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How one stage fared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StageStatus {
     /// Matched its expected value.
@@ -52,7 +52,7 @@ pub struct StageLine {
 }
 
 /// The overall result of a case-mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Every compared stage matched (or the expected refusal happened).
@@ -66,7 +66,7 @@ pub enum Status {
 }
 
 /// Which kind of fault a non-passing verdict is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fault {
     /// The fixture is broken.
@@ -78,7 +78,7 @@ pub enum Fault {
 }
 
 /// The first stage that diverged, with both texts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Divergence {
     /// The stage name (`error` when a refusal was expected).
     pub stage: String,

@@ -2,11 +2,11 @@
 
 use crate::check::{Divergence, Fault, StageStatus, Status, Verdict};
 use crate::implementation::ImplementationInfo;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Counts by status.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Passed trials.
     pub passed: usize,
@@ -40,7 +40,7 @@ impl Summary {
 }
 
 /// The tool that wrote the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
     /// `sigv4-conformance`.
     pub name: String,
@@ -49,7 +49,7 @@ pub struct Tool {
 }
 
 /// One diagnosis entry (filled by the mistake catalogue).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiagnosisEntry {
     /// Mutation id.
     pub mutation: String,
@@ -60,7 +60,7 @@ pub struct DiagnosisEntry {
 }
 
 /// One trial in the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseReport {
     /// Trial id.
     pub id: String,
@@ -100,7 +100,7 @@ impl CaseReport {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// Schema version: 1.
     pub schema: u32,
@@ -119,6 +119,18 @@ pub struct Report {
 }
 
 impl Report {
+    /// Reads a report written by `run --json`.
+    pub fn from_json(bytes: &[u8]) -> Result<Report, String> {
+        let report: Report = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if report.schema != 1 {
+            return Err(format!(
+                "schema {} (this tool reads schema 1)",
+                report.schema
+            ));
+        }
+        Ok(report)
+    }
+
     /// Builds a deterministic report (cases sorted by id, no timestamps).
     pub fn new(
         implementation: ImplementationInfo,

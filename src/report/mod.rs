@@ -1,6 +1,7 @@
 //! Reports of a run.
 
 pub mod json;
+pub mod markdown;
 pub mod summary;
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so a

@@ -48,16 +48,6 @@ const CONTEXT_KEYS: &[&str] = &[
     "unsigned_headers",
 ];
 const CREDENTIAL_KEYS: &[&str] = &["access_key_id", "secret_access_key", "token"];
-const REQUEST_KEYS: &[&str] = &[
-    "raw",
-    "method",
-    "target",
-    "path",
-    "query",
-    "headers",
-    "body_base64",
-];
-
 fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
     value
         .as_object()
@@ -145,7 +135,8 @@ pub fn parse_context(value: &Value) -> Result<Context, String> {
 
 pub fn parse_request(value: &Value) -> Result<Request, String> {
     let map = object(value, "request")?;
-    reject_unknown(map, REQUEST_KEYS, "request")?;
+    // The request object may grow fields (protocol extensions such as `version`): adapters
+    // ignore the ones they do not know. Context keys stay strict, as the suite requires.
     let headers = match map.get("headers") {
         Some(Value::Array(items)) => items
             .iter()
