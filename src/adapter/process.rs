@@ -182,11 +182,18 @@ impl Process {
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
-    /// How the process ended, if it has.
+    /// How the process ended, waiting up to 200 ms for a process that just closed its stdout to
+    /// be reaped; `None` when it is still running.
     pub fn exit_status(&mut self) -> Option<String> {
-        match self.child.try_wait() {
-            Ok(Some(status)) => Some(status.to_string()),
-            _ => None,
+        let deadline = Instant::now() + Duration::from_millis(200);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(status.to_string()),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                _ => return None,
+            }
         }
     }
 

@@ -7,18 +7,13 @@
 use crate::request::Header;
 use std::fmt;
 
-/// One canonical header line: lower-case name and its trimmed, comma-joined values.
+/// The canonical header block: `name:value\n` per signed header, sorted by name, built in one
+/// buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CanonicalHeader {
-    /// Lower-case name.
-    pub name: String,
-    /// Trimmed values of every header of that name, joined by `,` in arrival order.
-    pub value: Vec<u8>,
+pub struct CanonicalHeaders {
+    block: Vec<u8>,
+    signed: SignedHeaders,
 }
-
-/// The canonical header block: `name:value\n` per signed header, sorted by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CanonicalHeaders(Vec<CanonicalHeader>);
 
 /// The signed-headers line: the canonical header names joined by `;`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,26 +23,17 @@ fn is_space(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// Trimall: leading and trailing spaces and tabs removed, inner runs collapsed to one space.
-/// Folded continuation lines are joined to the value by a single space.
-pub fn trim_all(header: &Header) -> Vec<u8> {
-    let value = &header.value;
-    let clean = header.continuations.is_empty()
-        && value.first().is_none_or(|&b| !is_space(b))
-        && value.last().is_none_or(|&b| !is_space(b))
-        && !value.windows(2).any(|w| is_space(w[0]) && is_space(w[1]))
-        && !value.contains(&b'\t');
-    if clean {
-        return value.clone();
-    }
-    let mut out = Vec::with_capacity(header.value.len());
+/// Appends Trimall of the header's value to `out`: leading and trailing spaces and tabs removed,
+/// inner runs collapsed to one space; folded continuation lines are joined by a single space.
+pub fn trim_all_into(out: &mut Vec<u8>, header: &Header) {
+    let start = out.len();
     let mut pending_space = false;
     let parts = std::iter::once(&header.value).chain(header.continuations.iter());
     for part in parts {
-        pending_space |= !out.is_empty();
+        pending_space |= out.len() > start;
         for &b in part {
             if is_space(b) {
-                pending_space = !out.is_empty();
+                pending_space = out.len() > start;
             } else {
                 if pending_space {
                     out.push(b' ');
@@ -57,62 +43,79 @@ pub fn trim_all(header: &Header) -> Vec<u8> {
             }
         }
     }
+}
+
+/// Trimall of the header's value (see [`trim_all_into`]).
+pub fn trim_all(header: &Header) -> Vec<u8> {
+    let mut out = Vec::with_capacity(header.value.len());
+    trim_all_into(&mut out, header);
     out
 }
 
+/// Compares header names as their lower-case forms, without building them.
+fn cmp_lower(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
 impl CanonicalHeaders {
-    /// Builds the block from the headers to sign, in request order.
+    /// Builds the block from the headers to sign, in request order: names lower-cased, sorted;
+    /// values of repeated names joined by `,` in arrival order.
     pub fn new<'a>(headers: impl IntoIterator<Item = &'a Header>) -> CanonicalHeaders {
-        let mut lines: Vec<CanonicalHeader> = Vec::new();
-        for header in headers {
-            let name = header.name.to_ascii_lowercase();
-            let value = trim_all(header);
-            match lines.iter_mut().find(|line| line.name == name) {
-                Some(line) => {
-                    line.value.push(b',');
-                    line.value.extend_from_slice(&value);
+        let mut sorted: Vec<&Header> = headers.into_iter().collect();
+        // Stable: repeated names keep their arrival order.
+        sorted.sort_by(|a, b| cmp_lower(&a.name, &b.name));
+        let mut block = Vec::with_capacity(
+            sorted
+                .iter()
+                .map(|h| h.name.len() + h.value.len() + 2)
+                .sum(),
+        );
+        let mut signed = String::with_capacity(sorted.iter().map(|h| h.name.len() + 1).sum());
+        let mut previous: Option<&str> = None;
+        for header in sorted {
+            if previous.is_some_and(|p| p.eq_ignore_ascii_case(&header.name)) {
+                // Replace the line end of the previous value with the joining comma.
+                block.pop();
+                block.push(b',');
+            } else {
+                if previous.is_some() {
+                    signed.push(';');
                 }
-                None => lines.push(CanonicalHeader { name, value }),
+                signed.extend(header.name.chars().map(|c| c.to_ascii_lowercase()));
+                block.extend(header.name.bytes().map(|c| c.to_ascii_lowercase()));
+                block.push(b':');
             }
+            trim_all_into(&mut block, header);
+            block.push(b'\n');
+            previous = Some(&header.name);
         }
-        // Stable: equal names were merged above, so the order is by name alone.
-        lines.sort_by(|a, b| a.name.cmp(&b.name));
-        CanonicalHeaders(lines)
+        CanonicalHeaders {
+            block,
+            signed: SignedHeaders(signed),
+        }
     }
 
-    /// The lines, sorted by name.
-    pub fn lines(&self) -> &[CanonicalHeader] {
-        &self.0
+    /// The block's bytes, each line ending in `\n`.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.block
     }
 
-    /// Appends the block (each line ending in `\n`) to `out`.
+    /// Appends the block to `out`.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        for line in &self.0 {
-            out.extend_from_slice(line.name.as_bytes());
-            out.push(b':');
-            out.extend_from_slice(&line.value);
-            out.push(b'\n');
-        }
+        out.extend_from_slice(&self.block);
     }
 
     /// The signed-headers line for this block.
     pub fn signed_headers(&self) -> SignedHeaders {
-        let mut text = String::with_capacity(self.0.iter().map(|l| l.name.len() + 1).sum());
-        for (i, line) in self.0.iter().enumerate() {
-            if i > 0 {
-                text.push(';');
-            }
-            text.push_str(&line.name);
-        }
-        SignedHeaders(text)
+        self.signed.clone()
     }
 }
 
 impl fmt::Display for CanonicalHeaders {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut bytes = Vec::new();
-        self.write_to(&mut bytes);
-        f.write_str(&String::from_utf8_lossy(&bytes))
+        f.write_str(&String::from_utf8_lossy(&self.block))
     }
 }
 

@@ -172,13 +172,9 @@ impl Signer {
             None
         };
         let settings = Settings::resolve(context, mode, s3_header.as_deref());
-        let host = request
-            .header("host")
-            .map(header_text)
-            .ok_or(SignError::MissingHost)?;
-        let time = context.timestamp;
-        let amz_date = time.amz_date();
-        let scope = CredentialScope::new(&time.scope_date(), &context.region, &context.service);
+        let host = request.header("host").ok_or(SignError::MissingHost)?;
+        let amz_date = context.timestamp.amz_date();
+        let scope = CredentialScope::new(&amz_date[..8], &context.region, &context.service);
         let payload_hash = PayloadHash::new(&settings.payload, &request.body);
         let additions = additions(request, context, &settings, &amz_date, &payload_hash)?;
 
@@ -279,7 +275,7 @@ impl Signer {
                 if wire_path.is_empty() {
                     wire_path.push('/');
                 }
-                let url = PresignedUrl::new(&host, &wire_path, &query);
+                let url = PresignedUrl::new(&header_text(host), &wire_path, &query);
                 let target = format!("{wire_path}?{query}");
                 let headers = request.headers.iter().chain(&additions.signed);
                 let signed_request = SignedRequest::new(

@@ -20,6 +20,7 @@ impl CanonicalUri {
         encoding: PercentEncoding,
     ) -> CanonicalUri {
         let path: Cow<'_, [u8]> = match normalization {
+            PathNormalization::Enabled if is_normal(wire_path) => Cow::Borrowed(wire_path),
             PathNormalization::Enabled => Cow::Owned(normalize_path(wire_path)),
             PathNormalization::Disabled if wire_path.is_empty() => Cow::Borrowed(b"/"),
             PathNormalization::Disabled => Cow::Borrowed(wire_path),
@@ -40,6 +41,22 @@ impl fmt::Display for CanonicalUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// True when [`normalize_path`] would return the path unchanged: absolute, no empty, `.` or
+/// `..` segment (a trailing slash is kept by normalisation).
+fn is_normal(path: &[u8]) -> bool {
+    let Some(rest) = path.strip_prefix(b"/") else {
+        return false;
+    };
+    let mut segments = rest.split(|&b| b == b'/').peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        if segment == b"." || segment == b".." || (segment.is_empty() && !last) {
+            return false;
+        }
+    }
+    true
 }
 
 /// RFC 3986 section 5.2.4 "Remove Dot Segments", with empty segments (`//`) collapsed as SigV4
@@ -92,6 +109,13 @@ mod tests {
         for (input, want) in cases {
             let got = normalize_path(input.as_bytes());
             assert_eq!(String::from_utf8_lossy(&got), *want, "{input:?}");
+            // The fast path never skips a path that normalisation would change.
+            if is_normal(input.as_bytes()) {
+                assert_eq!(got, input.as_bytes(), "{input:?}");
+            }
+        }
+        for normal in ["/", "/a", "/a/", "/a/b.c/..d/", "/.x"] {
+            assert!(is_normal(normal.as_bytes()), "{normal}");
         }
     }
 
