@@ -110,15 +110,15 @@ pub fn stage_outputs(signed: &Signed) -> StageOutputs {
         Stage::Signature,
         signed.signature.as_str().as_bytes().to_vec(),
     );
-    if let Some(a) = &signed.authorization {
+    if let Some(a) = &signed.authorization() {
         out.insert(Stage::Authorization, a.as_str().as_bytes().to_vec());
     }
-    if let Some(u) = &signed.presigned_url {
+    if let Some(u) = &signed.presigned_url() {
         out.insert(Stage::PresignedUrl, u.as_str().as_bytes().to_vec());
     }
     out.insert(
         Stage::SignedRequest,
-        signed.signed_request.as_bytes().to_vec(),
+        signed.signed_request().as_bytes().to_vec(),
     );
     out
 }

@@ -99,11 +99,8 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     let context = &fixture.input.context;
     let mode = fixture.input.mode;
     let amz_date = context.timestamp.amz_date();
-    let scope = CredentialScope::new(
-        &context.timestamp.scope_date(),
-        &context.region,
-        &context.service,
-    );
+    let scope_date = context.timestamp.scope_date();
+    let scope = CredentialScope::new(&scope_date, &context.region, &context.service);
     let stages = &fixture.expected.stages;
     let own = |stage: Stage| stages.get(&stage).filter(|e| !e.derived);
 

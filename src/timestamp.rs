@@ -5,10 +5,11 @@
 
 use std::fmt;
 
-/// An instant in UTC, to the second.
+/// An instant in UTC, to the second. Its `X-Amz-Date` text is formatted once, when it is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     seconds: i64,
+    amz: [u8; 16],
 }
 
 /// Why a timestamp could not be read.
@@ -135,12 +136,24 @@ impl Timestamp {
         };
         let seconds =
             days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
-        Ok(Timestamp { seconds })
+        Ok(Timestamp::from_unix(seconds))
     }
 
     /// The instant `seconds` after 1970-01-01T00:00:00Z.
     pub fn from_unix(seconds: i64) -> Timestamp {
-        Timestamp { seconds }
+        let mut amz = [b'0'; 16];
+        let text = Timestamp { seconds, amz }.format_amz();
+        if let Some(bytes) = text.as_bytes().get(..16) {
+            amz.copy_from_slice(bytes);
+        }
+        Timestamp { seconds, amz }
+    }
+
+    /// `YYYYMMDD'T'HHMMSS'Z'` without allocating (years outside 0..=9999 are cut to 16
+    /// characters here; use [`Timestamp::amz_date`] for them).
+    pub fn amz_str(&self) -> &str {
+        // Only ASCII digits, 'T' and 'Z' were written.
+        std::str::from_utf8(&self.amz).unwrap_or_default()
     }
 
     /// Parses SigV4's basic format `20150830T123600Z`.
@@ -179,6 +192,13 @@ impl Timestamp {
 
     /// `YYYYMMDD'T'HHMMSS'Z'`, the `X-Amz-Date` format.
     pub fn amz_date(&self) -> String {
+        if (0..=9999).contains(&self.parts().0) {
+            return self.amz_str().to_string();
+        }
+        self.format_amz()
+    }
+
+    fn format_amz(&self) -> String {
         let (y, mo, d, h, mi, s) = self.parts();
         let mut out = String::with_capacity(16);
         push_digits(&mut out, y, 4);

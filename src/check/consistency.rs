@@ -28,11 +28,8 @@ fn string_to_sign_from(fixture: &Fixture, canonical_request: &[u8]) -> Vec<u8> {
 /// The signature the reference computes over a string to sign, with the case's signing key.
 fn signature_from(fixture: &Fixture, string_to_sign: &[u8]) -> Vec<u8> {
     let context = &fixture.input.context;
-    let scope = crate::sign::CredentialScope::new(
-        &context.timestamp.scope_date(),
-        &context.region,
-        &context.service,
-    );
+    let scope_date = context.timestamp.scope_date();
+    let scope = crate::sign::CredentialScope::new(&scope_date, &context.region, &context.service);
     let key = SigningKey::derive(&context.credentials.secret_access_key, &scope);
     hex::encode(crate::sign::signing_key::hmac_sha256(
         key.as_bytes(),

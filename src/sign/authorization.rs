@@ -14,22 +14,22 @@ impl Authorization {
     /// Builds the header value.
     pub fn new(
         access_key_id: &str,
-        scope: &CredentialScope,
-        signed_headers: &SignedHeaders,
+        scope: &CredentialScope<'_>,
+        signed_headers: SignedHeaders<'_>,
         signature: &Signature,
     ) -> Authorization {
-        let parts = [
-            ALGORITHM,
-            " Credential=",
-            access_key_id,
-            "/",
-            scope.as_str(),
-            ", SignedHeaders=",
-            signed_headers.as_str(),
-            ", Signature=",
-            signature.as_str(),
-        ];
-        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let parts = [ALGORITHM, " Credential=", access_key_id, "/"]
+            .into_iter()
+            .chain(scope.parts())
+            .chain([
+                ", SignedHeaders=",
+                signed_headers.as_str(),
+                ", Signature=",
+                signature.as_str(),
+            ]);
+        let mut text = String::with_capacity(
+            160 + access_key_id.len() + scope.len() + signed_headers.as_str().len(),
+        );
         for part in parts {
             text.push_str(part);
         }

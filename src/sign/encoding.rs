@@ -35,28 +35,32 @@ pub fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
 }
 
-fn push_escape(out: &mut String, b: u8) {
-    out.push('%');
-    out.push(char::from(HEX[usize::from(b >> 4)]));
-    out.push(char::from(HEX[usize::from(b & 15)]));
+fn push_escape(out: &mut Vec<u8>, b: u8) {
+    out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
 }
 
-/// URI-encodes every byte but the unreserved ones (and `/` when `keep_slash`).
-pub fn uri_encode_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
+/// URI-encodes every byte but the unreserved ones (and `/` when `keep_slash`), appending to `out`.
+pub fn uri_encode_into(out: &mut Vec<u8>, bytes: &[u8], keep_slash: bool) {
+    out.reserve(bytes.len());
     for &b in bytes {
         if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(char::from(b));
+            out.push(b);
         } else {
             push_escape(out, b);
         }
     }
 }
 
+fn ascii(bytes: Vec<u8>) -> String {
+    // Every encoder here writes ASCII only.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
 /// URI-encodes every byte but the unreserved ones (and `/` when `keep_slash`).
 pub fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
-    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 2);
     uri_encode_into(&mut out, bytes, keep_slash);
-    out
+    ascii(out)
 }
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -98,41 +102,65 @@ pub fn percent_decode(bytes: &[u8]) -> Vec<u8> {
 
 /// Encodes a path that is already meant to be URI-encoded (the S3 single-encoding rule): valid
 /// `%XY` escapes are kept (hex upper-cased), `/` and unreserved bytes are kept, every other byte
-/// (a raw space, raw UTF-8, `$`, a stray `%`) is encoded.
-pub fn encode_path_once(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+/// (a raw space, raw UTF-8, `$`, a stray `%`) is encoded. Appends to `out`.
+pub fn encode_path_once_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if let Some(b) = escape_at(&bytes[i..]) {
-            push_escape(&mut out, b);
+            push_escape(out, b);
             i += 3;
             continue;
         }
         let b = bytes[i];
         if is_unreserved(b) || b == b'/' {
-            out.push(char::from(b));
+            out.push(b);
         } else {
-            push_escape(&mut out, b);
+            push_escape(out, b);
         }
         i += 1;
     }
-    out
+}
+
+/// [`encode_path_once_into`] as a string.
+pub fn encode_path_once(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 2);
+    encode_path_once_into(&mut out, bytes);
+    ascii(out)
 }
 
 /// Encodes a path for the wire (a presigned URL, a request line): bytes that cannot stand raw in
 /// an HTTP request target (space, controls, non-ASCII, `"<>\^`{|}#`) are encoded, everything else
 /// (including existing `%XY` escapes and reserved characters such as `$` or `:`) is kept.
 pub fn encode_path_for_wire(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
+    let mut out = Vec::with_capacity(bytes.len());
     for &b in bytes {
         let raw_ok = b.is_ascii_graphic() && !b"\"<>\\^`{|}#?".contains(&b);
         if raw_ok {
-            out.push(char::from(b));
+            out.push(b);
         } else {
             push_escape(&mut out, b);
         }
     }
-    out
+    ascii(out)
+}
+
+/// Writes the lower-case hex of 32 bytes into `out`.
+pub fn hex_fill(out: &mut [u8; 64], bytes: &[u8]) {
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = LOWER[usize::from(b >> 4)];
+        pair[1] = LOWER[usize::from(b & 15)];
+    }
+}
+
+/// Lower-case hex of `bytes`, appended to `out`.
+pub fn hex_into_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.extend_from_slice(&[LOWER[usize::from(b >> 4)], LOWER[usize::from(b & 15)]]);
+    }
 }
 
 #[cfg(test)]

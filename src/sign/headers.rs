@@ -7,17 +7,70 @@
 use crate::request::Header;
 use std::fmt;
 
-/// The canonical header block: `name:value\n` per signed header, sorted by name, built in one
-/// buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CanonicalHeaders {
-    block: Vec<u8>,
-    signed: SignedHeaders,
+/// A header to sign: one of the request's, or one the signer adds (`X-Amz-Date`, the token,
+/// `x-amz-content-sha256`), borrowed so that signing copies nothing.
+#[derive(Debug, Clone, Copy)]
+pub enum HeaderRef<'a> {
+    /// A header of the request.
+    Request(&'a Header),
+    /// A header the signer adds: name and single-line value.
+    Added(&'a str, &'a str),
 }
 
-/// The signed-headers line: the canonical header names joined by `;`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedHeaders(String);
+impl HeaderRef<'_> {
+    /// The name as written.
+    pub fn name(&self) -> &str {
+        match self {
+            HeaderRef::Request(h) => &h.name,
+            HeaderRef::Added(name, _) => name,
+        }
+    }
+
+    fn write_value(&self, out: &mut Vec<u8>) {
+        match self {
+            HeaderRef::Request(h) => trim_all_into(out, h),
+            HeaderRef::Added(_, value) => {
+                out.extend_from_slice(value.trim_matches([' ', '\t']).as_bytes())
+            }
+        }
+    }
+}
+
+/// The canonical header block, `name:value\n` per signed header sorted by name: a view into the
+/// canonical request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CanonicalHeaders<'a>(pub(crate) &'a [u8]);
+
+impl CanonicalHeaders<'_> {
+    /// The block's bytes, each line ending in `\n`.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0
+    }
+}
+
+impl fmt::Display for CanonicalHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(self.0))
+    }
+}
+
+/// The signed-headers line, the canonical header names joined by `;`: a view into the canonical
+/// request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedHeaders<'a>(pub(crate) &'a str);
+
+impl SignedHeaders<'_> {
+    /// The text of the line, e.g. `host;x-amz-date`.
+    pub fn as_str(&self) -> &str {
+        self.0
+    }
+}
+
+impl fmt::Display for SignedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
 
 fn is_space(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -26,6 +79,16 @@ fn is_space(b: u8) -> bool {
 /// Appends Trimall of the header's value to `out`: leading and trailing spaces and tabs removed,
 /// inner runs collapsed to one space; folded continuation lines are joined by a single space.
 pub fn trim_all_into(out: &mut Vec<u8>, header: &Header) {
+    let value = &header.value;
+    let clean = header.continuations.is_empty()
+        && value.first().is_none_or(|&b| !is_space(b))
+        && value.last().is_none_or(|&b| !is_space(b))
+        && !value.windows(2).any(|w| is_space(w[0]) && is_space(w[1]))
+        && !value.contains(&b'\t');
+    if clean {
+        out.extend_from_slice(value);
+        return;
+    }
     let start = out.len();
     let mut pending_space = false;
     let parts = std::iter::once(&header.value).chain(header.continuations.iter());
@@ -59,76 +122,42 @@ fn cmp_lower(a: &str, b: &str) -> std::cmp::Ordering {
         .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
-impl CanonicalHeaders {
-    /// Builds the block from the headers to sign, in request order: names lower-cased, sorted;
-    /// values of repeated names joined by `,` in arrival order.
-    pub fn new<'a>(headers: impl IntoIterator<Item = &'a Header>) -> CanonicalHeaders {
-        let mut sorted: Vec<&Header> = headers.into_iter().collect();
-        // Stable: repeated names keep their arrival order.
-        sorted.sort_by(|a, b| cmp_lower(&a.name, &b.name));
-        let mut block = Vec::with_capacity(
-            sorted
-                .iter()
-                .map(|h| h.name.len() + h.value.len() + 2)
-                .sum(),
-        );
-        let mut signed = String::with_capacity(sorted.iter().map(|h| h.name.len() + 1).sum());
-        let mut previous: Option<&str> = None;
-        for header in sorted {
-            if previous.is_some_and(|p| p.eq_ignore_ascii_case(&header.name)) {
-                // Replace the line end of the previous value with the joining comma.
-                block.pop();
-                block.push(b',');
-            } else {
-                if previous.is_some() {
-                    signed.push(';');
-                }
-                signed.extend(header.name.chars().map(|c| c.to_ascii_lowercase()));
-                block.extend(header.name.bytes().map(|c| c.to_ascii_lowercase()));
-                block.push(b':');
-            }
-            trim_all_into(&mut block, header);
-            block.push(b'\n');
-            previous = Some(&header.name);
+/// Sorts the headers to sign by lower-case name; stable, so repeated names keep arrival order.
+pub fn sort_headers(headers: &mut [HeaderRef<'_>]) {
+    headers.sort_by(|a, b| cmp_lower(a.name(), b.name()));
+}
+
+/// Appends the canonical block of headers sorted by [`sort_headers`]: lower-case names, values of
+/// repeated names joined by `,` in arrival order.
+pub fn write_canonical_headers(out: &mut Vec<u8>, sorted: &[HeaderRef<'_>]) {
+    let mut previous: Option<&str> = None;
+    for header in sorted {
+        if previous.is_some_and(|p| p.eq_ignore_ascii_case(header.name())) {
+            // Replace the line end of the previous value with the joining comma.
+            out.pop();
+            out.push(b',');
+        } else {
+            out.extend(header.name().bytes().map(|c| c.to_ascii_lowercase()));
+            out.push(b':');
         }
-        CanonicalHeaders {
-            block,
-            signed: SignedHeaders(signed),
+        header.write_value(out);
+        out.push(b'\n');
+        previous = Some(header.name());
+    }
+}
+
+/// Appends the signed-headers line of headers sorted by [`sort_headers`].
+pub fn write_signed_headers(out: &mut Vec<u8>, sorted: &[HeaderRef<'_>]) {
+    let mut previous: Option<&str> = None;
+    for header in sorted {
+        if previous.is_some_and(|p| p.eq_ignore_ascii_case(header.name())) {
+            continue;
         }
-    }
-
-    /// The block's bytes, each line ending in `\n`.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.block
-    }
-
-    /// Appends the block to `out`.
-    pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.block);
-    }
-
-    /// The signed-headers line for this block.
-    pub fn signed_headers(&self) -> SignedHeaders {
-        self.signed.clone()
-    }
-}
-
-impl fmt::Display for CanonicalHeaders {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&String::from_utf8_lossy(&self.block))
-    }
-}
-
-impl SignedHeaders {
-    /// The text of the line, e.g. `host;x-amz-date`.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for SignedHeaders {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        if previous.is_some() {
+            out.push(b';');
+        }
+        out.extend(header.name().bytes().map(|c| c.to_ascii_lowercase()));
+        previous = Some(header.name());
     }
 }
 
@@ -139,8 +168,15 @@ mod tests {
 
     fn block(raw: &str) -> (String, String) {
         let request = Request::parse(raw.as_bytes()).unwrap();
-        let headers = CanonicalHeaders::new(&request.headers);
-        (headers.to_string(), headers.signed_headers().to_string())
+        let mut sorted: Vec<HeaderRef> = request.headers.iter().map(HeaderRef::Request).collect();
+        sort_headers(&mut sorted);
+        let (mut block, mut signed) = (Vec::new(), Vec::new());
+        write_canonical_headers(&mut block, &sorted);
+        write_signed_headers(&mut signed, &sorted);
+        (
+            String::from_utf8(block).unwrap(),
+            String::from_utf8(signed).unwrap(),
+        )
     }
 
     #[test]

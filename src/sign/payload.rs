@@ -1,32 +1,57 @@
 //! Payload hash: the canonical request's last line.
 
-use super::encoding::hex_lower;
+use super::encoding::hex_fill;
 use super::settings::PayloadHashSource;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// Hex SHA-256 of the body, or a literal such as `UNSIGNED-PAYLOAD`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PayloadHash(String);
+/// Hex SHA-256 of the body, or a literal such as `UNSIGNED-PAYLOAD`: a view into the canonical
+/// request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayloadHash<'a>(pub(crate) &'a str);
 
-impl PayloadHash {
-    /// `HashedPayload = Lowercase(HexEncode(Hash(payload)))`, or the configured literal.
-    pub fn new(source: &PayloadHashSource, body: &[u8]) -> PayloadHash {
-        match source {
-            PayloadHashSource::BodySha256 => PayloadHash(hex_lower(&Sha256::digest(body))),
-            PayloadHashSource::Literal(literal) => PayloadHash(literal.clone()),
-        }
-    }
-
+impl PayloadHash<'_> {
     /// The text of the line.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
-impl fmt::Display for PayloadHash {
+impl fmt::Display for PayloadHash<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0)
+    }
+}
+
+/// A payload hash before it is written into the canonical request: hex kept on the stack.
+#[derive(Debug, Clone, Copy)]
+pub enum PayloadText<'a> {
+    /// Hex SHA-256 of the body.
+    Hex([u8; 64]),
+    /// A configured literal.
+    Literal(&'a str),
+}
+
+impl PayloadText<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Only hex digits were written.
+            PayloadText::Hex(hex) => std::str::from_utf8(hex).unwrap_or_default(),
+            PayloadText::Literal(text) => text,
+        }
+    }
+}
+
+/// `HashedPayload = Lowercase(HexEncode(Hash(payload)))`, or the configured literal.
+pub fn payload_hash<'a>(source: &'a PayloadHashSource, body: &[u8]) -> PayloadText<'a> {
+    match source {
+        PayloadHashSource::BodySha256 => {
+            let mut hex = [0u8; 64];
+            hex_fill(&mut hex, &Sha256::digest(body));
+            PayloadText::Hex(hex)
+        }
+        PayloadHashSource::Literal(literal) => PayloadText::Literal(literal),
     }
 }
 
@@ -36,18 +61,25 @@ mod tests {
 
     #[test]
     fn hashes_or_passes_literals() {
-        let empty = PayloadHash::new(&PayloadHashSource::BodySha256, b"");
-        assert_eq!(
-            empty.as_str(),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-        let body = PayloadHash::new(&PayloadHashSource::BodySha256, b"Welcome to Amazon S3.");
-        assert_eq!(
-            body.as_str(),
-            "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
-        );
-        let literal =
-            PayloadHash::new(&PayloadHashSource::Literal("UNSIGNED-PAYLOAD".into()), b"x");
-        assert_eq!(literal.as_str(), "UNSIGNED-PAYLOAD");
+        let cases: &[(PayloadHashSource, &[u8], &str)] = &[
+            (
+                PayloadHashSource::BodySha256,
+                b"",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            (
+                PayloadHashSource::BodySha256,
+                b"Welcome to Amazon S3.",
+                "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072",
+            ),
+            (
+                PayloadHashSource::Literal("UNSIGNED-PAYLOAD".into()),
+                b"x",
+                "UNSIGNED-PAYLOAD",
+            ),
+        ];
+        for (source, body, want) in cases {
+            assert_eq!(payload_hash(source, body).as_str(), *want);
+        }
     }
 }

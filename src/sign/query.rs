@@ -38,21 +38,36 @@ pub fn parse_query(raw: &[u8]) -> Vec<QueryParam> {
         .collect()
 }
 
-/// The canonical request's third line, e.g. `%E1%88%B4=Value1&Param=Value2&Param-3=Value3`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CanonicalQuery(String);
+/// The canonical request's third line, e.g. `%E1%88%B4=Value1&Param=Value2&Param-3=Value3`: a
+/// view into the canonical request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CanonicalQuery<'a>(pub(crate) &'a str);
 
-impl CanonicalQuery {
-    /// Sorts the parameters by encoded key, then encoded value (byte order), and joins them.
-    pub fn new(mut params: Vec<QueryParam>) -> CanonicalQuery {
-        params.sort_unstable();
-        CanonicalQuery(join(&params))
-    }
-
+impl CanonicalQuery<'_> {
     /// The text of the line.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0
     }
+}
+
+/// Sorts the parameters by encoded key, then encoded value (byte order), and appends them joined.
+pub fn write_canonical_query(out: &mut Vec<u8>, params: &mut [QueryParam]) {
+    params.sort_unstable();
+    for (i, p) in params.iter().enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        out.extend_from_slice(p.key.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(p.value.as_bytes());
+    }
+}
+
+/// The canonical query string of a raw query.
+pub fn canonical_query(raw: &[u8]) -> String {
+    let mut out = Vec::new();
+    write_canonical_query(&mut out, &mut parse_query(raw));
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `key=value` pairs joined by `&`, in the order given.
@@ -70,9 +85,9 @@ pub fn join(params: &[QueryParam]) -> String {
     out
 }
 
-impl fmt::Display for CanonicalQuery {
+impl fmt::Display for CanonicalQuery<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0)
     }
 }
 
@@ -100,11 +115,7 @@ mod tests {
             ("ሴ=ሴ", "%E1%88%B4=%E1%88%B4"),
         ];
         for (raw, want) in cases {
-            assert_eq!(
-                CanonicalQuery::new(parse_query(raw.as_bytes())).as_str(),
-                *want,
-                "{raw:?}"
-            );
+            assert_eq!(canonical_query(raw.as_bytes()), *want, "{raw:?}");
         }
     }
 }

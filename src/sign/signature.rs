@@ -1,31 +1,34 @@
 //! Signature: `Hex(HMAC(kSigning, StringToSign))`.
 
-use super::encoding::hex_lower;
+use super::encoding::hex_fill;
 use super::signing_key::{hmac_sha256, SigningKey};
 use super::string_to_sign::StringToSign;
 use std::fmt;
 
-/// The signature, 64 lower-case hex digits.
+/// The signature, 64 lower-case hex digits, kept inline.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature(String);
+pub struct Signature([u8; 64]);
 
 impl Signature {
     /// `signature = Hex(HMAC-SHA256(kSigning, StringToSign))`.
     pub fn new(key: &SigningKey, string_to_sign: &StringToSign) -> Signature {
-        Signature(hex_lower(&hmac_sha256(
-            key.as_bytes(),
-            string_to_sign.as_str().as_bytes(),
-        )))
+        let mut hex = [0u8; 64];
+        hex_fill(
+            &mut hex,
+            &hmac_sha256(key.as_bytes(), string_to_sign.as_str().as_bytes()),
+        );
+        Signature(hex)
     }
 
     /// The hex text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only hex digits were written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }

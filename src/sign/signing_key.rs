@@ -29,7 +29,7 @@ impl SigningKey {
     /// kService = HMAC(kRegion, Service)
     /// kSigning = HMAC(kService, "aws4_request")
     /// ```
-    pub fn derive(secret: &SecretKey, scope: &CredentialScope) -> SigningKey {
+    pub fn derive(secret: &SecretKey, scope: &CredentialScope<'_>) -> SigningKey {
         let mut k_secret = Vec::with_capacity(4 + secret.expose().len());
         k_secret.extend_from_slice(b"AWS4");
         k_secret.extend_from_slice(secret.expose().as_bytes());
@@ -58,12 +58,30 @@ impl fmt::Debug for SigningKey {
     }
 }
 
+/// One cached key and what it was derived from.
+struct CacheEntry {
+    secret: SecretKey,
+    date: String,
+    region: String,
+    service: String,
+    key: SigningKey,
+}
+
+impl CacheEntry {
+    fn is_for(&self, secret: &SecretKey, scope: &CredentialScope<'_>) -> bool {
+        self.date == scope.date()
+            && self.region == scope.region()
+            && self.service == scope.service()
+            && self.secret == *secret
+    }
+}
+
 /// Signing keys by (secret, date, region, service): a signature then costs two hashes and one
 /// HMAC instead of five HMACs. A hit compares borrowed strings and clones nothing; the cache holds
 /// at most [`SigningKeyCache::CAPACITY`] keys and forgets the oldest.
 #[derive(Default)]
 pub struct SigningKeyCache {
-    keys: Mutex<Vec<(SecretKey, CredentialScope, SigningKey)>>,
+    keys: Mutex<Vec<CacheEntry>>,
     disabled: bool,
 }
 
@@ -80,7 +98,7 @@ impl SigningKeyCache {
     }
 
     /// The key for this secret and scope, derived at most once while it stays cached.
-    pub fn get(&self, secret: &SecretKey, scope: &CredentialScope) -> SigningKey {
+    pub fn get(&self, secret: &SecretKey, scope: &CredentialScope<'_>) -> SigningKey {
         if self.disabled {
             return SigningKey::derive(secret, scope);
         }
@@ -89,14 +107,20 @@ impl SigningKeyCache {
             // Entries are only ever pushed fully derived, so a poisoned cache is still right.
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some((_, _, key)) = keys.iter().find(|(s, c, _)| c == scope && s == secret) {
-            return key.clone();
+        if let Some(entry) = keys.iter().find(|e| e.is_for(secret, scope)) {
+            return entry.key.clone();
         }
         let key = SigningKey::derive(secret, scope);
         if keys.len() >= Self::CAPACITY {
             keys.remove(0);
         }
-        keys.push((secret.clone(), scope.clone(), key.clone()));
+        keys.push(CacheEntry {
+            secret: secret.clone(),
+            date: scope.date().to_string(),
+            region: scope.region().to_string(),
+            service: scope.service().to_string(),
+            key: key.clone(),
+        });
         key
     }
 }

@@ -1,7 +1,7 @@
 //! String to sign.
 
 use super::canonical_request::CanonicalRequest;
-use super::encoding::hex_into;
+use super::encoding::hex_fill;
 use super::scope::CredentialScope;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -20,19 +20,22 @@ impl StringToSign {
     /// Builds the string to sign; `amz_date` is the request time as `YYYYMMDD'T'HHMMSS'Z'`.
     pub fn new(
         amz_date: &str,
-        scope: &CredentialScope,
+        scope: &CredentialScope<'_>,
         canonical_request: &CanonicalRequest,
     ) -> StringToSign {
-        let mut text =
-            String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.as_str().len() + 67);
-        text.push_str(ALGORITHM);
-        text.push('\n');
-        text.push_str(amz_date);
-        text.push('\n');
-        text.push_str(scope.as_str());
-        text.push('\n');
-        hex_into(&mut text, &Sha256::digest(canonical_request.as_bytes()));
-        StringToSign(text)
+        let mut text = Vec::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
+        for part in [ALGORITHM, "\n", amz_date, "\n"]
+            .into_iter()
+            .chain(scope.parts())
+            .chain(["\n"])
+        {
+            text.extend_from_slice(part.as_bytes());
+        }
+        let mut hash = [0u8; 64];
+        hex_fill(&mut hash, &Sha256::digest(canonical_request.as_bytes()));
+        text.extend_from_slice(&hash);
+        // Every part is text, so this cannot fail.
+        StringToSign(String::from_utf8(text).unwrap_or_default())
     }
 
     /// The exact text.

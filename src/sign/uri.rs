@@ -1,46 +1,59 @@
 //! Canonical URI: the path, normalised (RFC 3986 section 5.2.4) and URI-encoded.
 
-use super::encoding::{encode_path_once, uri_encode};
+use super::encoding::{encode_path_once_into, uri_encode_into};
 use super::settings::{PathNormalization, PercentEncoding};
 use std::borrow::Cow;
 use std::fmt;
 
-/// The canonical request's second line, e.g. `/example%2520space/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CanonicalUri(String);
+/// The canonical request's second line, e.g. `/example%2520space/`: a view into the canonical
+/// request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CanonicalUri<'a>(pub(crate) &'a str);
 
-impl CanonicalUri {
-    /// Derives the canonical URI from the path as it appears on the wire.
-    ///
-    /// `CanonicalURI = URIEncode(normalize(path))` for every service but S3, where the wire path
-    /// is signed in its (single) encoded form and never normalised.
-    pub fn new(
-        wire_path: &[u8],
-        normalization: PathNormalization,
-        encoding: PercentEncoding,
-    ) -> CanonicalUri {
-        let path: Cow<'_, [u8]> = match normalization {
-            PathNormalization::Enabled if is_normal(wire_path) => Cow::Borrowed(wire_path),
-            PathNormalization::Enabled => Cow::Owned(normalize_path(wire_path)),
-            PathNormalization::Disabled if wire_path.is_empty() => Cow::Borrowed(b"/"),
-            PathNormalization::Disabled => Cow::Borrowed(wire_path),
-        };
-        CanonicalUri(match encoding {
-            PercentEncoding::Double => uri_encode(&path, true),
-            PercentEncoding::Single => encode_path_once(&path),
-        })
-    }
-
+impl CanonicalUri<'_> {
     /// The text of the line.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
-impl fmt::Display for CanonicalUri {
+impl fmt::Display for CanonicalUri<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0)
     }
+}
+
+/// Appends the canonical URI of the path as it appears on the wire.
+///
+/// `CanonicalURI = URIEncode(normalize(path))` for every service but S3, where the wire path is
+/// signed in its (single) encoded form and never normalised.
+pub fn write_canonical_uri(
+    out: &mut Vec<u8>,
+    wire_path: &[u8],
+    normalization: PathNormalization,
+    encoding: PercentEncoding,
+) {
+    let path: Cow<'_, [u8]> = match normalization {
+        PathNormalization::Enabled if is_normal(wire_path) => Cow::Borrowed(wire_path),
+        PathNormalization::Enabled => Cow::Owned(normalize_path(wire_path)),
+        PathNormalization::Disabled if wire_path.is_empty() => Cow::Borrowed(b"/"),
+        PathNormalization::Disabled => Cow::Borrowed(wire_path),
+    };
+    match encoding {
+        PercentEncoding::Double => uri_encode_into(out, &path, true),
+        PercentEncoding::Single => encode_path_once_into(out, &path),
+    }
+}
+
+/// The canonical URI as a string.
+pub fn canonical_uri(
+    wire_path: &[u8],
+    normalization: PathNormalization,
+    encoding: PercentEncoding,
+) -> String {
+    let mut out = Vec::with_capacity(wire_path.len() + 8);
+    write_canonical_uri(&mut out, wire_path, normalization, encoding);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// True when [`normalize_path`] would return the path unchanged: absolute, no empty, `.` or
@@ -135,11 +148,7 @@ mod tests {
             ("", Disabled, Single, "/"),
         ];
         for (path, n, e, want) in cases {
-            assert_eq!(
-                CanonicalUri::new(path.as_bytes(), *n, *e).as_str(),
-                *want,
-                "{path:?}"
-            );
+            assert_eq!(canonical_uri(path.as_bytes(), *n, *e), *want, "{path:?}");
         }
     }
 }
