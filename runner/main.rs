@@ -272,7 +272,16 @@ fn lint(args: LintArgs) -> Result<ExitCode, ConfigError> {
     for root in &roots {
         cases.extend(suite::discover(root).map_err(|e| ConfigError(e.to_string()))?);
     }
-    let problems = lint::lint_cases(&cases);
+    let mut problems = lint::lint_cases(&cases);
+    for root in &roots {
+        for folder in suite::incomplete_folders(root) {
+            problems.push(lint::Problem {
+                path: folder,
+                line: None,
+                message: "holds expected files or context.json but no request.txt: it is not a case and never runs".to_string(),
+            });
+        }
+    }
     for problem in &problems {
         say!("{problem}");
     }

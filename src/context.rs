@@ -76,6 +76,10 @@ pub struct Context {
     /// Extension `payload_hash`: a literal for the canonical request's payload hash.
     #[serde(default)]
     pub payload_hash: Option<String>,
+    /// `signed_body_value`: the official suite's name for a literal payload hash (`UNSIGNED-PAYLOAD`);
+    /// the same as `payload_hash`, which wins when both are given.
+    #[serde(default)]
+    pub signed_body_value: Option<String>,
     /// Extension `unsigned_headers`: header names (any case) left out of signing.
     #[serde(default)]
     pub unsigned_headers: Vec<String>,
@@ -158,8 +162,16 @@ impl Context {
             omit_session_token: None,
             double_uri_encode: None,
             payload_hash: None,
+            signed_body_value: None,
             unsigned_headers: Vec::new(),
         }
+    }
+
+    /// The literal payload hash, from `payload_hash` or the official `signed_body_value`.
+    pub fn payload_literal(&self) -> Option<&str> {
+        self.payload_hash
+            .as_deref()
+            .or(self.signed_body_value.as_deref())
     }
 
     /// True when the S3 rules apply (service `s3`).

@@ -135,7 +135,8 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     let creq = stages.get(&Stage::CanonicalRequest);
     let creq_signed_headers = creq.and_then(|c| {
         let t = text(&c.bytes);
-        let lines: Vec<&str> = t.split('\n').collect();
+        // A stray final newline is reported above; read the lines as if it were not there.
+        let lines: Vec<&str> = t.strip_suffix('\n').unwrap_or(&t).split('\n').collect();
         (lines.len() >= 2).then(|| lines[lines.len() - 2].to_string())
     });
     if let Some(c) = creq {
@@ -300,6 +301,73 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
         if let Some(found) = query_param(&url.bytes, "X-Amz-Date") {
             if found != amz_date {
                 problem(&url.path, None, format!("the URL carries X-Amz-Date={found}, context.json's timestamp is {amz_date}"));
+            }
+        }
+    }
+
+    // Without a signature file, the signature carried by the Authorization header or the URL
+    // must still be the HMAC of the string to sign.
+    if stages.get(&Stage::Signature).is_none() {
+        if let Some(sts) = stages.get(&Stage::StringToSign) {
+            let key = SigningKey::derive(&context.credentials.secret_access_key, &scope);
+            let want = hex::encode(hmac_sha256(key.as_bytes(), &sts.bytes));
+            let carried = stages
+                .get(&Stage::Authorization)
+                .and_then(|a| {
+                    authorization_field(&text(&a.bytes), "Signature").map(|s| (s, &a.path))
+                })
+                .or_else(|| {
+                    stages.get(&Stage::PresignedUrl).and_then(|u| {
+                        query_param(&u.bytes, "X-Amz-Signature").map(|s| (s, &u.path))
+                    })
+                });
+            if let Some((found, path)) = carried {
+                if found != want {
+                    problem(path, None, format!("carries signature {found}, which is not the HMAC of {} under the key derived from context.json ({want})", sts.path.display()));
+                }
+            }
+        }
+    }
+
+    // The URL's parameters (but the signature and a token added after signing) are the
+    // canonical request's query.
+    if let (Some(url), Some(c)) = (stages.get(&Stage::PresignedUrl), creq) {
+        let creq_text = text(&c.bytes);
+        if let Some(line) = creq_text.split('\n').nth(2) {
+            let target = &url.bytes[url
+                .bytes
+                .iter()
+                .position(|&b| b == b'?')
+                .unwrap_or(url.bytes.len())..];
+            let query = target.strip_prefix(b"?").unwrap_or(target);
+            let mut params = crate::sign::query::parse_query(query);
+            params.retain(|p| p.key != "X-Amz-Signature");
+            if context.omit_session_token == Some(true) {
+                params.retain(|p| p.key != "X-Amz-Security-Token");
+            }
+            let mut canonical = Vec::new();
+            crate::sign::query::write_canonical_query(&mut canonical, &mut params);
+            if canonical != line.as_bytes() {
+                problem(
+                    &url.path,
+                    None,
+                    format!(
+                        "its parameters give the canonical query {:?}, but {} has {line:?}",
+                        text(&canonical),
+                        c.path.display()
+                    ),
+                );
+            }
+        }
+    }
+
+    // Every signed header is a header of the signed request.
+    if let (Some(signed), Some(names)) = (stages.get(&Stage::SignedRequest), &creq_signed_headers) {
+        if let Ok(request) = Request::parse(&signed.bytes) {
+            for name in names.split(';').filter(|n| !n.is_empty()) {
+                if request.header(name).is_none() {
+                    problem(&signed.path, None, format!("the canonical request signs {name:?}, but the signed request has no such header"));
+                }
             }
         }
     }

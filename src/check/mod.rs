@@ -200,10 +200,13 @@ pub fn check(fixture: &Fixture, outcome: SignOutcome) -> Verdict {
         return verdict;
     }
 
-    let normalize =
-        crate::sign::Settings::resolve(&fixture.input.context, fixture.input.mode, None)
+    let how = compare::Comparison {
+        normalize: crate::sign::Settings::resolve(&fixture.input.context, fixture.input.mode, None)
             .normalization
-            == PathNormalization::Enabled;
+            == PathNormalization::Enabled,
+        mode: fixture.input.mode,
+        amz_date: fixture.input.context.timestamp.amz_str(),
+    };
     let mut verdict = Verdict::new(id, Status::Pass, None, String::new());
     let mut compared = 0;
     for stage in Stage::ALL
@@ -215,7 +218,7 @@ pub fn check(fixture: &Fixture, outcome: SignOutcome) -> Verdict {
             (Some(_), None) => StageStatus::NotCompared,
             (Some(expected), Some(actual)) => {
                 compared += 1;
-                if compare::stage_matches(stage, &expected.bytes, actual, normalize) {
+                if compare::stage_matches(stage, &expected.bytes, actual, &how) {
                     StageStatus::Pass
                 } else {
                     if verdict.first_divergence.is_none() {

@@ -128,8 +128,8 @@ impl Settings {
             (Some(_), Some(true)) => SessionTokenMode::AddedAfterSigning,
             (Some(_), _) => SessionTokenMode::Signed,
         };
-        let payload = match (&context.payload_hash, s3, mode, s3_content_sha256) {
-            (Some(literal), ..) => PayloadHashSource::Literal(literal.clone()),
+        let payload = match (context.payload_literal(), s3, mode, s3_content_sha256) {
+            (Some(literal), ..) => PayloadHashSource::Literal(literal.to_string()),
             (None, true, Mode::Query, _) => {
                 PayloadHashSource::Literal(UNSIGNED_PAYLOAD.to_string())
             }

@@ -98,6 +98,37 @@ fn relative_id(root: &Path, dir: &Path) -> String {
         .join("/")
 }
 
+/// Folders under `root` that hold expected files (`header-*.txt`, `query-*.txt`) or a
+/// `context.json` but no `request.txt` and no `.req` file: half a case, which is never run.
+pub fn incomplete_folders(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .filter(|e| {
+            let names: Vec<String> = std::fs::read_dir(e.path())
+                .map(|d| {
+                    d.filter_map(Result::ok)
+                        .map(|f| f.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let case_files = names.iter().any(|n| {
+                n == "context.json"
+                    || ((n.starts_with("header-") || n.starts_with("query-"))
+                        && n.ends_with(".txt"))
+            });
+            let request = names
+                .iter()
+                .any(|n| n == "request.txt" || n.ends_with(".req"));
+            case_files && !request
+        })
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
 /// Lists every case under `root`, sorted by id.
 pub fn discover(root: &Path) -> Result<Vec<CaseRef>, SuiteError> {
     if !root.is_dir() {

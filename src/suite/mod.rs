@@ -9,5 +9,5 @@ pub mod bless;
 pub mod discover;
 pub mod fixture;
 
-pub use discover::{discover, CaseRef, Layout, SuiteError};
+pub use discover::{discover, incomplete_folders, CaseRef, Layout, SuiteError};
 pub use fixture::{load, Expected, ExpectedStage, Fixture, FixtureError};
