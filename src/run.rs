@@ -58,14 +58,24 @@ pub fn embedded_file_count() -> usize {
     embedded::FILES.len()
 }
 
-/// SHA-256 over every file of a suite folder (sorted relative paths and contents): reports carry
-/// it so that two runs can tell whether they ran the same cases.
+/// SHA-256 over the files of a suite's case folders (sorted relative paths and contents; a
+/// folder is a case folder when it holds `request.txt` or a `.req` file): reports carry it so
+/// that two runs can tell whether they ran the same cases. Documentation beside the cases does
+/// not count.
 pub fn suite_hash(root: &Path) -> String {
+    let is_case_folder = |dir: Option<&Path>| {
+        dir.and_then(|d| std::fs::read_dir(d).ok()).is_some_and(|entries| {
+            entries.filter_map(Result::ok).any(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name == "request.txt" || name.ends_with(".req")
+            })
+        })
+    };
     let mut files: Vec<(String, PathBuf)> = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.file_name() != ".complete")
+        .filter(|e| e.file_type().is_file() && is_case_folder(e.path().parent()))
         .map(|e| {
             let rel = e.path().strip_prefix(root).unwrap_or(e.path());
             (

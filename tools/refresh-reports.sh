@@ -17,9 +17,10 @@ declare -A adapters=(
   [smithy]="node runner/adapters/smithy/adapter.mjs"
   [aws4]="node runner/adapters/aws4/adapter.mjs"
   [aws-sigv4]="runner/adapters/aws-sigv4/target/release/aws-sigv4-adapter"
+  [curl]="python3 runner/adapters/curl/adapter.py"
 )
 status=0
-for name in reference botocore smithy aws4 aws-sigv4; do
+for name in reference botocore smithy aws4 aws-sigv4 curl; do
   mkdir -p "$out/$name"
   args=(run --json "$out/$name/report.json" --markdown "$out/$name/summary.md")
   [ -n "${adapters[$name]}" ] && args+=(--adapter "${adapters[$name]}")
