@@ -64,12 +64,13 @@ pub fn embedded_file_count() -> usize {
 /// not count.
 pub fn suite_hash(root: &Path) -> String {
     let is_case_folder = |dir: Option<&Path>| {
-        dir.and_then(|d| std::fs::read_dir(d).ok()).is_some_and(|entries| {
-            entries.filter_map(Result::ok).any(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                name == "request.txt" || name.ends_with(".req")
+        dir.and_then(|d| std::fs::read_dir(d).ok())
+            .is_some_and(|entries| {
+                entries.filter_map(Result::ok).any(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name == "request.txt" || name.ends_with(".req")
+                })
             })
-        })
     };
     let mut files: Vec<(String, PathBuf)> = walkdir::WalkDir::new(root)
         .sort_by_file_name()

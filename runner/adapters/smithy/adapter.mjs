@@ -9,7 +9,10 @@
 // the context-key mapping and for what is answered with "skip".
 
 import { createRequire } from "node:module";
-import { createInterface } from "node:readline";
+import {
+  Skip, BadInput, quietConsole, resolveContext, checkRequest, headerObject, hasHeader,
+  normalizeIsNoop, encodingIsNoop, encodeRfc3986, runAdapter,
+} from "../node-common/adapter-kit.mjs";
 
 const require = createRequire(import.meta.url);
 const { SignatureV4 } = require("@smithy/signature-v4");
@@ -17,8 +20,7 @@ const { HttpRequest } = require("@smithy/protocol-http");
 const { Hash } = require("@smithy/hash-node");
 const LIB_VERSION = require("@smithy/signature-v4/package.json").version;
 
-// Nothing but protocol lines may reach stdout.
-console.log = console.info = console.debug = (...a) => console.error(...a);
+quietConsole(); // nothing but protocol lines may reach stdout
 
 for (const m of ["createCanonicalRequest", "createStringToSign", "getSignature"]) {
   if (typeof SignatureV4.prototype[m] !== "function") {
@@ -29,119 +31,13 @@ for (const m of ["createCanonicalRequest", "createStringToSign", "getSignature"]
 
 const Sha256 = Hash.bind(null, "sha256"); // node crypto, as the SDK's Node runtime config does
 
-class Skip {
-  constructor(reason) {
-    this.reason = reason;
-  }
-}
-
-class BadInput extends Error {}
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (../node-common/adapter-kit.mjs): context and request validation, duplicate
+// headers joined with "," (smithy takes headers as an object, one value per name), and the RFC
+// 3986 no-op checks normalizeIsNoop / encodingIsNoop used for the path equivalences in sign().
 
 // ---------------------------------------------------------------------------------------------
-// Context: validated and resolved with the suite's defaults (suite/README.md).
-
-const CONTEXT_KEYS = new Set([
-  "credentials", "region", "service", "timestamp", "normalize", "sign_body",
-  "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
-  "unsigned_headers",
-]);
-const CREDENTIAL_KEYS = new Set(["access_key_id", "secret_access_key", "token"]);
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-function isObj(v) {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function opt(ctx, key, type, dflt) {
-  const v = ctx[key];
-  if (v === undefined || v === null) return dflt;
-  if (type === "integer" ? !Number.isInteger(v) : typeof v !== type) {
-    throw new BadInput(`context.${key} must be ${type === "integer" ? "an integer" : `a ${type}`}`);
-  }
-  return v;
-}
-
-function resolveContext(ctx, mode) {
-  if (!isObj(ctx)) throw new BadInput("context must be an object");
-  for (const k of Object.keys(ctx)) if (!CONTEXT_KEYS.has(k)) throw new BadInput(`unknown context key: ${k}`);
-  const cr = ctx.credentials;
-  if (!isObj(cr)) throw new BadInput("context.credentials must be an object");
-  for (const k of Object.keys(cr)) if (!CREDENTIAL_KEYS.has(k)) throw new BadInput(`unknown context key: credentials.${k}`);
-  for (const k of ["access_key_id", "secret_access_key"]) {
-    if (typeof cr[k] !== "string") throw new BadInput(`context.credentials.${k} must be a string`);
-  }
-  if (cr.token !== undefined && cr.token !== null && typeof cr.token !== "string") {
-    throw new BadInput("context.credentials.token must be a string");
-  }
-  for (const k of ["region", "service", "timestamp"]) {
-    if (typeof ctx[k] !== "string") throw new BadInput(`context.${k} must be a string`);
-  }
-  const m = RFC3339.exec(ctx.timestamp);
-  const date = m ? new Date(ctx.timestamp.toUpperCase().replace(" ", "T")) : null;
-  if (!date || Number.isNaN(date.getTime())) throw new BadInput(`context.timestamp is not RFC 3339: ${ctx.timestamp}`);
-  const s3 = ctx.service === "s3";
-  const unsigned = opt(ctx, "unsigned_headers", "object", []);
-  if (!Array.isArray(unsigned) || unsigned.some((h) => typeof h !== "string")) {
-    throw new BadInput("context.unsigned_headers must be an array of strings");
-  }
-  return {
-    accessKeyId: cr.access_key_id,
-    secretAccessKey: cr.secret_access_key,
-    token: cr.token ?? null,
-    region: ctx.region,
-    service: ctx.service,
-    s3,
-    date,
-    // "never applied for s3"
-    normalize: s3 ? false : opt(ctx, "normalize", "boolean", true),
-    signBody: opt(ctx, "sign_body", "boolean", s3 && mode === "header"),
-    expires: opt(ctx, "expiration_in_seconds", "integer", 3600),
-    omitToken: opt(ctx, "omit_session_token", "boolean", false),
-    doubleEncode: opt(ctx, "double_uri_encode", "boolean", !s3),
-    payloadHash: opt(ctx, "payload_hash", "string", s3 && mode === "query" ? "UNSIGNED-PAYLOAD" : null),
-    unsigned: unsigned.map((h) => h.toLowerCase()),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request: the protocol's parsed fields turned into a smithy HttpRequest.
-
-function checkRequest(r) {
-  if (!isObj(r)) throw new BadInput("request must be an object");
-  for (const k of ["method", "path", "body_base64"]) {
-    if (typeof r[k] !== "string") throw new BadInput(`request.${k} must be a string`);
-  }
-  if (r.query !== null && typeof r.query !== "string") throw new BadInput("request.query must be a string or null");
-  if (!Array.isArray(r.headers) || r.headers.some((h) => !Array.isArray(h) || h.length !== 2 ||
-      typeof h[0] !== "string" || typeof h[1] !== "string")) {
-    throw new BadInput("request.headers must be an array of [name, value] string pairs");
-  }
-}
-
-// smithy takes headers as an object (one value per name). Repeated names (any case) are joined
-// with "," in order, under the first spelling of the name, the way an HTTP client folds repeated
-// fields into one (RFC 7230 section 3.2.2). Optional whitespace around a field value is not part
-// of the value (RFC 7230 section 3.2.4), so each value of a REPEATED name loses its leading and
-// trailing spaces/tabs before the join; inner whitespace is kept. A name that occurs once is
-// passed untrimmed, as the protocol gives it: the library's own whitespace rule is what is tested.
-const trimOws = (v) => v.replace(/^[ \t]+|[ \t]+$/g, "");
-function headerObject(pairs) {
-  const groups = new Map(); // lower-case name -> {name: first spelling, values: [...]}
-  for (const [name, value] of pairs) {
-    const lc = name.toLowerCase();
-    if (groups.has(lc)) groups.get(lc).values.push(value);
-    else groups.set(lc, { name, values: [value] });
-  }
-  const out = Object.create(null);
-  for (const { name, values } of groups.values()) {
-    out[name] = values.length === 1 ? values[0] : values.map(trimOws).join(",");
-  }
-  return out;
-}
-
-function hasHeader(headers, lc) {
-  return Object.keys(headers).some((n) => n.toLowerCase() === lc);
-}
+// Query: the protocol's raw query turned into a smithy QueryParameterBag.
 
 // Percent-decode to bytes, then UTF-8. smithy's query model holds decoded JS strings, so bytes
 // that are not UTF-8 cannot be handed over.
@@ -188,7 +84,7 @@ function queryObject(raw) {
 }
 
 // URL query the way @smithy/querystring-builder writes one (escapeUri = RFC 3986 unreserved kept).
-const escapeUri = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const escapeUri = encodeRfc3986;
 function formatQuery(query) {
   const parts = [];
   for (const key of Object.keys(query).sort()) {
@@ -199,40 +95,6 @@ function formatQuery(query) {
   }
   return parts.join("&");
 }
-
-// ---------------------------------------------------------------------------------------------
-// Path equivalences. smithy's one switch uriEscapePath = (normalise AND encode once more);
-// false = the path verbatim (no normalisation, single encoding). A context that asks for only one
-// of the two is still expressible when the other one would not change the path.
-
-// RFC 3986 section 5.2.4 remove_dot_segments, plus collapsing runs of "/" (the suite's
-// `normalize`). Percent-encoded dots (%2E) are decoded first (RFC 3986 section 6.2.2.2), so a
-// path holding them never counts as "normalisation changes nothing" by mistake.
-function normalizePath(path) {
-  let input = path.replace(/%2e/gi, ".").replace(/\/{2,}/g, "/");
-  let output = "";
-  while (input.length > 0) {
-    if (input.startsWith("../")) input = input.slice(3);
-    else if (input.startsWith("./")) input = input.slice(2);
-    else if (input.startsWith("/./")) input = input.slice(2);
-    else if (input === "/.") input = "/";
-    else if (input.startsWith("/../") || input === "/..") {
-      input = "/" + input.slice(input === "/.." ? 3 : 4);
-      output = output.slice(0, Math.max(0, output.lastIndexOf("/")));
-    } else if (input === "." || input === "..") input = "";
-    else {
-      const next = input.indexOf("/", input.startsWith("/") ? 1 : 0);
-      const seg = next < 0 ? input : input.slice(0, next);
-      output += seg;
-      input = next < 0 ? "" : input.slice(next);
-    }
-  }
-  return output;
-}
-// Normalising would leave the path as it is (no ".", "..", empty segments; no %2E).
-const normalizeIsNoop = (path) => path.startsWith("/") && normalizePath(path) === path;
-// Encoding once or twice (or not at all) gives the same text: only RFC 3986 unreserved and "/".
-const encodingIsNoop = (path) => /^[A-Za-z0-9\-._~/]*$/.test(path);
 
 // ---------------------------------------------------------------------------------------------
 // One signing request.
@@ -419,71 +281,11 @@ async function sign(msg) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Protocol loop.
+// Protocol loop (shared).
 
-function send(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
-
-process.stdout.on("error", (e) => {
-  if (e.code === "EPIPE") process.exit(0);
-  console.error(e);
-});
-process.on("uncaughtException", (e) => console.error("uncaught:", e));
-process.on("unhandledRejection", (e) => console.error("unhandled rejection:", e));
-
-const pending = new Set();
-
-async function handle(msg) {
-  const id = msg.id;
-  try {
-    const stages = await sign(msg);
-    send({ type: "result", id, ...stages });
-  } catch (e) {
-    if (e instanceof Skip) {
-      send({ type: "result", id, skip: e.reason });
-    } else {
-      console.error(`[${id}]`, e instanceof Error ? e.stack : e);
-      send({ type: "result", id, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
-}
-
-const rl = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
-rl.on("line", (line) => {
-  if (line.trim() === "") return;
-  let msg;
-  try {
-    msg = JSON.parse(line);
-  } catch (e) {
-    console.error("not JSON:", e.message, line.slice(0, 200));
-    return;
-  }
-  if (!isObj(msg)) {
-    console.error("not a JSON object:", line.slice(0, 200));
-    return;
-  }
-  if (msg.type === "hello") {
-    if (msg.protocol !== 1) console.error(`runner speaks protocol ${msg.protocol}; this adapter speaks 1`);
-    send({
-      type: "hello",
-      protocol: 1,
-      implementation: { name: "@smithy/signature-v4", version: LIB_VERSION, language: "javascript" },
-      modes: ["header", "query"],
-      stages: ["canonical_request", "string_to_sign", "signing_key", "signature", "authorization", "presigned_url"],
-    });
-    return;
-  }
-  if (msg.type === "sign") {
-    const p = handle(msg).finally(() => pending.delete(p));
-    pending.add(p);
-    return;
-  }
-  console.error("unknown message type:", msg.type);
-  if (msg.id !== undefined) send({ type: "result", id: msg.id, error: `unknown message type: ${msg.type}` });
-});
-rl.on("close", async () => {
-  await Promise.allSettled([...pending]);
-  // stdout may be an asynchronous pipe: exit only once every answer has been handed to the OS.
-  process.stdout.write("", () => process.exit(0));
+runAdapter({
+  implementation: { name: "@smithy/signature-v4", version: LIB_VERSION, language: "javascript" },
+  modes: ["header", "query"],
+  stages: ["canonical_request", "string_to_sign", "signing_key", "signature", "authorization", "presigned_url"],
+  sign,
 });

@@ -1,0 +1,238 @@
+// Shared code of the Node.js adapters (runner/adapters/smithy, runner/adapters/aws4): adapter
+// protocol v1 (docs/adapter-protocol.md) reading and writing, context and request validation,
+// duplicate-header joining and the RFC 3986 path checks. Node built-ins only (no npm
+// dependencies), so each adapter still installs and runs from its own folder; the
+// library-specific mapping stays in each adapter.mjs, which imports this file with
+// `../node-common/adapter-kit.mjs`. Importing it has no side effects.
+
+import { createInterface } from "node:readline";
+
+// Thrown by an adapter for a case its library cannot express: answered with "skip".
+export class Skip {
+  constructor(reason) {
+    this.reason = reason;
+  }
+}
+
+// Malformed protocol input: answered with "error".
+export class BadInput extends Error {}
+
+// Nothing but protocol lines may reach stdout.
+export function quietConsole() {
+  console.log = console.info = console.debug = (...a) => console.error(...a);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context: validated and resolved with the suite's defaults (suite/README.md).
+
+const CONTEXT_KEYS = new Set([
+  "credentials", "region", "service", "timestamp", "normalize", "sign_body",
+  "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
+  "unsigned_headers",
+]);
+const CREDENTIAL_KEYS = new Set(["access_key_id", "secret_access_key", "token"]);
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+export function isObj(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function opt(ctx, key, type, dflt) {
+  const v = ctx[key];
+  if (v === undefined || v === null) return dflt;
+  if (type === "integer" ? !Number.isInteger(v) : typeof v !== type) {
+    throw new BadInput(`context.${key} must be ${type === "integer" ? "an integer" : `a ${type}`}`);
+  }
+  return v;
+}
+
+export function resolveContext(ctx, mode) {
+  if (!isObj(ctx)) throw new BadInput("context must be an object");
+  for (const k of Object.keys(ctx)) if (!CONTEXT_KEYS.has(k)) throw new BadInput(`unknown context key: ${k}`);
+  const cr = ctx.credentials;
+  if (!isObj(cr)) throw new BadInput("context.credentials must be an object");
+  for (const k of Object.keys(cr)) if (!CREDENTIAL_KEYS.has(k)) throw new BadInput(`unknown context key: credentials.${k}`);
+  for (const k of ["access_key_id", "secret_access_key"]) {
+    if (typeof cr[k] !== "string") throw new BadInput(`context.credentials.${k} must be a string`);
+  }
+  if (cr.token !== undefined && cr.token !== null && typeof cr.token !== "string") {
+    throw new BadInput("context.credentials.token must be a string");
+  }
+  for (const k of ["region", "service", "timestamp"]) {
+    if (typeof ctx[k] !== "string") throw new BadInput(`context.${k} must be a string`);
+  }
+  const m = RFC3339.exec(ctx.timestamp);
+  const date = m ? new Date(ctx.timestamp.toUpperCase().replace(" ", "T")) : null;
+  if (!date || Number.isNaN(date.getTime())) throw new BadInput(`context.timestamp is not RFC 3339: ${ctx.timestamp}`);
+  const s3 = ctx.service === "s3";
+  const unsigned = opt(ctx, "unsigned_headers", "object", []);
+  if (!Array.isArray(unsigned) || unsigned.some((h) => typeof h !== "string")) {
+    throw new BadInput("context.unsigned_headers must be an array of strings");
+  }
+  return {
+    accessKeyId: cr.access_key_id,
+    secretAccessKey: cr.secret_access_key,
+    token: cr.token ?? null,
+    region: ctx.region,
+    service: ctx.service,
+    s3,
+    date,
+    // "never applied for s3"
+    normalize: s3 ? false : opt(ctx, "normalize", "boolean", true),
+    signBody: opt(ctx, "sign_body", "boolean", s3 && mode === "header"),
+    expires: opt(ctx, "expiration_in_seconds", "integer", 3600),
+    omitToken: opt(ctx, "omit_session_token", "boolean", false),
+    doubleEncode: opt(ctx, "double_uri_encode", "boolean", !s3),
+    payloadHash: opt(ctx, "payload_hash", "string", s3 && mode === "query" ? "UNSIGNED-PAYLOAD" : null),
+    unsigned: unsigned.map((h) => h.toLowerCase()),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request: the protocol's parsed fields.
+
+export function checkRequest(r) {
+  if (!isObj(r)) throw new BadInput("request must be an object");
+  for (const k of ["method", "path", "body_base64"]) {
+    if (typeof r[k] !== "string") throw new BadInput(`request.${k} must be a string`);
+  }
+  if (r.query !== null && typeof r.query !== "string") throw new BadInput("request.query must be a string or null");
+  if (!Array.isArray(r.headers) || r.headers.some((h) => !Array.isArray(h) || h.length !== 2 ||
+      typeof h[0] !== "string" || typeof h[1] !== "string")) {
+    throw new BadInput("request.headers must be an array of [name, value] string pairs");
+  }
+}
+
+// Both libraries take headers as an object (one value per name). Repeated names (any case) are
+// joined with "," in order, under the first spelling of the name, the way an HTTP client folds
+// repeated fields into one (RFC 7230 section 3.2.2). Optional whitespace around a field value is
+// not part of the value (RFC 7230 section 3.2.4), so each value of a REPEATED name loses its
+// leading and trailing spaces/tabs before the join; inner whitespace is kept. A name that occurs
+// once is passed untrimmed, as the protocol gives it: the library's own whitespace rule is what
+// is tested.
+const trimOws = (v) => v.replace(/^[ \t]+|[ \t]+$/g, "");
+export function headerObject(pairs) {
+  const groups = new Map(); // lower-case name -> {name: first spelling, values: [...]}
+  for (const [name, value] of pairs) {
+    const lc = name.toLowerCase();
+    if (groups.has(lc)) groups.get(lc).values.push(value);
+    else groups.set(lc, { name, values: [value] });
+  }
+  const out = Object.create(null);
+  for (const { name, values } of groups.values()) {
+    out[name] = values.length === 1 ? values[0] : values.map(trimOws).join(",");
+  }
+  return out;
+}
+
+export function hasHeader(headers, lc) {
+  return Object.keys(headers).some((n) => n.toLowerCase() === lc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Path and encoding checks: is a switch the library lacks a no-op on this path?
+
+// RFC 3986 section 5.2.4 remove_dot_segments, plus collapsing runs of "/" (the suite's
+// `normalize`). Percent-encoded dots (%2E) are decoded first (RFC 3986 section 6.2.2.2), so a
+// path holding them never counts as "normalisation changes nothing" by mistake.
+export function normalizePath(path) {
+  let input = path.replace(/%2e/gi, ".").replace(/\/{2,}/g, "/");
+  let output = "";
+  while (input.length > 0) {
+    if (input.startsWith("../")) input = input.slice(3);
+    else if (input.startsWith("./")) input = input.slice(2);
+    else if (input.startsWith("/./")) input = input.slice(2);
+    else if (input === "/.") input = "/";
+    else if (input.startsWith("/../") || input === "/..") {
+      input = "/" + input.slice(input === "/.." ? 3 : 4);
+      output = output.slice(0, Math.max(0, output.lastIndexOf("/")));
+    } else if (input === "." || input === "..") input = "";
+    else {
+      const next = input.indexOf("/", input.startsWith("/") ? 1 : 0);
+      const seg = next < 0 ? input : input.slice(0, next);
+      output += seg;
+      input = next < 0 ? "" : input.slice(next);
+    }
+  }
+  return output;
+}
+// Normalising would leave the path as it is (no ".", "..", empty segments; no %2E).
+export const normalizeIsNoop = (path) => path.startsWith("/") && normalizePath(path) === path;
+// Encoding once or twice (or not at all) gives the same text: only RFC 3986 unreserved and "/".
+export const encodingIsNoop = (path) => /^[A-Za-z0-9\-._~/]*$/.test(path);
+
+// encodeURIComponent plus the RFC 3986 extras (! ' ( ) * percent-encoded): unreserved kept.
+export const encodeRfc3986 = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+
+// ---------------------------------------------------------------------------------------------
+// Protocol loop.
+//
+// runAdapter({implementation, modes, stages, sign}) answers the handshake with the given fields
+// and every "sign" message with sign(msg)'s stages (sign may be synchronous or async; a Skip
+// becomes "skip", anything else thrown becomes "error"). It exits 0 once stdin is closed, every
+// answer is written and stdout has been flushed.
+
+function send(obj) {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+export function runAdapter({ implementation, modes, stages, sign }) {
+  process.stdout.on("error", (e) => {
+    if (e.code === "EPIPE") process.exit(0);
+    console.error(e);
+  });
+  process.on("uncaughtException", (e) => console.error("uncaught:", e));
+  process.on("unhandledRejection", (e) => console.error("unhandled rejection:", e));
+
+  const pending = new Set();
+
+  async function handle(msg) {
+    const id = msg.id;
+    try {
+      // A synchronous sign() is answered in the same tick (no await), an async one when it settles.
+      const answer = sign(msg);
+      const result = answer instanceof Promise ? await answer : answer;
+      send({ type: "result", id, ...result });
+    } catch (e) {
+      if (e instanceof Skip) {
+        send({ type: "result", id, skip: e.reason });
+      } else {
+        console.error(`[${id}]`, e instanceof Error ? e.stack : e);
+        send({ type: "result", id, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+
+  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on("line", (line) => {
+    if (line.trim() === "") return;
+    let msg;
+    try {
+      msg = JSON.parse(line);
+    } catch (e) {
+      console.error("not JSON:", e.message, line.slice(0, 200));
+      return;
+    }
+    if (!isObj(msg)) {
+      console.error("not a JSON object:", line.slice(0, 200));
+      return;
+    }
+    if (msg.type === "hello") {
+      if (msg.protocol !== 1) console.error(`runner speaks protocol ${msg.protocol}; this adapter speaks 1`);
+      send({ type: "hello", protocol: 1, implementation, modes, stages });
+      return;
+    }
+    if (msg.type === "sign") {
+      const p = handle(msg).finally(() => pending.delete(p));
+      pending.add(p);
+      return;
+    }
+    console.error("unknown message type:", msg.type);
+    if (msg.id !== undefined) send({ type: "result", id: msg.id, error: `unknown message type: ${msg.type}` });
+  });
+  rl.on("close", async () => {
+    await Promise.allSettled([...pending]);
+    // stdout may be an asynchronous pipe: exit only once every answer has been handed to the OS.
+    process.stdout.write("", () => process.exit(0));
+  });
+}
