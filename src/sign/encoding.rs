@@ -145,12 +145,22 @@ pub fn encode_path_for_wire(bytes: &[u8]) -> String {
     ascii(out)
 }
 
+/// The two lower-case hex digits of every byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [LOWER[i >> 4], LOWER[i & 15]];
+        i += 1;
+    }
+    table
+};
+
 /// Writes the lower-case hex of 32 bytes into `out`.
 pub fn hex_fill(out: &mut [u8; 64], bytes: &[u8]) {
-    const LOWER: &[u8; 16] = b"0123456789abcdef";
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = LOWER[usize::from(b >> 4)];
-        pair[1] = LOWER[usize::from(b & 15)];
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
 }
 

@@ -200,7 +200,7 @@ impl Signer {
                     .iter()
                     .any(|u| u.eq_ignore_ascii_case(name))
         };
-        // Up to 16 headers to sign live on the stack; more go to the heap.
+        // Up to 12 headers to sign live on the stack; more go to the heap.
         let to_sign = request
             .headers
             .iter()
@@ -212,7 +212,7 @@ impl Signer {
                     .filter(|a| a.signed && is_signed(a.name))
                     .map(|a| HeaderRef::Added(a.name, a.value)),
             );
-        let mut inline = [HeaderRef::Added("", ""); 16];
+        let mut inline = [HeaderRef::Added("", ""); 12];
         let mut heap = Vec::new();
         let mut count = 0;
         for header in to_sign {
@@ -267,10 +267,12 @@ impl Signer {
         let canonical_request = writer.finish();
 
         let string_to_sign = StringToSign::new(amz_date, &scope, &canonical_request);
-        let signing_key = self
-            .keys
-            .get(&context.credentials.secret_access_key, &scope);
-        let signature = Signature::new(&signing_key, &string_to_sign);
+        let (signing_key, mac) = self.keys.sign(
+            &context.credentials.secret_access_key,
+            &scope,
+            string_to_sign.as_str().as_bytes(),
+        );
+        let signature = Signature::from_mac(&mac);
         Ok(Signed {
             request,
             context,

@@ -43,6 +43,28 @@ impl SigningKey {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// HMAC-SHA256 keyed with this key, ready for a message: its inner and outer pad blocks are
+    /// already hashed, so a cached one saves two SHA-256 compressions per signature.
+    pub fn keyed_mac(&self) -> KeyedMac {
+        match Hmac::<Sha256>::new_from_slice(&self.0) {
+            Ok(mac) => KeyedMac(mac),
+            Err(_) => unreachable!("HMAC-SHA256 takes keys of any length"),
+        }
+    }
+}
+
+/// HMAC-SHA256 keyed with a signing key (see [`SigningKey::keyed_mac`]).
+#[derive(Clone)]
+pub struct KeyedMac(Hmac<Sha256>);
+
+impl KeyedMac {
+    /// `HMAC-SHA256(key, message)`.
+    pub fn sign(&self, message: &[u8]) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
 }
 
 impl fmt::Display for SigningKey {
@@ -65,6 +87,7 @@ struct CacheEntry {
     region: String,
     service: String,
     key: SigningKey,
+    mac: KeyedMac,
 }
 
 impl CacheEntry {
@@ -99,8 +122,44 @@ impl SigningKeyCache {
 
     /// The key for this secret and scope, derived at most once while it stays cached.
     pub fn get(&self, secret: &SecretKey, scope: &CredentialScope<'_>) -> SigningKey {
+        self.get_with_mac(secret, scope).0
+    }
+
+    /// The key, and `HMAC-SHA256(key, message)` computed from the cached keyed state (its pad
+    /// blocks hashed once per key, not once per signature).
+    pub fn sign(
+        &self,
+        secret: &SecretKey,
+        scope: &CredentialScope<'_>,
+        message: &[u8],
+    ) -> (SigningKey, [u8; 32]) {
         if self.disabled {
-            return SigningKey::derive(secret, scope);
+            let key = SigningKey::derive(secret, scope);
+            let mac = hmac_sha256(key.as_bytes(), message);
+            return (key, mac);
+        }
+        let keys = match self.keys.lock() {
+            Ok(keys) => keys,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(entry) = keys.iter().find(|e| e.is_for(secret, scope)) {
+            return (entry.key.clone(), entry.mac.sign(message));
+        }
+        drop(keys);
+        let (key, mac) = self.get_with_mac(secret, scope);
+        (key, mac.sign(message))
+    }
+
+    /// The key and an HMAC keyed with it, both derived at most once while they stay cached.
+    pub fn get_with_mac(
+        &self,
+        secret: &SecretKey,
+        scope: &CredentialScope<'_>,
+    ) -> (SigningKey, KeyedMac) {
+        if self.disabled {
+            let key = SigningKey::derive(secret, scope);
+            let mac = key.keyed_mac();
+            return (key, mac);
         }
         let mut keys = match self.keys.lock() {
             Ok(keys) => keys,
@@ -108,9 +167,10 @@ impl SigningKeyCache {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(entry) = keys.iter().find(|e| e.is_for(secret, scope)) {
-            return entry.key.clone();
+            return (entry.key.clone(), entry.mac.clone());
         }
         let key = SigningKey::derive(secret, scope);
+        let mac = key.keyed_mac();
         if keys.len() >= Self::CAPACITY {
             keys.remove(0);
         }
@@ -120,8 +180,9 @@ impl SigningKeyCache {
             region: scope.region().to_string(),
             service: scope.service().to_string(),
             key: key.clone(),
+            mac: mac.clone(),
         });
-        key
+        (key, mac)
     }
 }
 

@@ -23,19 +23,19 @@ impl StringToSign {
         scope: &CredentialScope<'_>,
         canonical_request: &CanonicalRequest,
     ) -> StringToSign {
-        let mut text = Vec::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
+        let mut text = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
         for part in [ALGORITHM, "\n", amz_date, "\n"]
             .into_iter()
             .chain(scope.parts())
             .chain(["\n"])
         {
-            text.extend_from_slice(part.as_bytes());
+            text.push_str(part);
         }
         let mut hash = [0u8; 64];
         hex_fill(&mut hash, &Sha256::digest(canonical_request.as_bytes()));
-        text.extend_from_slice(&hash);
-        // Every part is text, so this cannot fail.
-        StringToSign(String::from_utf8(text).unwrap_or_default())
+        // Only hex digits were written.
+        text.push_str(std::str::from_utf8(&hash).unwrap_or_default());
+        StringToSign(text)
     }
 
     /// The exact text.
