@@ -36,6 +36,7 @@ pub use sign::{Mode, SignError, Signed, Signer};
 pub use timestamp::Timestamp;
 pub mod adapter;
 pub mod check;
+pub mod diagnose;
 pub mod implementation;
 pub mod lint;
 pub mod report;

@@ -170,7 +170,9 @@ pub fn run_trial(
             }
         }
     }
-    check::check(&fixture, outcome)
+    let mut verdict = check::check(&fixture, outcome);
+    check::diagnose(&fixture, &mut verdict);
+    verdict
 }
 
 /// Runs every trial: fixtures are loaded first, then signed in batches (so adapters keep many
@@ -224,7 +226,9 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
     });
     for ((index, fixture), outcome) in fixtures.iter().zip(outcomes) {
         let outcome = outcome.unwrap_or_else(|| SignOutcome::Broken("no outcome".to_string()));
-        verdicts[*index] = Some(check::check(fixture, outcome));
+        let mut verdict = check::check(fixture, outcome);
+        check::diagnose(fixture, &mut verdict);
+        verdicts[*index] = Some(verdict);
     }
     verdicts
         .into_iter()

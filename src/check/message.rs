@@ -36,6 +36,20 @@ pub fn render(verdict: &Verdict) -> String {
         }
         out.push('\n');
     }
+    if let Some(diagnosis) = &verdict.diagnosis {
+        out.push('\n');
+        if diagnosis.is_empty() {
+            out.push_str("diagnosis: no known mistake reproduces this\n");
+        }
+        for (i, d) in diagnosis.iter().enumerate() {
+            let lead = if i == 0 { "diagnosis:" } else { "       or:" };
+            let _ = writeln!(
+                out,
+                "{lead} {} ({}): {}",
+                d.mutation, d.stage, d.explanation
+            );
+        }
+    }
     if let Some(d) = &verdict.first_divergence {
         if let Some(diff) = &verdict.diff {
             let _ = writeln!(out, "\nfirst divergent stage: {}", d.stage);

@@ -107,6 +107,8 @@ pub struct Verdict {
     pub diff: Option<String>,
     /// The signer's outputs, kept for diagnosis and reports.
     pub outputs: StageOutputs,
+    /// For a divergence: the known mistakes that reproduce it, best first (empty: none does).
+    pub diagnosis: Option<Vec<crate::diagnose::Diagnosis>>,
 }
 
 impl Verdict {
@@ -120,6 +122,7 @@ impl Verdict {
             message,
             diff: None,
             outputs: StageOutputs::new(),
+            diagnosis: None,
         }
     }
 
@@ -265,6 +268,17 @@ pub fn check(fixture: &Fixture, outcome: SignOutcome) -> Verdict {
         verdict.message = format!("diverged at {}", d.stage);
     }
     verdict
+}
+
+/// Adds the diagnosis to a divergence: which known mistakes reproduce the signer's output.
+pub fn diagnose(fixture: &Fixture, verdict: &mut Verdict) {
+    let divergence = verdict
+        .first_divergence
+        .as_ref()
+        .is_some_and(|d| d.stage != "error");
+    if verdict.status == Status::Fail && divergence {
+        verdict.diagnosis = Some(crate::diagnose::diagnose(&fixture.input, &verdict.outputs));
+    }
 }
 
 fn check_refusal(fixture: &Fixture, name: Option<String>, message: String) -> Verdict {

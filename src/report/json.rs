@@ -94,7 +94,15 @@ impl CaseReport {
                 .collect(),
             first_divergence: v.first_divergence.clone(),
             message: v.message.clone(),
-            diagnosis: None,
+            diagnosis: v.diagnosis.as_ref().map(|list| {
+                list.iter()
+                    .map(|d| DiagnosisEntry {
+                        mutation: d.mutation.clone(),
+                        explanation: d.explanation.clone(),
+                        stage: d.stage.clone(),
+                    })
+                    .collect()
+            }),
         }
     }
 }

@@ -1,0 +1,177 @@
+//! Diagnosis: which known mistakes reproduce a signer's wrong output.
+//!
+//! For a failing case, every single mistake of the catalogue, then every pair, is applied to the
+//! mistake model ([`model`]) and compared with what the signer exposed, at every stage it exposed
+//! (the Authorization header or the presigned URL alone is enough). The mistakes that reproduce it
+//! exactly are reported, singles before pairs.
+
+pub mod catalogue;
+pub mod model;
+
+use crate::check::compare::{stage_matches, Comparison};
+use crate::implementation::{SignInput, StageOutputs};
+use crate::sign::{PathNormalization, Settings};
+use crate::stage::Stage;
+use model::{Case, Flag, Mistakes, ScopeDate};
+use serde::{Deserialize, Serialize};
+
+/// One diagnosis: a known mistake (or a pair) that reproduces the signer's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// The catalogue id, or two ids joined by ` + `.
+    pub mutation: String,
+    /// What the signer does wrong.
+    pub explanation: String,
+    /// The stage where it first shows.
+    pub stage: String,
+}
+
+/// The UTC offsets tried for `timestamp-not-utc`, in minutes: every whole hour from -12 to +14
+/// and the common half and quarter hours.
+pub const UTC_OFFSETS: [i32; 31] = [
+    -720, -660, -600, -570, -540, -480, -420, -360, -300, -240, -210, -180, -120, -60, 60, 120,
+    180, 210, 240, 270, 300, 330, 345, 360, 390, 420, 480, 540, 570, 600, 660,
+];
+
+fn offset_text(minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    format!("UTC{sign}{}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+}
+
+/// Every single mistake the search tries.
+pub fn singles() -> Vec<Mistakes> {
+    let mut all: Vec<Mistakes> = Flag::ALL.into_iter().map(Mistakes::flag).collect();
+    all.extend(UTC_OFFSETS.iter().map(|&o| Mistakes::utc_offset(o)));
+    all.extend([ScopeDate::FullTimestamp, ScopeDate::Dashed].map(Mistakes::scope_date));
+    all
+}
+
+fn describe_one(
+    ids: &mut Vec<String>,
+    explanations: &mut Vec<String>,
+    stages: &mut Vec<String>,
+    id: &str,
+    detail: Option<String>,
+) {
+    let entry = catalogue::entry(id);
+    ids.push(id.to_string());
+    let mut text = entry.map(|e| e.explanation.clone()).unwrap_or_default();
+    if let Some(detail) = detail {
+        text.push_str(&format!(" ({detail})"));
+    }
+    explanations.push(text);
+    stages.push(entry.map(|e| e.stage.clone()).unwrap_or_default());
+}
+
+/// The diagnosis entry of a set of mistakes.
+pub fn describe(m: &Mistakes) -> Diagnosis {
+    let (mut ids, mut explanations, mut stages) = (Vec::new(), Vec::new(), Vec::new());
+    for flag in m.flags() {
+        describe_one(&mut ids, &mut explanations, &mut stages, flag.id(), None);
+    }
+    if let Some(offset) = m.utc_offset_minutes {
+        describe_one(
+            &mut ids,
+            &mut explanations,
+            &mut stages,
+            "timestamp-not-utc",
+            Some(format!("the time is off by {}", offset_text(offset))),
+        );
+    }
+    if let Some(format) = m.scope_date {
+        let detail = match format {
+            ScopeDate::FullTimestamp => "the full X-Amz-Date instead of YYYYMMDD",
+            ScopeDate::Dashed => "YYYY-MM-DD instead of YYYYMMDD",
+        };
+        describe_one(
+            &mut ids,
+            &mut explanations,
+            &mut stages,
+            "scope-date-format",
+            Some(detail.to_string()),
+        );
+    }
+    let order = |s: &str| Stage::parse(s).map(|s| s as usize).unwrap_or(usize::MAX);
+    let stage = stages
+        .iter()
+        .min_by_key(|s| order(s))
+        .cloned()
+        .unwrap_or_default();
+    Diagnosis {
+        mutation: ids.join(" + "),
+        explanation: explanations.join("; and "),
+        stage,
+    }
+}
+
+/// Searches the catalogue for the single mistakes, else the pairs, that reproduce `actual` at
+/// every stage the signer exposed. Best first; empty when no known mistake reproduces it.
+pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Vec<Diagnosis> {
+    let case = Case::new(&input.request, &input.context, input.mode);
+    let how = Comparison {
+        normalize: Settings::resolve(&input.context, input.mode, None).normalization
+            == PathNormalization::Enabled,
+        mode: input.mode,
+        amz_date: input.context.timestamp.amz_str(),
+    };
+    // The stages both sides have, final outputs first: they reject a wrong guess soonest.
+    let mut exposed: Vec<Stage> = [
+        Stage::Authorization,
+        Stage::PresignedUrl,
+        Stage::Signature,
+        Stage::StringToSign,
+        Stage::CanonicalRequest,
+        Stage::SigningKey,
+    ]
+    .into_iter()
+    .filter(|s| actual.contains_key(s))
+    .collect();
+    exposed.dedup();
+    if exposed.is_empty() {
+        return Vec::new();
+    }
+    let Some(reference) = model::sign(&case, &Mistakes::none()) else {
+        return Vec::new();
+    };
+    let reproduces = |out: &StageOutputs| {
+        exposed
+            .iter()
+            .all(|stage| match (out.get(stage), actual.get(stage)) {
+                (Some(model), Some(signer)) => stage_matches(*stage, signer, model, &how),
+                _ => false,
+            })
+    };
+    let changes = |out: &StageOutputs| {
+        exposed
+            .iter()
+            .any(|stage| out.get(stage) != reference.get(stage))
+    };
+
+    let mut effective = Vec::new();
+    let mut found = Vec::new();
+    for single in singles() {
+        let Some(out) = model::sign(&case, &single) else {
+            continue;
+        };
+        if !changes(&out) {
+            continue;
+        }
+        if reproduces(&out) {
+            found.push(single);
+        }
+        effective.push(single);
+    }
+    if found.is_empty() {
+        for (i, a) in effective.iter().enumerate() {
+            for b in &effective[i + 1..] {
+                let Some(both) = a.combine(b) else { continue };
+                if let Some(out) = model::sign(&case, &both) {
+                    if reproduces(&out) {
+                        found.push(both);
+                    }
+                }
+            }
+        }
+    }
+    found.iter().map(describe).collect()
+}

@@ -1,0 +1,645 @@
+//! The mistake model: a plain SigV4 signer in which every step can make one of the catalogued
+//! mistakes.
+//!
+//! It is built from the reference signer's own stage functions (URI encoding, normalisation, query
+//! parsing, Trimall, HMAC, hex) and written for clarity, not speed. With no mistake it produces the
+//! reference's output byte for byte on every case of the suite (a test checks this), so a mistake
+//! switched on here is a mutation of the reference pipeline and nothing else.
+
+use crate::context::Context;
+use crate::implementation::StageOutputs;
+use crate::request::{Header, Request};
+use crate::sign::encoding::{hex_lower, percent_decode, uri_encode};
+use crate::sign::headers::trim_all;
+use crate::sign::settings::{
+    PathNormalization, PayloadHashSource, PercentEncoding, SessionTokenMode, Settings,
+    UNSIGNED_PAYLOAD,
+};
+use crate::sign::signing_key::hmac_sha256;
+use crate::sign::{uri, Mode, ALGORITHM, MAX_EXPIRES};
+use crate::stage::Stage;
+use crate::timestamp::Timestamp;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+/// A mistake without a parameter. The ids are the catalogue's (`catalogue.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs)]
+pub enum Flag {
+    MethodNotUppercase,
+    PathNotNormalized,
+    PathNormalizedForS3,
+    PathNotDoubleEncoded,
+    PathDoubleEncodedForS3,
+    PathNotEncoded,
+    PercentEncodingLowercase,
+    QueryNotSorted,
+    QuerySortedAsPairs,
+    QuerySortedBeforeEncoding,
+    QueryValuesNotSorted,
+    QueryKeyWithoutEquals,
+    QueryPlusAsSpace,
+    CredentialSlashNotEncoded,
+    HeaderNameNotLowercased,
+    HeaderValueNotTrimmed,
+    HeaderValueNotCollapsed,
+    HeadersNotSorted,
+    DuplicateHeadersNotMerged,
+    FoldedValuesJoinedWithCommas,
+    CanonicalHeadersMissingNewline,
+    CanonicalRequestCrlf,
+    PayloadHashMissing,
+    PayloadHashOfEmptyBody,
+    UnsignedPayloadNotUsed,
+    SessionTokenNotSigned,
+    StringToSignTrailingNewline,
+    CanonicalRequestHashUppercase,
+    SecretMissingAws4Prefix,
+    SigningKeyHmacArgumentsSwapped,
+    SigningKeyHexChained,
+    SignatureKeyHex,
+    SignatureHmacArgumentsSwapped,
+    SignatureUppercaseHex,
+    SignatureBase64,
+}
+
+impl Flag {
+    /// Every flag, in catalogue order.
+    pub const ALL: [Flag; 35] = [
+        Flag::MethodNotUppercase,
+        Flag::PathNotNormalized,
+        Flag::PathNormalizedForS3,
+        Flag::PathNotDoubleEncoded,
+        Flag::PathDoubleEncodedForS3,
+        Flag::PathNotEncoded,
+        Flag::PercentEncodingLowercase,
+        Flag::QueryNotSorted,
+        Flag::QuerySortedAsPairs,
+        Flag::QuerySortedBeforeEncoding,
+        Flag::QueryValuesNotSorted,
+        Flag::QueryKeyWithoutEquals,
+        Flag::QueryPlusAsSpace,
+        Flag::CredentialSlashNotEncoded,
+        Flag::HeaderNameNotLowercased,
+        Flag::HeaderValueNotTrimmed,
+        Flag::HeaderValueNotCollapsed,
+        Flag::HeadersNotSorted,
+        Flag::DuplicateHeadersNotMerged,
+        Flag::FoldedValuesJoinedWithCommas,
+        Flag::CanonicalHeadersMissingNewline,
+        Flag::CanonicalRequestCrlf,
+        Flag::PayloadHashMissing,
+        Flag::PayloadHashOfEmptyBody,
+        Flag::UnsignedPayloadNotUsed,
+        Flag::SessionTokenNotSigned,
+        Flag::StringToSignTrailingNewline,
+        Flag::CanonicalRequestHashUppercase,
+        Flag::SecretMissingAws4Prefix,
+        Flag::SigningKeyHmacArgumentsSwapped,
+        Flag::SigningKeyHexChained,
+        Flag::SignatureKeyHex,
+        Flag::SignatureHmacArgumentsSwapped,
+        Flag::SignatureUppercaseHex,
+        Flag::SignatureBase64,
+    ];
+
+    /// The catalogue id.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Flag::MethodNotUppercase => "method-not-uppercase",
+            Flag::PathNotNormalized => "path-not-normalized",
+            Flag::PathNormalizedForS3 => "path-normalized-for-s3",
+            Flag::PathNotDoubleEncoded => "path-not-double-encoded",
+            Flag::PathDoubleEncodedForS3 => "path-double-encoded-for-s3",
+            Flag::PathNotEncoded => "path-not-encoded",
+            Flag::PercentEncodingLowercase => "percent-encoding-lowercase",
+            Flag::QueryNotSorted => "query-not-sorted",
+            Flag::QuerySortedAsPairs => "query-sorted-as-pairs",
+            Flag::QuerySortedBeforeEncoding => "query-sorted-before-encoding",
+            Flag::QueryValuesNotSorted => "query-values-not-sorted",
+            Flag::QueryKeyWithoutEquals => "query-key-without-equals",
+            Flag::QueryPlusAsSpace => "query-plus-as-space",
+            Flag::CredentialSlashNotEncoded => "credential-slash-not-encoded",
+            Flag::HeaderNameNotLowercased => "header-name-not-lowercased",
+            Flag::HeaderValueNotTrimmed => "header-value-not-trimmed",
+            Flag::HeaderValueNotCollapsed => "header-value-not-collapsed",
+            Flag::HeadersNotSorted => "headers-not-sorted",
+            Flag::DuplicateHeadersNotMerged => "duplicate-headers-not-merged",
+            Flag::FoldedValuesJoinedWithCommas => "folded-values-joined-with-commas",
+            Flag::CanonicalHeadersMissingNewline => "canonical-headers-missing-newline",
+            Flag::CanonicalRequestCrlf => "canonical-request-crlf",
+            Flag::PayloadHashMissing => "payload-hash-missing",
+            Flag::PayloadHashOfEmptyBody => "payload-hash-of-empty-body",
+            Flag::UnsignedPayloadNotUsed => "unsigned-payload-not-used",
+            Flag::SessionTokenNotSigned => "session-token-not-signed",
+            Flag::StringToSignTrailingNewline => "string-to-sign-trailing-newline",
+            Flag::CanonicalRequestHashUppercase => "canonical-request-hash-uppercase",
+            Flag::SecretMissingAws4Prefix => "secret-missing-aws4-prefix",
+            Flag::SigningKeyHmacArgumentsSwapped => "signing-key-hmac-arguments-swapped",
+            Flag::SigningKeyHexChained => "signing-key-hex-chained",
+            Flag::SignatureKeyHex => "signature-key-hex",
+            Flag::SignatureHmacArgumentsSwapped => "signature-hmac-arguments-swapped",
+            Flag::SignatureUppercaseHex => "signature-uppercase-hex",
+            Flag::SignatureBase64 => "signature-base64",
+        }
+    }
+
+    fn bit(&self) -> u64 {
+        1 << (*self as u32)
+    }
+}
+
+/// How a wrong scope date is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ScopeDate {
+    /// The whole `X-Amz-Date` (`20150830T123600Z`).
+    FullTimestamp,
+    /// With dashes (`2015-08-30`).
+    Dashed,
+}
+
+/// A set of mistakes: flags, a UTC offset written as if it were UTC, a wrong scope date format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mistakes {
+    flags: u64,
+    /// `timestamp-not-utc`: the local time's offset from UTC, in minutes.
+    pub utc_offset_minutes: Option<i32>,
+    /// `scope-date-format`.
+    pub scope_date: Option<ScopeDate>,
+}
+
+impl Mistakes {
+    /// No mistake: the reference.
+    pub fn none() -> Mistakes {
+        Mistakes::default()
+    }
+
+    /// One flag.
+    pub fn flag(flag: Flag) -> Mistakes {
+        Mistakes {
+            flags: flag.bit(),
+            ..Mistakes::default()
+        }
+    }
+
+    /// `timestamp-not-utc` with this offset from UTC, in minutes.
+    pub fn utc_offset(minutes: i32) -> Mistakes {
+        Mistakes {
+            utc_offset_minutes: Some(minutes),
+            ..Mistakes::default()
+        }
+    }
+
+    /// `scope-date-format` with this wrong format.
+    pub fn scope_date(format: ScopeDate) -> Mistakes {
+        Mistakes {
+            scope_date: Some(format),
+            ..Mistakes::default()
+        }
+    }
+
+    /// Whether the flag is on.
+    pub fn has(&self, flag: Flag) -> bool {
+        self.flags & flag.bit() != 0
+    }
+
+    /// The flags that are on.
+    pub fn flags(&self) -> impl Iterator<Item = Flag> + '_ {
+        Flag::ALL.into_iter().filter(|f| self.has(*f))
+    }
+
+    /// Both sets together, or `None` when they set the same parameter.
+    pub fn combine(&self, other: &Mistakes) -> Option<Mistakes> {
+        if (self.utc_offset_minutes.is_some() && other.utc_offset_minutes.is_some())
+            || (self.scope_date.is_some() && other.scope_date.is_some())
+        {
+            return None;
+        }
+        Some(Mistakes {
+            flags: self.flags | other.flags,
+            utc_offset_minutes: self.utc_offset_minutes.or(other.utc_offset_minutes),
+            scope_date: self.scope_date.or(other.scope_date),
+        })
+    }
+
+    /// How many mistakes the set holds.
+    pub fn count(&self) -> u32 {
+        self.flags.count_ones()
+            + u32::from(self.utc_offset_minutes.is_some())
+            + u32::from(self.scope_date.is_some())
+    }
+}
+
+/// What the model needs of a case, computed once for many runs.
+pub struct Case<'a> {
+    /// The request.
+    pub request: &'a Request,
+    /// The context.
+    pub context: &'a Context,
+    /// The mode.
+    pub mode: Mode,
+    body_sha256: String,
+}
+
+impl<'a> Case<'a> {
+    /// Prepares a case (hashes the body once).
+    pub fn new(request: &'a Request, context: &'a Context, mode: Mode) -> Case<'a> {
+        Case {
+            request,
+            context,
+            mode,
+            body_sha256: hex_lower(&Sha256::digest(&request.body)),
+        }
+    }
+}
+
+/// `key=value` pieces of a query before encoding: decoded key and value, and whether it had `=`.
+struct RawParam {
+    key: Vec<u8>,
+    value: Vec<u8>,
+    has_equals: bool,
+}
+
+fn lowercase_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut after_percent = 0;
+    for c in text.chars() {
+        if c == '%' {
+            after_percent = 2;
+            out.push(c);
+        } else if after_percent > 0 {
+            after_percent -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn hmac(key: &[u8], message: &[u8], swapped: bool) -> [u8; 32] {
+    if swapped {
+        hmac_sha256(message, key)
+    } else {
+        hmac_sha256(key, message)
+    }
+}
+
+fn header_value(header: &Header, m: &Mistakes) -> Vec<Vec<u8>> {
+    let single = |value: &[u8], continuations: &[Vec<u8>]| -> Vec<u8> {
+        let h = Header {
+            name: String::new(),
+            value: value.to_vec(),
+            continuations: continuations.to_vec(),
+            line: 0,
+        };
+        if m.has(Flag::HeaderValueNotTrimmed) {
+            let mut raw = h.value.clone();
+            for c in &h.continuations {
+                raw.push(b' ');
+                raw.extend_from_slice(c);
+            }
+            raw
+        } else if m.has(Flag::HeaderValueNotCollapsed) {
+            let mut raw = h.value.clone();
+            for c in &h.continuations {
+                raw.push(b' ');
+                raw.extend_from_slice(c.trim_ascii());
+            }
+            raw.trim_ascii().to_vec()
+        } else {
+            trim_all(&h)
+        }
+    };
+    if m.has(Flag::FoldedValuesJoinedWithCommas) && !header.continuations.is_empty() {
+        std::iter::once(single(&header.value, &[]))
+            .chain(header.continuations.iter().map(|c| single(c, &[])))
+            .collect()
+    } else {
+        vec![single(&header.value, &header.continuations)]
+    }
+}
+
+/// Signs `case` making the mistakes `m`; `None` when the model refuses (no Host, expiry out of
+/// range). Gives every stage but the signed request.
+pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
+    let (request, context, mode) = (case.request, case.context, case.mode);
+    let s3 = context.is_s3();
+    let host = request.header("host")?;
+    let s3_header = if s3 {
+        request
+            .header("x-amz-content-sha256")
+            .map(|h| String::from_utf8_lossy(&trim_all(h)).into_owned())
+    } else {
+        None
+    };
+    let mut settings = Settings::resolve(context, mode, s3_header.as_deref());
+    if m.has(Flag::PathNotNormalized) {
+        settings.normalization = PathNormalization::Disabled;
+    }
+    if m.has(Flag::PathNormalizedForS3) && s3 {
+        settings.normalization = PathNormalization::Enabled;
+    }
+    if m.has(Flag::PathNotDoubleEncoded) {
+        settings.encoding = PercentEncoding::Single;
+    }
+    if m.has(Flag::PathDoubleEncodedForS3) && s3 {
+        settings.encoding = PercentEncoding::Double;
+    }
+    if m.has(Flag::SessionTokenNotSigned) && settings.session_token == SessionTokenMode::Signed {
+        settings.session_token = SessionTokenMode::AddedAfterSigning;
+    }
+    let mut payload = match &settings.payload {
+        PayloadHashSource::BodySha256 => case.body_sha256.clone(),
+        PayloadHashSource::Literal(literal) => literal.clone(),
+    };
+    if m.has(Flag::UnsignedPayloadNotUsed)
+        && s3
+        && mode == Mode::Query
+        && payload == UNSIGNED_PAYLOAD
+    {
+        payload = case.body_sha256.clone();
+    }
+    if m.has(Flag::PayloadHashOfEmptyBody) {
+        payload = hex_lower(&Sha256::digest(b""));
+    }
+    if m.has(Flag::PayloadHashMissing) {
+        payload.clear();
+    }
+
+    let time = Timestamp::from_unix(
+        context.timestamp.unix_seconds() + i64::from(m.utc_offset_minutes.unwrap_or(0)) * 60,
+    );
+    let amz = time.amz_date();
+    let scope_date = match m.scope_date {
+        None => amz.get(..8).unwrap_or_default().to_string(),
+        Some(ScopeDate::FullTimestamp) => amz.clone(),
+        Some(ScopeDate::Dashed) => time.rfc3339().get(..10).unwrap_or_default().to_string(),
+    };
+    let scope = format!(
+        "{scope_date}/{}/{}/aws4_request",
+        context.region, context.service
+    );
+    let credential = format!("{}/{scope}", context.credentials.access_key_id);
+
+    // Headers to sign: the request's and the ones signing adds.
+    let mut added: Vec<Header> = Vec::new();
+    if mode == Mode::Header && request.header("x-amz-date").is_none() {
+        added.push(Header::new("X-Amz-Date", &amz));
+    }
+    if settings.sign_body && request.header("x-amz-content-sha256").is_none() {
+        added.push(Header::new("x-amz-content-sha256", &payload));
+    }
+    let token = context.credentials.token.as_deref();
+    if let (Mode::Header, Some(token), SessionTokenMode::Signed) =
+        (mode, token, settings.session_token)
+    {
+        if request.header("x-amz-security-token").is_none() {
+            added.push(Header::new("X-Amz-Security-Token", token));
+        }
+    }
+    let is_signed =
+        |h: &&Header| !h.is("authorization") && !context.unsigned_headers.iter().any(|u| h.is(u));
+    let mut lines: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+    for header in request.headers.iter().chain(&added).filter(is_signed) {
+        let name = if m.has(Flag::HeaderNameNotLowercased) {
+            header.name.clone()
+        } else {
+            header.name.to_ascii_lowercase()
+        };
+        let values = header_value(header, m);
+        let merged = !m.has(Flag::DuplicateHeadersNotMerged);
+        match lines
+            .iter_mut()
+            .find(|(n, _)| merged && n.eq_ignore_ascii_case(&name))
+        {
+            Some((_, existing)) => existing.extend(values),
+            None => lines.push((name, values)),
+        }
+    }
+    if !m.has(Flag::HeadersNotSorted) {
+        if m.has(Flag::HeaderNameNotLowercased) {
+            lines.sort_by(|a, b| a.0.cmp(&b.0));
+        } else {
+            lines.sort_by_key(|line| line.0.to_ascii_lowercase());
+        }
+    }
+    let signed_headers = lines
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    let mut block = Vec::new();
+    for (name, values) in &lines {
+        block.extend_from_slice(name.as_bytes());
+        block.push(b':');
+        block.extend_from_slice(&values.join(&b","[..]));
+        block.push(b'\n');
+    }
+
+    // Query: the request's parameters, then (query mode) the signed X-Amz-* ones.
+    let mut raw: Vec<RawParam> = request
+        .query()
+        .unwrap_or_default()
+        .split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|piece| {
+            let (k, v, has_equals) = match piece.iter().position(|&b| b == b'=') {
+                Some(i) => (&piece[..i], &piece[i + 1..], true),
+                None => (piece, &b""[..], false),
+            };
+            let decode = |bytes: &[u8]| {
+                if m.has(Flag::QueryPlusAsSpace) {
+                    let spaced: Vec<u8> = bytes
+                        .iter()
+                        .map(|&b| if b == b'+' { b' ' } else { b })
+                        .collect();
+                    percent_decode(&spaced)
+                } else {
+                    percent_decode(bytes)
+                }
+            };
+            RawParam {
+                key: decode(k),
+                value: decode(v),
+                has_equals,
+            }
+        })
+        .collect();
+    if mode == Mode::Query {
+        let expires = context.expiration_in_seconds.unwrap_or(3600);
+        if !(1..=MAX_EXPIRES).contains(&expires) {
+            return None;
+        }
+        let mut auth = vec![
+            ("X-Amz-Algorithm", ALGORITHM.to_string()),
+            ("X-Amz-Credential", credential.clone()),
+            ("X-Amz-Date", amz.clone()),
+            ("X-Amz-Expires", expires.to_string()),
+            ("X-Amz-SignedHeaders", signed_headers.clone()),
+        ];
+        if let (Some(token), SessionTokenMode::Signed) = (token, settings.session_token) {
+            auth.push(("X-Amz-Security-Token", token.to_string()));
+        }
+        raw.extend(auth.into_iter().map(|(k, v)| RawParam {
+            key: k.as_bytes().to_vec(),
+            value: v.into_bytes(),
+            has_equals: true,
+        }));
+    }
+    let encode_value = |p: &RawParam| {
+        let value = uri_encode(&p.value, false);
+        if m.has(Flag::CredentialSlashNotEncoded) && p.key == b"X-Amz-Credential" {
+            value.replace("%2F", "/")
+        } else {
+            value
+        }
+    };
+    let mut encoded: Vec<(String, String, bool, &RawParam)> = raw
+        .iter()
+        .map(|p| (uri_encode(&p.key, false), encode_value(p), p.has_equals, p))
+        .collect();
+    if m.has(Flag::QuerySortedAsPairs) {
+        encoded.sort_by(|a, b| format!("{}={}", a.0, a.1).cmp(&format!("{}={}", b.0, b.1)));
+    } else if m.has(Flag::QuerySortedBeforeEncoding) {
+        encoded.sort_by(|a, b| (&a.3.key, &a.3.value).cmp(&(&b.3.key, &b.3.value)));
+    } else if m.has(Flag::QueryValuesNotSorted) {
+        encoded.sort_by(|a, b| a.0.cmp(&b.0));
+    } else if !m.has(Flag::QueryNotSorted) {
+        encoded.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    }
+    let pair = |(k, v, has_equals, _): &(String, String, bool, &RawParam)| {
+        if m.has(Flag::QueryKeyWithoutEquals) && !has_equals {
+            k.clone()
+        } else {
+            format!("{k}={v}")
+        }
+    };
+    let mut query = encoded.iter().map(pair).collect::<Vec<_>>().join("&");
+
+    let mut canonical_uri = if m.has(Flag::PathNotEncoded) {
+        let path = request.path();
+        let normalized = match settings.normalization {
+            PathNormalization::Enabled => uri::normalize_path(path),
+            PathNormalization::Disabled if path.is_empty() => b"/".to_vec(),
+            PathNormalization::Disabled => path.to_vec(),
+        };
+        String::from_utf8_lossy(&normalized).into_owned()
+    } else {
+        uri::canonical_uri(request.path(), settings.normalization, settings.encoding)
+    };
+    if m.has(Flag::PercentEncodingLowercase) {
+        canonical_uri = lowercase_escapes(&canonical_uri);
+        query = lowercase_escapes(&query);
+    }
+    let method = if m.has(Flag::MethodNotUppercase) {
+        request.method.to_ascii_lowercase()
+    } else {
+        request.method.clone()
+    };
+
+    let mut creq = Vec::new();
+    for line in [method.as_str(), canonical_uri.as_str(), query.as_str()] {
+        creq.extend_from_slice(line.as_bytes());
+        creq.push(b'\n');
+    }
+    creq.extend_from_slice(&block);
+    if !m.has(Flag::CanonicalHeadersMissingNewline) {
+        creq.push(b'\n');
+    }
+    creq.extend_from_slice(signed_headers.as_bytes());
+    creq.push(b'\n');
+    creq.extend_from_slice(payload.as_bytes());
+    if m.has(Flag::CanonicalRequestCrlf) {
+        creq = String::from_utf8_lossy(&creq)
+            .replace('\n', "\r\n")
+            .into_bytes();
+    }
+
+    let mut hash = hex_lower(&Sha256::digest(&creq));
+    if m.has(Flag::CanonicalRequestHashUppercase) {
+        hash = hash.to_ascii_uppercase();
+    }
+    let mut sts = format!("{ALGORITHM}\n{amz}\n{scope}\n{hash}");
+    if m.has(Flag::StringToSignTrailingNewline) {
+        sts.push('\n');
+    }
+
+    let swapped = m.has(Flag::SigningKeyHmacArgumentsSwapped);
+    let prefix = if m.has(Flag::SecretMissingAws4Prefix) {
+        ""
+    } else {
+        "AWS4"
+    };
+    let mut key =
+        format!("{prefix}{}", context.credentials.secret_access_key.expose()).into_bytes();
+    let steps = [
+        scope_date.as_str(),
+        &context.region,
+        &context.service,
+        "aws4_request",
+    ];
+    for step in steps {
+        let next = hmac(&key, step.as_bytes(), swapped);
+        key = if m.has(Flag::SigningKeyHexChained) {
+            hex_lower(&next).into_bytes()
+        } else {
+            next.to_vec()
+        };
+    }
+    let signature_key = if m.has(Flag::SignatureKeyHex) && !m.has(Flag::SigningKeyHexChained) {
+        hex_lower(&key).into_bytes()
+    } else {
+        key.clone()
+    };
+    let raw_signature = hmac(
+        &signature_key,
+        sts.as_bytes(),
+        m.has(Flag::SignatureHmacArgumentsSwapped),
+    );
+    let signature = if m.has(Flag::SignatureBase64) {
+        base64::engine::general_purpose::STANDARD.encode(raw_signature)
+    } else if m.has(Flag::SignatureUppercaseHex) {
+        hex_lower(&raw_signature).to_ascii_uppercase()
+    } else {
+        hex_lower(&raw_signature)
+    };
+
+    let mut out = StageOutputs::new();
+    out.insert(Stage::CanonicalRequest, creq);
+    out.insert(Stage::StringToSign, sts.into_bytes());
+    out.insert(Stage::SigningKey, hex_lower(&key).into_bytes());
+    match mode {
+        Mode::Header => {
+            let authorization = format!("{ALGORITHM} Credential={credential}, SignedHeaders={signed_headers}, Signature={signature}");
+            out.insert(Stage::Authorization, authorization.into_bytes());
+        }
+        Mode::Query => {
+            // URLs are compared by meaning, so the order of the parameters is free.
+            let mut params: Vec<String> = encoded.iter().map(pair).collect();
+            params.push(format!(
+                "X-Amz-Signature={}",
+                uri_encode(signature.as_bytes(), false)
+            ));
+            if let (Some(token), SessionTokenMode::AddedAfterSigning) =
+                (token, settings.session_token)
+            {
+                params.push(format!(
+                    "X-Amz-Security-Token={}",
+                    uri_encode(token.as_bytes(), false)
+                ));
+            }
+            let mut path = crate::sign::encoding::encode_path_for_wire(request.path());
+            if path.is_empty() {
+                path.push('/');
+            }
+            let host_text = String::from_utf8_lossy(&trim_all(host)).into_owned();
+            out.insert(
+                Stage::PresignedUrl,
+                format!("https://{host_text}{path}?{}", params.join("&")).into_bytes(),
+            );
+        }
+    }
+    out.insert(Stage::Signature, signature.into_bytes());
+    Some(out)
+}

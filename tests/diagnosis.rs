@@ -1,0 +1,279 @@
+//! The mistake catalogue and the diagnosis search, checked against the suite and against
+//! fingerprints computed independently (shared/research/bug-catalogue.md, appendix A.1).
+
+use sigv4_conformance::check::compare::{stage_matches, Comparison};
+use sigv4_conformance::diagnose::model::{self, Case, Flag, Mistakes};
+use sigv4_conformance::diagnose::{catalogue, diagnose, singles};
+use sigv4_conformance::implementation::{stage_outputs, SignInput, StageOutputs};
+use sigv4_conformance::run::list_trials;
+use sigv4_conformance::sign::{PathNormalization, Settings, Signer};
+use sigv4_conformance::stage::Stage;
+use sigv4_conformance::suite::{self, Fixture};
+use sigv4_conformance::{Context, Mode, Request};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn fixtures() -> Vec<Fixture> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suite");
+    list_trials(&[root])
+        .unwrap()
+        .iter()
+        .map(|t| suite::load(&t.case, t.mode).unwrap())
+        .collect()
+}
+
+fn comparison(input: &SignInput) -> Comparison<'_> {
+    Comparison {
+        normalize: Settings::resolve(&input.context, input.mode, None).normalization
+            == PathNormalization::Enabled,
+        mode: input.mode,
+        amz_date: input.context.timestamp.amz_str(),
+    }
+}
+
+const MODEL_STAGES: [Stage; 6] = [
+    Stage::CanonicalRequest,
+    Stage::StringToSign,
+    Stage::SigningKey,
+    Stage::Signature,
+    Stage::Authorization,
+    Stage::PresignedUrl,
+];
+
+#[test]
+fn without_mistakes_the_model_is_the_reference() {
+    let signer = Signer::new();
+    let mut compared = 0;
+    for fixture in fixtures().iter().filter(|f| f.expected.error.is_none()) {
+        let input = &fixture.input;
+        let reference = stage_outputs(
+            &signer
+                .sign(&input.request, &input.context, input.mode)
+                .unwrap(),
+        );
+        let model = model::sign(
+            &Case::new(&input.request, &input.context, input.mode),
+            &Mistakes::none(),
+        )
+        .unwrap();
+        for stage in MODEL_STAGES
+            .into_iter()
+            .filter(|s| s.applies_to(input.mode))
+        {
+            let (a, b) = (reference.get(&stage).unwrap(), model.get(&stage).unwrap());
+            assert!(
+                stage_matches(stage, a, b, &comparison(input)),
+                "{} {stage}:\n{}\n---\n{}",
+                input.id,
+                String::from_utf8_lossy(a),
+                String::from_utf8_lossy(b)
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 1500);
+}
+
+#[test]
+fn the_catalogue_and_the_model_agree() {
+    let entries = catalogue::entries();
+    assert!(entries.len() >= 25, "{} entries", entries.len());
+    for required in [
+        "signature-hmac-arguments-swapped",
+        "signing-key-hmac-arguments-swapped",
+        "secret-missing-aws4-prefix",
+        "timestamp-not-utc",
+        "scope-date-format",
+        "path-not-normalized",
+        "path-not-double-encoded",
+        "path-not-encoded",
+        "percent-encoding-lowercase",
+        "query-not-sorted",
+        "header-value-not-trimmed",
+        "header-name-not-lowercased",
+        "headers-not-sorted",
+        "canonical-headers-missing-newline",
+        "method-not-uppercase",
+        "payload-hash-missing",
+        "credential-slash-not-encoded",
+        "session-token-not-signed",
+        "signature-base64",
+        "signature-uppercase-hex",
+    ] {
+        assert!(catalogue::entry(required).is_some(), "{required}");
+    }
+    for flag in Flag::ALL {
+        assert!(
+            catalogue::entry(flag.id()).is_some(),
+            "no catalogue entry for {}",
+            flag.id()
+        );
+    }
+    for entry in entries {
+        let known = Flag::ALL.iter().any(|f| f.id() == entry.id) || entry.parameter.is_some();
+        assert!(known, "the model cannot make {}", entry.id);
+        assert!(
+            Stage::parse(&entry.stage).is_some(),
+            "{}: stage {}",
+            entry.id,
+            entry.stage
+        );
+        assert!(entry.link.starts_with("https://"), "{}", entry.id);
+    }
+}
+
+/// The mistakes of one catalogue entry, as the search tries them.
+fn variants_of(id: &str) -> Vec<Mistakes> {
+    singles()
+        .into_iter()
+        .filter(|m| sigv4_conformance::diagnose::describe(m).mutation == id)
+        .collect()
+}
+
+fn final_only(out: &StageOutputs, mode: Mode) -> StageOutputs {
+    let stage = if mode == Mode::Header {
+        Stage::Authorization
+    } else {
+        Stage::PresignedUrl
+    };
+    out.iter()
+        .filter(|(s, _)| **s == stage)
+        .map(|(s, v)| (*s, v.clone()))
+        .collect()
+}
+
+#[test]
+fn every_entry_is_named_first_where_it_shows() {
+    let fixtures = fixtures();
+    let mut slowest = Duration::ZERO;
+    for entry in catalogue::entries() {
+        let variants = variants_of(&entry.id);
+        assert!(!variants.is_empty(), "{}", entry.id);
+        let mistake = variants[0];
+        // A case where this mistake changes the final output.
+        let shown = fixtures
+            .iter()
+            .filter(|f| f.expected.error.is_none())
+            .find_map(|f| {
+                let case = Case::new(&f.input.request, &f.input.context, f.input.mode);
+                let reference = model::sign(&case, &Mistakes::none())?;
+                let mutated = model::sign(&case, &mistake)?;
+                let last = if f.input.mode == Mode::Header {
+                    Stage::Authorization
+                } else {
+                    Stage::PresignedUrl
+                };
+                (reference.get(&last) != mutated.get(&last)).then_some((f, mutated))
+            });
+        let Some((fixture, mutated)) = shown else {
+            panic!("{}: no case of the suite shows it", entry.id)
+        };
+        for (label, exposed) in [
+            ("every stage", mutated.clone()),
+            (
+                "final output only",
+                final_only(&mutated, fixture.input.mode),
+            ),
+        ] {
+            let start = Instant::now();
+            let found = diagnose(&fixture.input, &exposed);
+            slowest = slowest.max(start.elapsed());
+            let first_rank: Vec<&str> = found
+                .iter()
+                .filter(|d| !d.mutation.contains(" + "))
+                .map(|d| d.mutation.as_str())
+                .collect();
+            assert!(
+                first_rank.contains(&entry.id.as_str()),
+                "{} on {} ({label}): diagnosed {:?}",
+                entry.id,
+                fixture.input.id,
+                found
+            );
+        }
+    }
+    eprintln!("slowest diagnosis: {slowest:?}");
+}
+
+/// Fingerprints of appendix A.1 of the bug catalogue (the IAM ListUsers documentation example),
+/// computed there with an independent signer: the model makes the same mistakes the same way.
+#[test]
+fn the_model_reproduces_published_fingerprints() {
+    let raw = "GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\nHost:iam.amazonaws.com\nContent-Type:application/x-www-form-urlencoded; charset=utf-8\nX-Amz-Date:20150830T123600Z\n";
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let context = Context::from_json(br#"{"credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}, "region": "us-east-1", "service": "iam", "timestamp": "2015-08-30T12:36:00Z"}"#).unwrap();
+    let case = Case::new(&request, &context, Mode::Header);
+    let cases: &[(Mistakes, &str)] = &[
+        (
+            Mistakes::none(),
+            "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+        ),
+        (
+            Mistakes::flag(Flag::SigningKeyHmacArgumentsSwapped),
+            "84f2eea9fedc71fffc580d63be9fa1ffef16ce6ed30231250a738be0f8b0d121",
+        ),
+        (
+            Mistakes::flag(Flag::SigningKeyHexChained),
+            "59557aa55280a22778c2387f7ceb5abcc69e21bf33e6e1f3ae9dcf2e1a010381",
+        ),
+        (
+            Mistakes::flag(Flag::SecretMissingAws4Prefix),
+            "133037f3d10cbfff74313cbe0d0d73e60f288f27b4d2be32e80f4ad807ed4536",
+        ),
+        (
+            Mistakes::flag(Flag::SignatureHmacArgumentsSwapped),
+            "5b380059ac2da6e8cb71e0930c4f1f229ad9199370b827340bcc8dcba0dd68c0",
+        ),
+        (
+            Mistakes::flag(Flag::SignatureUppercaseHex),
+            "5D672D79C15B13162D9279B0855CFBA6789A8EDB4C82C400E06B5924A6F2B5D7",
+        ),
+        (
+            Mistakes::flag(Flag::SignatureBase64),
+            "XWctecFbExYtknmwhVz7pniajttMgsQA4GtZJKbytdc=",
+        ),
+        (
+            Mistakes::flag(Flag::StringToSignTrailingNewline),
+            "1c1da6f2c836196944eb10c34b9166cf32d6f365ef16d2cde387786be7023268",
+        ),
+        (
+            Mistakes::flag(Flag::CanonicalRequestHashUppercase),
+            "227e8b96b6d0a36ad6329ec90e2ac6658b23a8b89100fec25e760bcee0e6dc93",
+        ),
+        (
+            Mistakes::flag(Flag::CanonicalRequestCrlf),
+            "042735a442915ffbe0fe0eaf9d91f45b4b948618d756ae973e67ded72b55777e",
+        ),
+        (
+            Mistakes::flag(Flag::CanonicalHeadersMissingNewline),
+            "47e40582e4c2b2c99320ab78d0434a5f9d04d3cdc4e48983175a858e8304f9b9",
+        ),
+        (
+            Mistakes::flag(Flag::MethodNotUppercase),
+            "99225b5ce3998f34e702b65e5b12f2c8afc7064a52994057e84950017ea2bff5",
+        ),
+        (
+            Mistakes::flag(Flag::HeaderNameNotLowercased),
+            "330f526a3d83861a83a5da7ed39a0d45cf422b252b9d0321bfe5c9837861c335",
+        ),
+        (
+            Mistakes::flag(Flag::SignatureKeyHex),
+            "fe52b221b5173b501c9863cec59554224072ca34c1c827ec5fb8a257f97637b1",
+        ),
+        // The StackOverflow 52634129 Node.js port: the final HMAC swapped and keyed with hex text.
+        (
+            Mistakes::flag(Flag::SignatureHmacArgumentsSwapped)
+                .combine(&Mistakes::flag(Flag::SignatureKeyHex))
+                .unwrap(),
+            "8a96b6691875490d30d05731cc9aa26be1fd64cf611ed929753b6498075aa886",
+        ),
+    ];
+    for (mistakes, want) in cases {
+        let out = model::sign(&case, mistakes).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(out.get(&Stage::Signature).unwrap()),
+            *want,
+            "{mistakes:?}"
+        );
+    }
+}
