@@ -37,6 +37,38 @@ enum Command {
     Adapter,
     /// Combine JSON reports of several implementations into a conformance matrix.
     Report(ReportArgs),
+    /// Is this signed request (or presigned URL) right? If not, which stage and which known
+    /// mistake explain it. Exit 0 when right, 1 when wrong.
+    Explain(ExplainArgs),
+    /// Print the catalogue of known signer mistakes as Markdown (docs/diagnosis.md).
+    Catalogue,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// A file holding the raw signed request, Authorization header included.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "url",
+        required_unless_present = "url"
+    )]
+    request: Option<PathBuf>,
+    /// A presigned URL.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// The secret access key (never printed). Default: the SIGV4_SECRET_KEY environment variable.
+    #[arg(long, value_name = "SECRET")]
+    secret_key: Option<String>,
+    /// Normalise the path (default: yes, but for S3).
+    #[arg(long, value_name = "BOOL")]
+    normalize: Option<bool>,
+    /// Presigned URL: a header its X-Amz-SignedHeaders names, `Name: value` (repeatable).
+    #[arg(long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// Presigned URL: the method it is used with (default GET).
+    #[arg(long)]
+    method: Option<String>,
 }
 
 #[derive(Args)]
@@ -107,6 +139,14 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint(args),
         Command::Adapter => serve(),
         Command::Report(args) => combine(args),
+        Command::Explain(args) => explain(args),
+        Command::Catalogue => {
+            say!(
+                "{}",
+                sigv4_conformance::diagnose::catalogue::markdown().trim_end()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -293,6 +333,45 @@ fn lint(args: LintArgs) -> Result<ExitCode, ConfigError> {
         problems.len()
     );
     Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn explain(args: ExplainArgs) -> Result<ExitCode, ConfigError> {
+    use sigv4_conformance::explain::{explain_request, explain_url, Known};
+    let secret = args
+        .secret_key
+        .or_else(|| std::env::var("SIGV4_SECRET_KEY").ok())
+        .ok_or_else(|| {
+            ConfigError("give the secret key with --secret-key or SIGV4_SECRET_KEY".to_string())
+        })?;
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        let (name, value) = header
+            .split_once(':')
+            .ok_or_else(|| ConfigError(format!("--header {header:?}: expected `Name: value`")))?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let known = Known {
+        secret_access_key: secret,
+        normalize: args.normalize,
+        headers,
+        method: args.method,
+    };
+    let result = match (&args.request, &args.url) {
+        (Some(path), _) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+            explain_request(&bytes, &known)
+        }
+        (None, Some(url)) => explain_url(url, &known),
+        (None, None) => return Err(ConfigError("give --request FILE or --url URL".to_string())),
+    };
+    let explanation = result.map_err(|e| ConfigError(e.to_string()))?;
+    say!("{}", explanation.render().trim_end());
+    Ok(if explanation.right {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -37,6 +37,7 @@ pub use timestamp::Timestamp;
 pub mod adapter;
 pub mod check;
 pub mod diagnose;
+pub mod explain;
 pub mod implementation;
 pub mod lint;
 pub mod report;

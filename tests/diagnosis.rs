@@ -277,3 +277,176 @@ fn the_model_reproduces_published_fingerprints() {
         );
     }
 }
+
+#[test]
+fn docs_diagnosis_md_is_generated_from_the_data() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/diagnosis.md");
+    let committed = std::fs::read_to_string(&path).unwrap();
+    let generated = catalogue::markdown();
+    assert_eq!(
+        committed.trim_end(),
+        generated.trim_end(),
+        "docs/diagnosis.md is stale: run `cargo run -- catalogue > docs/diagnosis.md`"
+    );
+}
+
+mod explain {
+    use sigv4_conformance::explain::{explain_request, explain_url, Known};
+
+    const IAM: &str = "GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\nHost:iam.amazonaws.com\nContent-Type:application/x-www-form-urlencoded; charset=utf-8\nX-Amz-Date:20150830T123600Z\nAuthorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=";
+
+    fn known(secret: &str) -> Known {
+        Known {
+            secret_access_key: secret.to_string(),
+            ..Known::default()
+        }
+    }
+
+    #[test]
+    fn a_right_request_and_the_node_port_of_the_python_sample() {
+        let secret = known("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let right =
+            format!("{IAM}5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7\n");
+        assert!(explain_request(right.as_bytes(), &secret).unwrap().right);
+        // StackOverflow 52634129: the final HMAC swapped and keyed with the hex text of kSigning.
+        let wrong =
+            format!("{IAM}8a96b6691875490d30d05731cc9aa26be1fd64cf611ed929753b6498075aa886\n");
+        let explanation = explain_request(wrong.as_bytes(), &secret).unwrap();
+        assert!(!explanation.right);
+        assert_eq!(explanation.first_difference.as_deref(), Some("Signature"));
+        let first = &explanation.diagnosis[0].mutation;
+        assert!(
+            first.contains("signature-hmac-arguments-swapped")
+                && first.contains("signature-key-hex"),
+            "{first}"
+        );
+        // A missing AWS4 prefix (bug catalogue K3, 133037f3...).
+        let prefix =
+            format!("{IAM}133037f3d10cbfff74313cbe0d0d73e60f288f27b4d2be32e80f4ad807ed4536\n");
+        assert_eq!(
+            explain_request(prefix.as_bytes(), &secret)
+                .unwrap()
+                .diagnosis[0]
+                .mutation,
+            "secret-missing-aws4-prefix"
+        );
+    }
+
+    #[test]
+    fn presigned_urls() {
+        let secret = known("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        let url = |signature: &str| {
+            format!("https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}")
+        };
+        assert!(
+            explain_url(
+                &url("aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"),
+                &secret
+            )
+            .unwrap()
+            .right
+        );
+        // Bug catalogue A.3: the body hash instead of UNSIGNED-PAYLOAD (2f96f106...).
+        let wrong = explain_url(
+            &url("2f96f106e896a51445dbd699bd79337027afef2fd1d841506882218daeaf9b3c"),
+            &secret,
+        )
+        .unwrap();
+        assert!(!wrong.right);
+        assert!(
+            wrong
+                .diagnosis
+                .iter()
+                .any(|d| d.mutation == "unsigned-payload-not-used"),
+            "{:?}",
+            wrong.diagnosis
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let secret = known("x");
+        for bad in ["", "GET / HTTP/1.1\nHost:h\n", "GET / HTTP/1.1\nHost:h\nAuthorization:Bearer x\n", "GET / HTTP/1.1\nHost:h\nAuthorization:AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=00\nX-Amz-Date:20150830T123600Z\n"] {
+            assert!(explain_request(bad.as_bytes(), &secret).is_err(), "{bad:?}");
+        }
+        for bad in ["", "ftp://x", "https://h/?X-Amz-Credential=a%2Fb", "https://h/?X-Amz-Credential=A%2F20150830%2Fr%2Fs%2Faws4_request&X-Amz-Date=bad&X-Amz-Expires=1"] {
+            assert!(explain_url(bad, &secret).is_err(), "{bad:?}");
+        }
+    }
+}
+
+/// Every entry on every case-mode of the suite where it changes the final output, with only the
+/// final output exposed. Long: `cargo test --release --test diagnosis -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn every_entry_on_every_case_it_breaks() {
+    let fixtures = fixtures();
+    let (mut checked, mut missed) = (0, Vec::new());
+    let mut times = Vec::new();
+    for entry in catalogue::entries() {
+        for mistake in variants_of(&entry.id) {
+            for f in fixtures.iter().filter(|f| f.expected.error.is_none()) {
+                let case = Case::new(&f.input.request, &f.input.context, f.input.mode);
+                let (Some(reference), Some(mutated)) = (
+                    model::sign(&case, &Mistakes::none()),
+                    model::sign(&case, &mistake),
+                ) else {
+                    continue;
+                };
+                let last = if f.input.mode == Mode::Header {
+                    Stage::Authorization
+                } else {
+                    Stage::PresignedUrl
+                };
+                if reference.get(&last) == mutated.get(&last) {
+                    continue;
+                }
+                checked += 1;
+                let start = Instant::now();
+                let found = diagnose(&f.input, &final_only(&mutated, f.input.mode));
+                times.push(start.elapsed());
+                if !found.iter().any(|d| d.mutation == entry.id) {
+                    missed.push(format!(
+                        "{} on {}: {:?}",
+                        entry.id,
+                        f.input.id,
+                        found.iter().map(|d| &d.mutation).collect::<Vec<_>>()
+                    ));
+                }
+            }
+        }
+    }
+    times.sort();
+    eprintln!("{checked} failing case-modes checked, {} missed; diagnosis time median {:?}, p99 {:?}, max {:?}", missed.len(), times[times.len() / 2], times[times.len() * 99 / 100], times[times.len() - 1]);
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
+/// The worst case of the search: an output no mistake reproduces, so every pair is tried.
+/// `cargo test --release --test diagnosis -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn search_time_when_nothing_matches() {
+    let mut times = Vec::new();
+    for f in fixtures().iter().filter(|f| f.expected.error.is_none()) {
+        let mut garbage = StageOutputs::new();
+        let stage = if f.input.mode == Mode::Header {
+            Stage::Authorization
+        } else {
+            Stage::PresignedUrl
+        };
+        garbage.insert(
+            stage,
+            b"AWS4-HMAC-SHA256 Credential=x/y, SignedHeaders=z, Signature=0".to_vec(),
+        );
+        let start = Instant::now();
+        assert!(diagnose(&f.input, &garbage).is_empty());
+        times.push((start.elapsed(), f.input.id.clone()));
+    }
+    times.sort();
+    let (max, id) = times.last().unwrap();
+    eprintln!(
+        "no-match search over {} case-modes: median {:?}, max {max:?} ({id})",
+        times.len(),
+        times[times.len() / 2].0
+    );
+}

@@ -38,3 +38,30 @@ pub fn entries() -> &'static [Entry] {
 pub fn entry(id: &str) -> Option<&'static Entry> {
     entries().iter().find(|e| e.id == id)
 }
+
+/// The catalogue as Markdown: what `docs/diagnosis.md` holds (a test keeps them equal).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Known signer mistakes\n\n\
+         Generated from `src/diagnose/catalogue.json` by `sigv4-conformance catalogue`; do not edit by hand\n\
+         (`cargo test` fails when this file and the data differ).\n\n\
+         When a case fails, the diagnosis tries every single mistake below (every UTC offset for\n\
+         `timestamp-not-utc`, both wrong formats for `scope-date-format`), then every pair, on the\n\
+         mistake model, and reports those that reproduce the signer's output exactly at every stage it\n\
+         exposed. The Authorization header or the presigned URL alone is enough.\n\n\
+         | id | first shows in | what your signer does | the rule | reported in |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for e in entries() {
+        let escape = |t: &str| t.replace('|', "\\|");
+        out.push_str(&format!(
+            "| `{}` | {} | {} | [{}]({}) | {} |\n",
+            e.id,
+            e.stage,
+            escape(&e.explanation),
+            escape(&e.rule),
+            e.link,
+            escape(&e.sources.join(", "))
+        ));
+    }
+    out
+}

@@ -1,0 +1,372 @@
+//! `explain`: is this signed request right, and if not, which stage and which known mistake?
+//!
+//! Takes one signed request as a user has it: the raw request with its `Authorization` header,
+//! or a presigned URL. The access key, date, region, service and signed headers are read from the
+//! request itself; the caller supplies only what a request never carries (the secret key).
+
+use crate::check::compare::{stage_matches, Comparison};
+use crate::context::{Context, Credentials, SecretKey};
+use crate::diagnose::{diagnose, Diagnosis};
+use crate::implementation::{stage_outputs, SignInput, StageOutputs};
+use crate::request::{Header, Request};
+use crate::sign::encoding::percent_decode;
+use crate::sign::{Mode, PathNormalization, Settings, Signer};
+use crate::stage::Stage;
+use crate::timestamp::Timestamp;
+use std::fmt::Write;
+
+/// What the caller knows beyond the request.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// The secret key (required).
+    pub secret_access_key: String,
+    /// Service `s3`'s rules, normalisation, ... come from the scope; these override.
+    pub normalize: Option<bool>,
+    /// Extra headers a presigned URL's SignedHeaders names (a URL cannot carry their values).
+    pub headers: Vec<(String, String)>,
+    /// The method of a presigned URL (default GET).
+    pub method: Option<String>,
+}
+
+/// Why a request cannot be explained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExplainError(pub String);
+
+impl std::fmt::Display for ExplainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The verdict on one signed request.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    /// True when the signature is right.
+    pub right: bool,
+    /// The part of the request that first differs (`Credential`, `SignedHeaders`, `Signature`...).
+    pub first_difference: Option<String>,
+    /// Expected vs found, per part, for the parts that differ.
+    pub differences: Vec<(String, String, String)>,
+    /// Known mistakes that reproduce the request's signature.
+    pub diagnosis: Vec<Diagnosis>,
+    /// The reference's canonical request and string to sign, to compare with the signer's own.
+    pub canonical_request: String,
+    /// The reference's string to sign.
+    pub string_to_sign: String,
+}
+
+fn err<T>(message: impl Into<String>) -> Result<T, ExplainError> {
+    Err(ExplainError(message.into()))
+}
+
+/// The parts of `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+fn authorization_parts(value: &str) -> Result<(String, String, String), ExplainError> {
+    let field = |key: &str| {
+        let start = value.find(&format!("{key}="))? + key.len() + 1;
+        let rest = &value[start..];
+        Some(rest[..rest.find([',', ' ']).unwrap_or(rest.len())].to_string())
+    };
+    match (field("Credential"), field("SignedHeaders"), field("Signature")) {
+        (Some(c), Some(h), Some(s)) => Ok((c, h, s)),
+        _ => err("the Authorization header needs Credential=, SignedHeaders= and Signature= (AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=..., Signature=...)"),
+    }
+}
+
+/// `AKID/YYYYMMDD/region/service/aws4_request` -> (akid, region, service).
+fn credential_parts(credential: &str) -> Result<(String, String, String, String), ExplainError> {
+    let parts: Vec<&str> = credential.split('/').collect();
+    match parts.as_slice() {
+        [akid, date, region, service, "aws4_request"] => Ok((akid.to_string(), date.to_string(), region.to_string(), service.to_string())),
+        _ => err(format!("the credential {credential:?} is malformed: expected AKID/YYYYMMDD/REGION/SERVICE/aws4_request")),
+    }
+}
+
+fn context(
+    akid: &str,
+    region: &str,
+    service: &str,
+    time: Timestamp,
+    token: Option<String>,
+    known: &Known,
+) -> Context {
+    let mut context = Context::legacy_example(time);
+    context.credentials = Credentials {
+        access_key_id: akid.to_string(),
+        secret_access_key: SecretKey::new(known.secret_access_key.clone()),
+        token,
+    };
+    context.region = region.to_string();
+    context.service = service.to_string();
+    context.normalize = known.normalize.or(Some(service != "s3"));
+    context
+}
+
+fn explain_input(
+    input: SignInput,
+    actual: StageOutputs,
+    parts: Vec<(String, String)>,
+) -> Result<Explanation, ExplainError> {
+    let signer = Signer::new();
+    let signed = signer
+        .sign(&input.request, &input.context, input.mode)
+        .map_err(|e| ExplainError(e.to_string()))?;
+    let expected = stage_outputs(&signed);
+    let final_stage = if input.mode == Mode::Header {
+        Stage::Authorization
+    } else {
+        Stage::PresignedUrl
+    };
+    let how = Comparison {
+        normalize: Settings::resolve(&input.context, input.mode, None).normalization
+            == PathNormalization::Enabled,
+        mode: input.mode,
+        amz_date: input.context.timestamp.amz_str(),
+    };
+    let right = match (expected.get(&final_stage), actual.get(&final_stage)) {
+        (Some(e), Some(a)) => stage_matches(final_stage, e, a, &how),
+        _ => false,
+    };
+    let expected_parts: Vec<(String, String)> = match input.mode {
+        Mode::Header => {
+            let auth = String::from_utf8_lossy(
+                expected
+                    .get(&Stage::Authorization)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            )
+            .into_owned();
+            let (c, h, s) = authorization_parts(&auth)?;
+            vec![
+                ("Credential".into(), c),
+                ("SignedHeaders".into(), h),
+                ("Signature".into(), s),
+            ]
+        }
+        Mode::Query => {
+            let url = expected
+                .get(&Stage::PresignedUrl)
+                .cloned()
+                .unwrap_or_default();
+            ["X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature"]
+                .iter()
+                .map(|k| (k.to_string(), query_param(&url, k).unwrap_or_default()))
+                .collect()
+        }
+    };
+    let differences: Vec<(String, String, String)> = expected_parts
+        .iter()
+        .filter_map(|(name, want)| {
+            let found = parts
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            (found != *want).then(|| (name.clone(), want.clone(), found))
+        })
+        .collect();
+    let diagnosis = if right {
+        Vec::new()
+    } else {
+        diagnose(&input, &actual)
+    };
+    Ok(Explanation {
+        right,
+        first_difference: differences.first().map(|d| d.0.clone()),
+        differences,
+        diagnosis,
+        canonical_request: signed.canonical_request.to_string(),
+        string_to_sign: signed.string_to_sign.to_string(),
+    })
+}
+
+fn query_param(url: &[u8], key: &str) -> Option<String> {
+    let query = &url[url.iter().position(|&b| b == b'?')? + 1..];
+    query.split(|&b| b == b'&').find_map(|piece| {
+        let (k, v) = match piece.iter().position(|&b| b == b'=') {
+            Some(i) => (&piece[..i], &piece[i + 1..]),
+            None => (piece, &b""[..]),
+        };
+        (percent_decode(k) == key.as_bytes())
+            .then(|| String::from_utf8_lossy(&percent_decode(v)).into_owned())
+    })
+}
+
+/// Explains a raw signed request (a file as sent, with its `Authorization` header).
+pub fn explain_request(bytes: &[u8], known: &Known) -> Result<Explanation, ExplainError> {
+    let mut request =
+        Request::parse(bytes).map_err(|e| ExplainError(format!("the request: {e}")))?;
+    let authorization = request.header("authorization").ok_or_else(|| {
+        ExplainError(
+            "the request has no Authorization header (for a presigned URL use --url)".into(),
+        )
+    })?;
+    let auth_value = String::from_utf8_lossy(&authorization.folded_value())
+        .trim()
+        .to_string();
+    let (credential, signed_headers, _signature) = authorization_parts(&auth_value)?;
+    let (akid, _date, region, service) = credential_parts(&credential)?;
+    let date_header = request.header("x-amz-date").ok_or_else(|| {
+        ExplainError(
+            "the request has no X-Amz-Date header: a Date-only request cannot be checked here"
+                .into(),
+        )
+    })?;
+    let date_text =
+        String::from_utf8_lossy(&crate::sign::headers::trim_all(date_header)).into_owned();
+    let time =
+        Timestamp::parse_amz(&date_text).map_err(|e| ExplainError(format!("X-Amz-Date: {e}")))?;
+    request.headers.retain(|h| !h.is("authorization"));
+    let signed: Vec<String> = signed_headers.split(';').map(str::to_string).collect();
+    let mut context = context(&akid, &region, &service, time, None, known);
+    // Headers sent but not signed were left out by the signer: sign the same set.
+    context.unsigned_headers = request
+        .headers
+        .iter()
+        .filter(|h| !signed.iter().any(|s| h.is(s)))
+        .map(|h| h.name.clone())
+        .collect();
+    if let Some(hash) = request.header("x-amz-content-sha256") {
+        context.payload_hash =
+            Some(String::from_utf8_lossy(&crate::sign::headers::trim_all(hash)).into_owned());
+    }
+    context.sign_body = Some(false);
+    let mut actual = StageOutputs::new();
+    actual.insert(Stage::Authorization, auth_value.clone().into_bytes());
+    let (c, h, s) = authorization_parts(&auth_value)?;
+    actual.insert(Stage::Signature, s.clone().into_bytes());
+    let input = SignInput {
+        id: "explain/header".into(),
+        mode: Mode::Header,
+        request_bytes: bytes.to_vec(),
+        request,
+        context_json: serde_json::Value::Null,
+        context,
+    };
+    explain_input(
+        input,
+        actual,
+        vec![
+            ("Credential".into(), c),
+            ("SignedHeaders".into(), h),
+            ("Signature".into(), s),
+        ],
+    )
+}
+
+/// Explains a presigned URL.
+pub fn explain_url(url: &str, known: &Known) -> Result<Explanation, ExplainError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| ExplainError("a presigned URL starts with https://".into()))?;
+    let split = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (host, target) = (&rest[..split], &rest[split..]);
+    let bytes = url.as_bytes();
+    let param = |k: &str| query_param(bytes, k);
+    let credential = param("X-Amz-Credential")
+        .ok_or_else(|| ExplainError("the URL has no X-Amz-Credential".into()))?;
+    let (akid, _date, region, service) = credential_parts(&credential)?;
+    let date =
+        param("X-Amz-Date").ok_or_else(|| ExplainError("the URL has no X-Amz-Date".into()))?;
+    let time = Timestamp::parse_amz(&date).map_err(|e| ExplainError(format!("X-Amz-Date: {e}")))?;
+    let expires: i64 = param("X-Amz-Expires")
+        .and_then(|e| e.parse().ok())
+        .ok_or_else(|| ExplainError("the URL has no numeric X-Amz-Expires".into()))?;
+    let token = param("X-Amz-Security-Token");
+    let (path, query) = match target.find('?') {
+        Some(i) => (&target[..i], &target[i + 1..]),
+        None => (target, ""),
+    };
+    let own: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let key = String::from_utf8_lossy(&percent_decode(
+                p.split('=').next().unwrap_or_default().as_bytes(),
+            ))
+            .into_owned();
+            !key.starts_with("X-Amz-")
+        })
+        .collect();
+    let path = if path.is_empty() { "/" } else { path };
+    let target = if own.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", own.join("&"))
+    };
+    let method = known.method.clone().unwrap_or_else(|| "GET".into());
+    let mut request = Request {
+        method,
+        target: target.into_bytes(),
+        version: "HTTP/1.1".into(),
+        headers: vec![Header::new("Host", host)],
+        body: Vec::new(),
+    };
+    request
+        .headers
+        .extend(known.headers.iter().map(|(n, v)| Header::new(n, v)));
+    let mut context = context(&akid, &region, &service, time, token, known);
+    context.expiration_in_seconds = Some(expires);
+    let mut actual = StageOutputs::new();
+    actual.insert(Stage::PresignedUrl, url.as_bytes().to_vec());
+    let parts = ["X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature"]
+        .iter()
+        .map(|k| (k.to_string(), param(k).unwrap_or_default()))
+        .collect();
+    let input = SignInput {
+        id: "explain/query".into(),
+        mode: Mode::Query,
+        request_bytes: Vec::new(),
+        request,
+        context_json: serde_json::Value::Null,
+        context,
+    };
+    explain_input(input, actual, parts)
+}
+
+impl Explanation {
+    /// The text `explain` prints.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if self.right {
+            out.push_str("signature: right\n");
+            return out;
+        }
+        out.push_str("signature: WRONG\n");
+        for (name, want, found) in &self.differences {
+            let _ = writeln!(
+                out,
+                "  {name}: expected {want}\n  {:width$}  found    {found}",
+                "",
+                width = name.len()
+            );
+        }
+        if let Some(first) = &self.first_difference {
+            let stage = if first.contains("Credential") {
+                "the credential scope (string to sign)"
+            } else if first.contains("SignedHeaders") {
+                "the signed headers (canonical request)"
+            } else {
+                "the signature: the canonical request, string to sign or key differ; compare yours with the ones below"
+            };
+            let _ = writeln!(out, "first difference: {first}, in {stage}");
+        }
+        if self.diagnosis.is_empty() {
+            out.push_str("diagnosis: no known mistake reproduces this\n");
+        }
+        for (i, d) in self.diagnosis.iter().enumerate() {
+            let lead = if i == 0 { "diagnosis:" } else { "       or:" };
+            let _ = writeln!(
+                out,
+                "{lead} {} ({}): {}",
+                d.mutation, d.stage, d.explanation
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nexpected canonical request:\n{}\n\nexpected string to sign:\n{}",
+            self.canonical_request, self.string_to_sign
+        );
+        out
+    }
+}
