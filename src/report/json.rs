@@ -94,8 +94,10 @@ impl CaseReport {
                 .collect(),
             first_divergence: v.first_divergence.clone(),
             message: v.message.clone(),
-            diagnosis: v.diagnosis.as_ref().map(|list| {
-                list.iter()
+            diagnosis: (v.status == Status::Fail).then(|| {
+                v.diagnosis
+                    .iter()
+                    .flatten()
                     .map(|d| DiagnosisEntry {
                         mutation: d.mutation.clone(),
                         explanation: d.explanation.clone(),
