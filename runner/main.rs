@@ -37,6 +37,9 @@ enum Command {
     Adapter,
     /// Combine JSON reports of several implementations into a conformance matrix.
     Report(ReportArgs),
+    /// What changed between two reports: regressions, fixes, stage and diagnosis changes, cases
+    /// added or removed. Exit 1 on any regression.
+    Compare(CompareArgs),
     /// Is this signed request (or presigned URL) right? If not, which stage and which known
     /// mistake explain it. Exit 0 when right, 1 when wrong.
     Explain(ExplainArgs),
@@ -72,10 +75,24 @@ struct ExplainArgs {
 }
 
 #[derive(Args)]
+struct CompareArgs {
+    /// The baseline report (`run --json`).
+    baseline: PathBuf,
+    /// The current report.
+    current: PathBuf,
+    /// Print Markdown instead of text.
+    #[arg(long)]
+    markdown: bool,
+}
+
+#[derive(Args)]
 struct ReportArgs {
     /// Write the matrix as Markdown to FILE.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Write the matrix as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// JSON reports written by `run --json`.
     #[arg(required = true, value_name = "REPORT.json")]
     reports: Vec<PathBuf>,
@@ -95,6 +112,19 @@ struct RunArgs {
     /// Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to FILE, atomically.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Write JUnit XML (one testcase per case id) to FILE, atomically.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write a shields.io endpoint badge (pass percentage) to FILE, atomically.
+    #[arg(long, value_name = "FILE")]
+    badge: Option<PathBuf>,
+    /// Compare with a baseline report: exit 1 only on regressions (and stale expectations).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Expected failures (JSON or TOML): id, stage, reason. They do not fail the run; one that
+    /// passes or fails elsewhere does.
+    #[arg(long, value_name = "FILE")]
+    expect: Option<PathBuf>,
     /// Print a line for every trial, not only the ones that did not pass.
     #[arg(long, short)]
     verbose: bool,
@@ -139,6 +169,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint(args),
         Command::Adapter => serve(),
         Command::Report(args) => combine(args),
+        Command::Compare(args) => compare(args),
         Command::Explain(args) => explain(args),
         Command::Catalogue => {
             say!(
@@ -189,20 +220,80 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
     }
     print_verdicts(&verdicts, args.verbose);
     let summary = Summary::of(&verdicts);
-    if args.json.is_some() || args.markdown.is_some() {
-        let hash = roots
+    let expectations = match &args.expect {
+        Some(path) => report::expect::load(path).map_err(ConfigError)?,
+        None => Vec::new(),
+    };
+    let outcomes = report::expect::evaluate(&expectations, &verdicts, args.filter.is_empty());
+    let expected_reason = |id: &str| {
+        outcomes
             .iter()
-            .map(|r| suite_hash(r))
-            .collect::<Vec<_>>()
-            .join(",");
-        let report = Report::new(info, labels, hash, &verdicts);
-        if let Some(path) = &args.json {
-            write(path, report.to_json().as_bytes())?;
-        }
-        if let Some(path) = &args.markdown {
-            write(path, report::markdown::summary(&report).as_bytes())?;
+            .find(|(e, o)| e.id == id && *o == report::expect::Outcome::AsExpected)
+            .map(|(e, _)| e.reason.clone())
+    };
+    let hash = roots
+        .iter()
+        .map(|r| suite_hash(r))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut report = Report::new(info.clone(), labels, hash, &verdicts);
+    for case in &mut report.cases {
+        if let Some((e, _)) = outcomes
+            .iter()
+            .find(|(e, o)| e.id == case.id && *o == report::expect::Outcome::AsExpected)
+        {
+            case.expected_failure = Some((*e).clone());
         }
     }
+    if let Some(path) = &args.json {
+        write(path, report.to_json().as_bytes())?;
+    }
+    if let Some(path) = &args.markdown {
+        write(path, report::markdown::summary(&report).as_bytes())?;
+    }
+    if let Some(path) = &args.junit {
+        write(
+            path,
+            report::junit::render(&info, &verdicts, &expected_reason).as_bytes(),
+        )?;
+    }
+    if let Some(path) = &args.badge {
+        write(path, report::badge::render(&summary).as_bytes())?;
+    }
+    let mut ok = true;
+    for (e, outcome) in &outcomes {
+        match outcome {
+            report::expect::Outcome::AsExpected => {
+                say!("expected failure: {} at {} ({})", e.id, e.stage, e.reason)
+            }
+            report::expect::Outcome::Passed => {
+                ok = false;
+                say!(
+                    "STALE EXPECTATION: {} passes now: remove it from the list ({})",
+                    e.id,
+                    e.reason
+                );
+            }
+            report::expect::Outcome::Other(what) => {
+                ok = false;
+                say!(
+                    "STALE EXPECTATION: {} was expected to fail at {}, but {what}",
+                    e.id,
+                    e.stage
+                );
+            }
+            report::expect::Outcome::Missing => {
+                ok = false;
+                say!("STALE EXPECTATION: {} is not a trial of this run", e.id);
+            }
+        }
+    }
+    let unexpected = verdicts
+        .iter()
+        .filter(|v| {
+            matches!(v.status, Status::Fail | Status::Error) && expected_reason(&v.id).is_none()
+        })
+        .count();
     say!(
         "{} passed, {} failed, {} errored, {} skipped",
         summary.passed,
@@ -210,10 +301,45 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         summary.errored,
         summary.skipped
     );
-    Ok(if summary.ok() {
+    match &args.baseline {
+        Some(path) => {
+            let baseline = read_report(path)?;
+            let changes = report::compare::compare(&baseline, &report);
+            say!(
+                "against the baseline {}:\n{}",
+                path.display(),
+                report::compare::render_text(&changes).trim_end()
+            );
+            ok &= !report::compare::has_regression(&changes);
+        }
+        None => ok &= unexpected == 0,
+    }
+    Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+fn read_report(path: &std::path::Path) -> Result<Report, ConfigError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+    Report::from_json(&bytes).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+}
+
+fn compare(args: CompareArgs) -> Result<ExitCode, ConfigError> {
+    let changes =
+        report::compare::compare(&read_report(&args.baseline)?, &read_report(&args.current)?);
+    let text = if args.markdown {
+        report::compare::render_markdown(&changes)
+    } else {
+        report::compare::render_text(&changes)
+    };
+    say!("{}", text.trim_end());
+    Ok(if report::compare::has_regression(&changes) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 
@@ -234,10 +360,14 @@ fn combine(args: ReportArgs) -> Result<ExitCode, ConfigError> {
                 .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?,
         );
     }
+    if let Some(path) = &args.html {
+        write(path, report::html::render(&reports).as_bytes())?;
+    }
     let matrix = report::markdown::matrix(&reports);
     match &args.markdown {
         Some(path) => write(path, matrix.as_bytes())?,
-        None => say!("{}", matrix.trim_end()),
+        None if args.html.is_none() => say!("{}", matrix.trim_end()),
+        None => {}
     }
     Ok(ExitCode::SUCCESS)
 }

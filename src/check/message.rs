@@ -60,7 +60,7 @@ pub fn render(verdict: &Verdict) -> String {
         } else {
             let _ = writeln!(
                 out,
-                "\nexpected {}: {}\nactual:   {}",
+                "\nfirst divergent stage: {}\nexpected: {}\nactual:   {}",
                 d.stage, d.expected, d.actual
             );
         }

@@ -75,6 +75,15 @@ pub struct CaseReport {
     pub first_divergence: Option<Divergence>,
     /// Explanation.
     pub message: String,
+    /// The diff of the first divergent stage, as the harness prints it (plain text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// Notes on later divergent stages: carried forward, or a second mistake.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub notes: BTreeMap<String, String>,
+    /// Set when the failure was expected (`run --expect`): the stage and the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_failure: Option<super::expect::Expectation>,
     /// Known mistakes that reproduce the divergence (empty when none does).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Vec<DiagnosisEntry>>,
@@ -94,6 +103,13 @@ impl CaseReport {
                 .collect(),
             first_divergence: v.first_divergence.clone(),
             message: v.message.clone(),
+            diff: v.diff.clone(),
+            expected_failure: None,
+            notes: v
+                .stages
+                .iter()
+                .filter_map(|l| l.note.clone().map(|n| (l.stage.name().to_string(), n)))
+                .collect(),
             diagnosis: (v.status == Status::Fail).then(|| {
                 v.diagnosis
                     .iter()

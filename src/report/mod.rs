@@ -1,6 +1,11 @@
 //! Reports of a run.
 
+pub mod badge;
+pub mod compare;
+pub mod expect;
+pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod summary;
 
