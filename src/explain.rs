@@ -11,6 +11,7 @@ use crate::implementation::{stage_outputs, SignInput, StageOutputs};
 use crate::request::{Header, Request};
 use crate::sign::encoding::percent_decode;
 use crate::sign::{Mode, PathNormalization, Settings, Signer};
+use crate::signed_parts::{authorization_field, query_param};
 use crate::stage::Stage;
 use crate::timestamp::Timestamp;
 use std::fmt::Write;
@@ -61,11 +62,7 @@ fn err<T>(message: impl Into<String>) -> Result<T, ExplainError> {
 
 /// The parts of `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
 fn authorization_parts(value: &str) -> Result<(String, String, String), ExplainError> {
-    let field = |key: &str| {
-        let start = value.find(&format!("{key}="))? + key.len() + 1;
-        let rest = &value[start..];
-        Some(rest[..rest.find([',', ' ']).unwrap_or(rest.len())].to_string())
-    };
+    let field = |key: &str| authorization_field(value, key);
     match (field("Credential"), field("SignedHeaders"), field("Signature")) {
         (Some(c), Some(h), Some(s)) => Ok((c, h, s)),
         _ => err("the Authorization header needs Credential=, SignedHeaders= and Signature= (AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=..., Signature=...)"),
@@ -176,18 +173,6 @@ fn explain_input(
         diagnosis,
         canonical_request: signed.canonical_request.to_string(),
         string_to_sign: signed.string_to_sign.to_string(),
-    })
-}
-
-fn query_param(url: &[u8], key: &str) -> Option<String> {
-    let query = &url[url.iter().position(|&b| b == b'?')? + 1..];
-    query.split(|&b| b == b'&').find_map(|piece| {
-        let (k, v) = match piece.iter().position(|&b| b == b'=') {
-            Some(i) => (&piece[..i], &piece[i + 1..]),
-            None => (piece, &b""[..]),
-        };
-        (percent_decode(k) == key.as_bytes())
-            .then(|| String::from_utf8_lossy(&percent_decode(v)).into_owned())
     })
 }
 

@@ -28,6 +28,7 @@
 pub mod context;
 pub mod request;
 pub mod sign;
+pub mod signed_parts;
 pub mod timestamp;
 
 pub use context::{Context, Credentials, SecretKey};

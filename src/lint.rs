@@ -14,9 +14,9 @@
 //! - no stray `\r`, and no final newline where the format has none.
 
 use crate::request::Request;
-use crate::sign::encoding::percent_decode;
 use crate::sign::signing_key::hmac_sha256;
 use crate::sign::{CredentialScope, Mode, SigningKey};
+use crate::signed_parts::{authorization_field, query_param};
 use crate::stage::Stage;
 use crate::suite::{self, CaseRef, Fixture};
 use sha2::{Digest, Sha256};
@@ -63,27 +63,6 @@ pub fn lint_cases(cases: &[CaseRef]) -> Vec<Problem> {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The value of `key=` inside an Authorization header value (`Signature`, `SignedHeaders`,
-/// `Credential`).
-fn authorization_field(value: &str, key: &str) -> Option<String> {
-    let start = value.find(&format!("{key}="))? + key.len() + 1;
-    let rest = &value[start..];
-    let end = rest.find([',', ' ']).unwrap_or(rest.len());
-    Some(rest[..end].to_string())
-}
-
-/// The decoded value of a query parameter of a URL or request target.
-fn query_param(url: &[u8], key: &str) -> Option<String> {
-    let query = &url[url.iter().position(|&b| b == b'?')? + 1..];
-    query.split(|&b| b == b'&').find_map(|piece| {
-        let (k, v) = match piece.iter().position(|&b| b == b'=') {
-            Some(i) => (&piece[..i], &piece[i + 1..]),
-            None => (piece, &b""[..]),
-        };
-        (percent_decode(k) == key.as_bytes()).then(|| text(&percent_decode(v)))
-    })
 }
 
 /// Lints one loaded case-mode.
@@ -419,34 +398,4 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
         }
     }
     problems
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_fields() {
-        let auth = "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
-        assert_eq!(
-            authorization_field(auth, "Signature").as_deref(),
-            Some("abc")
-        );
-        assert_eq!(
-            authorization_field(auth, "SignedHeaders").as_deref(),
-            Some("host;x-amz-date")
-        );
-        assert_eq!(
-            authorization_field(auth, "Credential").as_deref(),
-            Some("AK/20150830/us-east-1/service/aws4_request")
-        );
-        assert_eq!(
-            query_param(
-                b"https://h/?a=1&X-Amz-SignedHeaders=host%3Bx",
-                "X-Amz-SignedHeaders"
-            )
-            .as_deref(),
-            Some("host;x")
-        );
-    }
 }

@@ -1,0 +1,60 @@
+//! Reading the parts of a signed request as a client wrote it: the fields of an Authorization
+//! header and the parameters of a presigned URL. Shared by `lint`, `explain` and the verifying
+//! endpoint.
+
+use crate::sign::encoding::percent_decode;
+
+/// The value of `key=` inside an Authorization header value (`Credential`, `SignedHeaders`,
+/// `Signature`), up to the next `,` or space.
+pub fn authorization_field(value: &str, key: &str) -> Option<String> {
+    let start = value.find(&format!("{key}="))? + key.len() + 1;
+    let rest = &value[start..];
+    let end = rest.find([',', ' ']).unwrap_or(rest.len());
+    Some(rest[..end].to_string())
+}
+
+/// The percent-decoded value of a query parameter of a URL or request target.
+pub fn query_param(url: &[u8], key: &str) -> Option<String> {
+    let query = &url[url.iter().position(|&b| b == b'?')? + 1..];
+    query.split(|&b| b == b'&').find_map(|piece| {
+        let (k, v) = match piece.iter().position(|&b| b == b'=') {
+            Some(i) => (&piece[..i], &piece[i + 1..]),
+            None => (piece, &b""[..]),
+        };
+        (percent_decode(k) == key.as_bytes())
+            .then(|| String::from_utf8_lossy(&percent_decode(v)).into_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_fields_and_parameters() {
+        let auth = "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+        assert_eq!(
+            authorization_field(auth, "Signature").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            authorization_field(auth, "SignedHeaders").as_deref(),
+            Some("host;x-amz-date")
+        );
+        assert_eq!(
+            authorization_field(auth, "Credential").as_deref(),
+            Some("AK/20150830/us-east-1/service/aws4_request")
+        );
+        assert_eq!(authorization_field(auth, "Nope"), None);
+        assert_eq!(
+            query_param(
+                b"https://h/?a=1&X-Amz-SignedHeaders=host%3Bx",
+                "X-Amz-SignedHeaders"
+            )
+            .as_deref(),
+            Some("host;x")
+        );
+        assert_eq!(query_param(b"https://h/?a", "a").as_deref(), Some(""));
+        assert_eq!(query_param(b"https://h/", "a"), None);
+    }
+}
