@@ -31,6 +31,11 @@ for name in reference botocore smithy aws4 aws-sigv4 curl; do
     status=1
   fi
 done
+"$bin" report --html "$out/index.html" "$out"/*/report.json > /dev/null
+if $check && ! cmp -s reports/index.html "$out/index.html"; then
+  echo "reports/index.html differs from the page the reports give (run tools/refresh-reports.sh)"
+  status=1
+fi
 if ! $check; then
   matrix=$("$bin" report reports/*/report.json)
   python3 - "$matrix" <<'PY'
