@@ -125,6 +125,9 @@ struct RunArgs {
     /// passes or fails elsewhere does.
     #[arg(long, value_name = "FILE")]
     expect: Option<PathBuf>,
+    /// Put the time of the run in the JSON report (reports are otherwise deterministic).
+    #[arg(long)]
+    timestamp: bool,
     /// Print a line for every trial, not only the ones that did not pass.
     #[arg(long, short)]
     verbose: bool,
@@ -237,6 +240,13 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         .collect::<Vec<_>>()
         .join(",");
     let mut report = Report::new(info.clone(), labels, hash, &verdicts);
+    if args.timestamp {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        report.generated_at = Some(sigv4_conformance::Timestamp::from_unix(now).rfc3339());
+    }
     for case in &mut report.cases {
         if let Some((e, _)) = outcomes
             .iter()

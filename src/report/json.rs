@@ -142,6 +142,10 @@ pub struct Report {
     pub summary: Summary,
     /// Every trial, sorted by id.
     pub cases: Vec<CaseReport>,
+    /// When the report was written (RFC 3339, UTC), only when asked (`run --timestamp`): reports
+    /// are otherwise byte-identical between runs that give the same results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
 }
 
 impl Report {
@@ -177,6 +181,7 @@ impl Report {
             suite_hash,
             summary: Summary::of(verdicts),
             cases,
+            generated_at: None,
         }
     }
 
