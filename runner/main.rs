@@ -34,7 +34,10 @@ enum Command {
     /// Check a suite's files against each other, with no signer.
     Lint(LintArgs),
     /// Serve the reference signer over adapter protocol v1 on stdin/stdout.
-    Adapter,
+    Adapter(AdapterArgs),
+    /// Differential fuzzing: generated requests against a signer, divergences diagnosed, grouped
+    /// and shrunk to minimal fixtures.
+    Fuzz(FuzzArgs),
     /// Combine JSON reports of several implementations into a conformance matrix.
     Report(ReportArgs),
     /// What changed between two reports: regressions, fixes, stage and diagnosis changes, cases
@@ -72,6 +75,46 @@ struct ExplainArgs {
     /// Presigned URL: the method it is used with (default GET).
     #[arg(long)]
     method: Option<String>,
+}
+
+#[derive(Args)]
+struct AdapterArgs {
+    /// Serve the mistake model making these known mistakes instead of the reference (a
+    /// deliberately broken signer): catalogue ids, `timestamp-not-utc=MINUTES`,
+    /// `scope-date-format=full|dashed` (repeatable).
+    #[arg(long = "mistake", value_name = "ID")]
+    mistakes: Vec<String>,
+}
+
+#[derive(Args)]
+struct FuzzArgs {
+    /// The signer under test (adapter protocol v1).
+    #[arg(long, value_name = "COMMAND")]
+    adapter: String,
+    /// Stop after N cases (default 10000 when --time is not given).
+    #[arg(long, value_name = "N", conflicts_with = "time")]
+    cases: Option<u64>,
+    /// Stop after this long: `30s`, `5m`, `1h`.
+    #[arg(long, value_name = "DURATION")]
+    time: Option<String>,
+    /// The seed (default: from the clock; always printed).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Write one shrunk fixture per group of divergences under DIR.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Adapter processes to run side by side.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    jobs: usize,
+    /// Run the K-th of N disjoint slices of the campaign (`0/4` .. `3/4`).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Write a JSON report (schema 1): the campaign's counts, one case per group of divergences.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Seconds a case may wait for its answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    timeout: f64,
 }
 
 #[derive(Args)]
@@ -170,7 +213,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Lint(args) => lint(args),
-        Command::Adapter => serve(),
+        Command::Adapter(args) => serve(args),
+        Command::Fuzz(args) => fuzz(args),
         Command::Report(args) => combine(args),
         Command::Compare(args) => compare(args),
         Command::Explain(args) => explain(args),
@@ -518,10 +562,176 @@ fn explain(args: ExplainArgs) -> Result<ExitCode, ConfigError> {
     })
 }
 
-fn serve() -> Result<ExitCode, ConfigError> {
+/// `30s`, `5m`, `1h`, or plain seconds.
+fn parse_duration(text: &str) -> Result<Duration, ConfigError> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(text.len()),
+    );
+    let value: f64 = number
+        .parse()
+        .map_err(|_| ConfigError(format!("--time {text:?}: expected e.g. 30s, 5m, 1h")))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(ConfigError(format!(
+                "--time {text:?}: the unit is s, m or h"
+            )))
+        }
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
+    use sigv4_conformance::fuzz::{campaign, shrink, write};
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    });
+    let (shard, shards) = match &args.shard {
+        None => (0, 1),
+        Some(text) => {
+            let parsed = text
+                .split_once('/')
+                .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)));
+            match parsed {
+                Some((k, n)) if n > 0 && k < n => (k, n),
+                _ => {
+                    return Err(ConfigError(format!(
+                        "--shard {text:?}: expected K/N with 0 <= K < N"
+                    )))
+                }
+            }
+        }
+    };
+    let limit = match &args.time {
+        Some(t) => campaign::Limit::Time(parse_duration(t)?),
+        None => campaign::Limit::Cases(args.cases.unwrap_or(10_000)),
+    };
+    let run_args = RunArgs {
+        suites: Vec::new(),
+        filter: Vec::new(),
+        json: None,
+        markdown: None,
+        junit: None,
+        badge: None,
+        baseline: None,
+        expect: None,
+        timestamp: false,
+        verbose: false,
+        adapter: Some(args.adapter.clone()),
+        timeout: args.timeout,
+        jobs: args.jobs,
+    };
+    let implementations = implementations(&run_args)?;
+    let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
+    let info = workers[0].info();
+    let plan = campaign::Plan {
+        seed,
+        shard,
+        shards,
+        limit,
+    };
+    let bar = indicatif::ProgressBar::new_spinner();
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed} {pos} cases ({per_sec}) {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let outcome = campaign::run(&plan, &workers, |o| {
+        bar.set_position(o.cases);
+        bar.set_message(format!(
+            "{} divergent in {} groups, {} errors",
+            o.divergent,
+            o.groups.len(),
+            o.errors.len()
+        ));
+    });
+    bar.finish_and_clear();
+    let rate = outcome.cases as f64 / outcome.elapsed.as_secs_f64().max(1e-9);
+    say!("fuzz: seed {seed}, shard {shard}/{shards}, {} cases in {:.1}s ({rate:.0} cases/s) against {} {}", outcome.cases, outcome.elapsed.as_secs_f64(), info.name, info.version);
+    say!(
+        "{} passed, {} failed, {} errored, {} skipped",
+        outcome.passed,
+        outcome.divergent,
+        outcome.errored,
+        outcome.skipped
+    );
+    let mut verdicts = Vec::new();
+    for ((stage, diagnosis), finding) in &outcome.groups {
+        say!(
+            "\ndivergence at {stage} ({diagnosis}), {} cases, first: case {}",
+            finding.count,
+            finding.case.index
+        );
+        let shrunk = shrink::shrink(&finding.case, stage, workers[0], 400);
+        say!(
+            "shrunk to:\n{}",
+            String::from_utf8_lossy(&shrunk.request_bytes).trim_end()
+        );
+        if let Some(out) = &args.out {
+            let dir = write::write_fixture(
+                out,
+                seed,
+                finding,
+                &shrunk,
+                &format!("{} {}", info.name, info.version),
+            )
+            .map_err(|e| ConfigError(format!("cannot write under {}: {e}", out.display())))?;
+            say!("fixture: {}", dir.display());
+        }
+        verdicts.push(finding.verdict.clone());
+    }
+    for (message, finding) in &outcome.errors {
+        say!(
+            "\nerror ({} cases), first: case {}: {message}",
+            finding.count,
+            finding.case.index
+        );
+        verdicts.push(finding.verdict.clone());
+    }
+    if let Some(path) = &args.json {
+        let mut report = Report::new(
+            info,
+            vec![format!("fuzz seed {seed} shard {shard}/{shards}")],
+            String::new(),
+            &verdicts,
+        );
+        report.summary = Summary {
+            passed: outcome.passed as usize,
+            failed: outcome.divergent as usize,
+            errored: outcome.errored as usize,
+            skipped: outcome.skipped as usize,
+        };
+        write(path, report.to_json().as_bytes())?;
+    }
+    Ok(if outcome.divergent == 0 && outcome.errored == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn serve(args: AdapterArgs) -> Result<ExitCode, ConfigError> {
+    let mistakes = if args.mistakes.is_empty() {
+        None
+    } else {
+        Some(
+            sigv4_conformance::diagnose::model::Mistakes::parse(&args.mistakes)
+                .map_err(ConfigError)?,
+        )
+    };
     let stdin = std::io::stdin().lock();
     let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    match sigv4_conformance::adapter::serve::serve(stdin, stdout) {
+    match sigv4_conformance::adapter::serve::serve_with(stdin, stdout, mistakes) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(ConfigError(format!("adapter: {e}"))),

@@ -3,11 +3,12 @@
 
 use super::protocol::{HelloReply, SignRequest, SignResult, PROTOCOL};
 use crate::context::Context;
+use crate::diagnose::model::Mistakes;
 use crate::implementation::{stage_outputs, Implementation, Reference};
 use crate::stage::Stage;
 use std::io::{BufRead, BufReader, Read, Write};
 
-fn answer(reference: &Reference, line: &[u8]) -> Option<Vec<u8>> {
+fn answer(reference: &Reference, mistakes: Option<&Mistakes>, line: &[u8]) -> Option<Vec<u8>> {
     let value: serde_json::Value = match serde_json::from_slice(line) {
         Ok(v) => v,
         Err(e) => {
@@ -20,7 +21,17 @@ fn answer(reference: &Reference, line: &[u8]) -> Option<Vec<u8>> {
             let reply = HelloReply {
                 kind: "hello".to_string(),
                 protocol: PROTOCOL,
-                implementation: reference.info(),
+                implementation: match mistakes {
+                    None => reference.info(),
+                    Some(m) => crate::implementation::ImplementationInfo {
+                        name: format!(
+                            "sigv4-conformance mistake model ({})",
+                            crate::diagnose::describe(m).mutation
+                        ),
+                        version: env!("CARGO_PKG_VERSION").to_string(),
+                        language: "rust".to_string(),
+                    },
+                },
                 modes: reference
                     .modes()
                     .iter()
@@ -41,7 +52,7 @@ fn answer(reference: &Reference, line: &[u8]) -> Option<Vec<u8>> {
                 id,
                 ..SignResult::default()
             };
-            match sign(reference, value) {
+            match sign(reference, mistakes, value) {
                 Ok(outputs) => {
                     // A JSON string carries text only: a stage that is not UTF-8 (a signed
                     // request with a binary body) is left out rather than sent altered.
@@ -64,6 +75,7 @@ fn answer(reference: &Reference, line: &[u8]) -> Option<Vec<u8>> {
 
 fn sign(
     reference: &Reference,
+    mistakes: Option<&Mistakes>,
     value: serde_json::Value,
 ) -> Result<crate::implementation::StageOutputs, String> {
     let message: SignRequest =
@@ -74,6 +86,11 @@ fn sign(
     let request = message.to_request()?;
     let context =
         Context::from_value(message.context.clone()).map_err(|e| format!("context: {e}"))?;
+    if let Some(mistakes) = mistakes {
+        let case = crate::diagnose::model::Case::new(&request, &context, mode);
+        return crate::diagnose::model::sign(&case, mistakes)
+            .ok_or_else(|| "the mistake model refused".to_string());
+    }
     let signed = reference
         .signer()
         .sign(&request, &context, mode)
@@ -83,7 +100,17 @@ fn sign(
 
 /// Serves until stdin closes. Answers are flushed whenever no more input is already buffered,
 /// so a pipelining runner gets batches and a lock-step one gets every answer at once.
-pub fn serve(input: impl Read, mut output: impl Write) -> std::io::Result<()> {
+pub fn serve(input: impl Read, output: impl Write) -> std::io::Result<()> {
+    serve_with(input, output, None)
+}
+
+/// Serves the mistake model making `mistakes` instead of the reference: a deliberately broken
+/// signer, for tests and to see what the diagnosis says.
+pub fn serve_with(
+    input: impl Read,
+    mut output: impl Write,
+    mistakes: Option<Mistakes>,
+) -> std::io::Result<()> {
     let reference = Reference::new();
     let mut input = BufReader::with_capacity(1 << 16, input);
     let mut line = Vec::new();
@@ -96,7 +123,7 @@ pub fn serve(input: impl Read, mut output: impl Write) -> std::io::Result<()> {
             return output.flush();
         }
         let trimmed = line.strip_suffix(b"\n").unwrap_or(&line);
-        if let Some(mut reply) = answer(&reference, trimmed) {
+        if let Some(mut reply) = answer(&reference, mistakes.as_ref(), trimmed) {
             reply.push(b'\n');
             output.write_all(&reply)?;
         }

@@ -198,6 +198,42 @@ impl Mistakes {
         }
     }
 
+    /// Parses catalogue ids: flags by id, `timestamp-not-utc=MINUTES`, `scope-date-format=full`
+    /// or `scope-date-format=dashed`.
+    pub fn parse(ids: &[String]) -> Result<Mistakes, String> {
+        let mut m = Mistakes::none();
+        for id in ids
+            .iter()
+            .flat_map(|i| i.split(','))
+            .filter(|i| !i.is_empty())
+        {
+            let (name, value) = id.split_once('=').map_or((id, None), |(n, v)| (n, Some(v)));
+            let one = match (name, value) {
+                ("timestamp-not-utc", Some(v)) => {
+                    Mistakes::utc_offset(v.parse().map_err(|_| format!("{id}: minutes expected"))?)
+                }
+                ("scope-date-format", Some("full")) => {
+                    Mistakes::scope_date(ScopeDate::FullTimestamp)
+                }
+                ("scope-date-format", Some("dashed")) => Mistakes::scope_date(ScopeDate::Dashed),
+                (name, None) => {
+                    Mistakes::flag(Flag::ALL.into_iter().find(|f| f.id() == name).ok_or_else(
+                        || format!("unknown mistake {name:?} (see docs/diagnosis.md)"),
+                    )?)
+                }
+                _ => {
+                    return Err(format!(
+                        "{id}: timestamp-not-utc=MINUTES or scope-date-format=full|dashed"
+                    ))
+                }
+            };
+            m = m
+                .combine(&one)
+                .ok_or_else(|| format!("{id} is given twice"))?;
+        }
+        Ok(m)
+    }
+
     /// Whether the flag is on.
     pub fn has(&self, flag: Flag) -> bool {
         self.flags & flag.bit() != 0
