@@ -104,74 +104,117 @@ pub fn describe(m: &Mistakes) -> Diagnosis {
     }
 }
 
-/// Searches the catalogue for the single mistakes, else the pairs, that reproduce `actual` at
-/// every stage the signer exposed. Best first; empty when no known mistake reproduces it.
-pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Vec<Diagnosis> {
-    let case = Case::new(&input.request, &input.context, input.mode);
-    let how = Comparison {
-        normalize: Settings::resolve(&input.context, input.mode, None).normalization
-            == PathNormalization::Enabled,
-        mode: input.mode,
-        amz_date: input.context.timestamp.amz_str(),
-    };
-    // The stages both sides have, final outputs first: they reject a wrong guess soonest.
-    let mut exposed: Vec<Stage> = [
-        Stage::Authorization,
-        Stage::PresignedUrl,
-        Stage::Signature,
-        Stage::StringToSign,
-        Stage::CanonicalRequest,
-        Stage::SigningKey,
-    ]
-    .into_iter()
-    .filter(|s| actual.contains_key(s))
-    .collect();
-    exposed.dedup();
-    if exposed.is_empty() {
-        return Vec::new();
-    }
-    let Some(reference) = model::sign(&case, &Mistakes::none()) else {
-        return Vec::new();
-    };
-    let reproduces = |out: &StageOutputs| {
-        exposed
-            .iter()
-            .all(|stage| match (out.get(stage), actual.get(stage)) {
-                (Some(model), Some(signer)) => stage_matches(*stage, signer, model, &how),
-                _ => false,
-            })
-    };
-    let changes = |out: &StageOutputs| {
-        exposed
-            .iter()
-            .any(|stage| out.get(stage) != reference.get(stage))
-    };
+/// What a diagnosis compares: the model's case, the stages the signer exposed, and how.
+pub struct Target<'a> {
+    case: Case<'a>,
+    actual: &'a StageOutputs,
+    exposed: Vec<Stage>,
+    how: Comparison<'a>,
+    reference: Option<StageOutputs>,
+}
 
-    let mut effective = Vec::new();
-    let mut found = Vec::new();
-    for single in singles() {
-        let Some(out) = model::sign(&case, &single) else {
-            continue;
+impl<'a> Target<'a> {
+    /// Prepares the comparison of `actual` (what the signer exposed) for `input`.
+    pub fn new(input: &'a SignInput, actual: &'a StageOutputs) -> Target<'a> {
+        let case = Case::new(&input.request, &input.context, input.mode);
+        let how = Comparison {
+            normalize: Settings::resolve(&input.context, input.mode, None).normalization
+                == PathNormalization::Enabled,
+            mode: input.mode,
+            amz_date: input.context.timestamp.amz_str(),
         };
-        if !changes(&out) {
-            continue;
+        // The stages both sides have, final outputs first: they reject a wrong guess soonest.
+        let exposed: Vec<Stage> = [
+            Stage::Authorization,
+            Stage::PresignedUrl,
+            Stage::Signature,
+            Stage::StringToSign,
+            Stage::CanonicalRequest,
+            Stage::SigningKey,
+        ]
+        .into_iter()
+        .filter(|s| actual.contains_key(s))
+        .collect();
+        let reference = model::sign(&case, &Mistakes::none());
+        Target {
+            case,
+            actual,
+            exposed,
+            how,
+            reference,
         }
-        if reproduces(&out) {
-            found.push(single);
-        }
-        effective.push(single);
     }
-    if found.is_empty() {
-        for (i, a) in effective.iter().enumerate() {
-            for b in &effective[i + 1..] {
-                let Some(both) = a.combine(b) else { continue };
-                if let Some(out) = model::sign(&case, &both) {
-                    if reproduces(&out) {
-                        found.push(both);
+
+    /// Whether the model making `mistakes` gives exactly what the signer exposed.
+    pub fn reproduced_by(&self, mistakes: &Mistakes) -> bool {
+        let Some(out) = model::sign(&self.case, mistakes) else {
+            return false;
+        };
+        self.reproduces(&out)
+    }
+
+    fn reproduces(&self, out: &StageOutputs) -> bool {
+        !self.exposed.is_empty()
+            && self
+                .exposed
+                .iter()
+                .all(|stage| match (out.get(stage), self.actual.get(stage)) {
+                    (Some(model), Some(signer)) => stage_matches(*stage, signer, model, &self.how),
+                    _ => false,
+                })
+    }
+
+    /// The single mistakes, else the pairs, that reproduce the signer's output.
+    pub fn search(&self) -> Vec<Mistakes> {
+        self.search_up_to(2)
+    }
+
+    /// The single mistakes that reproduce the signer's output, and when none does and
+    /// `max_mistakes` is 2, the pairs.
+    pub fn search_up_to(&self, max_mistakes: u32) -> Vec<Mistakes> {
+        let Some(reference) = &self.reference else {
+            return Vec::new();
+        };
+        let changes = |out: &StageOutputs| {
+            self.exposed
+                .iter()
+                .any(|stage| out.get(stage) != reference.get(stage))
+        };
+        let mut effective = Vec::new();
+        let mut found = Vec::new();
+        for single in singles() {
+            let Some(out) = model::sign(&self.case, &single) else {
+                continue;
+            };
+            if !changes(&out) {
+                continue;
+            }
+            if self.reproduces(&out) {
+                found.push(single);
+            }
+            effective.push(single);
+        }
+        if found.is_empty() && max_mistakes >= 2 {
+            for (i, a) in effective.iter().enumerate() {
+                for b in &effective[i + 1..] {
+                    if let Some(both) = a.combine(b) {
+                        if self.reproduced_by(&both) {
+                            found.push(both);
+                        }
                     }
                 }
             }
         }
+        found
     }
-    found.iter().map(describe).collect()
+}
+
+/// Searches the catalogue for the single mistakes, else the pairs, that reproduce `actual` at
+/// every stage the signer exposed. Best first; empty when no known mistake reproduces it.
+pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Vec<Diagnosis> {
+    Target::new(input, actual)
+        .search()
+        .iter()
+        .map(describe)
+        .collect()
 }

@@ -3,8 +3,11 @@
 
 use super::generate::{generate, GeneratedCase};
 use crate::check::{self, Status, Verdict};
-use crate::implementation::{stage_outputs, Implementation, SignInput};
+use crate::diagnose::model::Mistakes;
+use crate::diagnose::{describe, Target};
+use crate::implementation::{stage_outputs, Implementation, SignInput, SignOutcome};
 use crate::sign::Signer;
+use crate::stage::Stage;
 use crate::suite::{Expected, ExpectedStage, Fixture};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -103,19 +106,10 @@ pub fn fixture(seed: u64, case: &GeneratedCase, signer: &Signer) -> Option<Fixtu
     })
 }
 
-/// Checks fixtures against one implementation, diagnosing divergences.
-pub fn check_batch(fixtures: &[Fixture], implementation: &dyn Implementation) -> Vec<Verdict> {
+/// Signs fixtures with one implementation (outcomes in order).
+fn sign_batch(fixtures: &[Fixture], implementation: &dyn Implementation) -> Vec<SignOutcome> {
     let inputs: Vec<&SignInput> = fixtures.iter().map(|f| &f.input).collect();
-    let outcomes = implementation.sign_many(&inputs);
-    fixtures
-        .iter()
-        .zip(outcomes)
-        .map(|(fixture, outcome)| {
-            let mut verdict = check::check(fixture, outcome);
-            check::diagnose(fixture, &mut verdict);
-            verdict
-        })
-        .collect()
+    implementation.sign_many(&inputs)
 }
 
 /// The group of a divergent verdict.
@@ -134,96 +128,173 @@ pub fn group_of(verdict: &Verdict) -> GroupKey {
     (stage, diagnosis)
 }
 
-/// Runs a campaign over `workers` (one per `--jobs`), batch by batch; `progress` is called after
-/// each batch with the outcome so far.
+/// What the campaign has learnt about the signer's mistakes.
+#[derive(Default)]
+struct Known {
+    /// Mistakes that explained a group, with their first stage.
+    explained: Vec<(String, Mistakes)>,
+    /// Full searches (pairs included) that found nothing, per stage.
+    fruitless: BTreeMap<String, u32>,
+}
+
+/// After this many fruitless full searches at a stage, unexplained divergences there get the
+/// single-mistake search only; after `SEARCHES_PER_STAGE` fruitless searches of either kind, no
+/// search (they are counted in the stage's "unexplained" group). The cost of diagnosis is then
+/// bounded however long the campaign runs, and a new mistake still shows: known mistakes are
+/// always tried, and every group's first case was searched fully.
+const FULL_SEARCHES_PER_STAGE: u32 = 8;
+const SEARCHES_PER_STAGE: u32 = 64;
+
+/// Diagnoses a divergence, trying first the mistakes that explain the groups found so far at the
+/// same stage (one model run each): a buggy signer makes the same few mistakes over and over, so
+/// the full search runs about once per group.
+fn diagnose(fixture: &Fixture, verdict: &mut Verdict, known: &mut Known) {
+    let stage = verdict
+        .first_divergence
+        .as_ref()
+        .map(|d| d.stage.clone())
+        .unwrap_or_default();
+    let target = Target::new(&fixture.input, &verdict.outputs);
+    if let Some((_, m)) = known
+        .explained
+        .iter()
+        .find(|(s, m)| *s == stage && target.reproduced_by(m))
+    {
+        verdict.diagnosis = Some(vec![describe(m)]);
+        return;
+    }
+    let fruitless = known.fruitless.get(&stage).copied().unwrap_or(0);
+    if fruitless >= SEARCHES_PER_STAGE {
+        verdict.diagnosis = Some(Vec::new());
+        return;
+    }
+    let found = target.search_up_to(if fruitless < FULL_SEARCHES_PER_STAGE {
+        2
+    } else {
+        1
+    });
+    match found.first() {
+        Some(first) => known.explained.push((stage, *first)),
+        None => *known.fruitless.entry(stage).or_default() += 1,
+    }
+    verdict.diagnosis = Some(found.iter().map(describe).collect());
+}
+
+/// Runs a campaign over `workers` (one per `--jobs`). A producer thread generates batches, signs
+/// them with the reference and the workers; meanwhile this thread checks, diagnoses and groups
+/// the previous batch, so a slow signer is never kept waiting by the comparison. `progress` is
+/// called after each batch with the outcome so far.
 pub fn run(
     plan: &Plan,
     workers: &[&dyn Implementation],
     mut progress: impl FnMut(&Outcome),
 ) -> Outcome {
-    const BATCH: u64 = 512;
+    const BATCH: u64 = 256;
     let start = Instant::now();
-    let signer = Signer::new();
     let mut outcome = Outcome::default();
-    let mut next = 0u64;
+    if workers.is_empty() {
+        return outcome;
+    }
     let shards = plan.shards.max(1);
-    loop {
-        let remaining = match plan.limit {
-            Limit::Cases(n) => n.saturating_sub(next),
-            Limit::Time(t) if start.elapsed() >= t => 0,
-            Limit::Time(_) => BATCH,
-        };
-        if remaining == 0 || workers.is_empty() {
-            break;
-        }
-        let count = remaining.min(BATCH * workers.len() as u64);
-        let cases: Vec<GeneratedCase> = (next..next + count)
-            .map(|n| generate(plan.seed, n * shards + plan.shard))
-            .collect();
-        next += count;
-        let fixtures: Vec<(GeneratedCase, Fixture)> = cases
-            .into_iter()
-            .filter_map(|c| fixture(plan.seed, &c, &signer).map(|f| (c, f)))
-            .collect();
-        let chunk = fixtures.len().div_ceil(workers.len()).max(1);
-        let parts: Vec<&[(GeneratedCase, Fixture)]> = fixtures.chunks(chunk).collect();
-        let verdicts: Vec<Vec<Verdict>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .iter()
-                .zip(workers)
-                .map(|(part, worker)| {
-                    let only: Vec<Fixture> = part.iter().map(|(_, f)| f.clone()).collect();
-                    scope.spawn(move || check_batch(&only, *worker))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for ((case, _), verdict) in fixtures.iter().zip(verdicts.into_iter().flatten()) {
-            outcome.cases += 1;
-            match verdict.status {
-                Status::Pass => outcome.passed += 1,
-                Status::Skip => outcome.skipped += 1,
-                Status::Error => {
-                    outcome.errored += 1;
-                    let key = verdict
-                        .message
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(120)
-                        .collect();
-                    outcome
-                        .errors
-                        .entry(key)
-                        .or_insert(Finding {
-                            case: case.clone(),
-                            verdict,
-                            count: 0,
-                        })
-                        .count += 1;
+    let mut known = Known::default();
+    std::thread::scope(|scope| {
+        let (tx, rx) =
+            std::sync::mpsc::sync_channel::<(Vec<(GeneratedCase, Fixture)>, Vec<SignOutcome>)>(1);
+        scope.spawn(move || {
+            let signer = Signer::new();
+            let mut next = 0u64;
+            loop {
+                let remaining = match plan.limit {
+                    Limit::Cases(n) => n.saturating_sub(next),
+                    Limit::Time(t) if start.elapsed() >= t => 0,
+                    Limit::Time(_) => BATCH,
+                };
+                if remaining == 0 {
+                    return;
                 }
-                Status::Fail => {
-                    outcome.divergent += 1;
-                    let key = group_of(&verdict);
-                    outcome
-                        .groups
-                        .entry(key)
-                        .or_insert(Finding {
-                            case: case.clone(),
-                            verdict,
-                            count: 0,
-                        })
-                        .count += 1;
+                let count = remaining.min(BATCH * workers.len() as u64);
+                let fixtures: Vec<(GeneratedCase, Fixture)> = (next..next + count)
+                    .map(|n| generate(plan.seed, n * shards + plan.shard))
+                    .filter_map(|c| fixture(plan.seed, &c, &signer).map(|f| (c, f)))
+                    .collect();
+                next += count;
+                let chunk = fixtures.len().div_ceil(workers.len()).max(1);
+                let only: Vec<Fixture> = fixtures.iter().map(|(_, f)| f.clone()).collect();
+                let outcomes: Vec<SignOutcome> = std::thread::scope(|inner| {
+                    let handles: Vec<_> = only
+                        .chunks(chunk)
+                        .zip(workers)
+                        .map(|(part, w)| inner.spawn(move || sign_batch(part, *w)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|h| h.join().unwrap_or_default())
+                        .collect()
+                });
+                if tx.send((fixtures, outcomes)).is_err() {
+                    return;
                 }
             }
+        });
+        for (fixtures, outcomes) in rx {
+            for ((case, fixture), signed) in fixtures.into_iter().zip(outcomes) {
+                let mut verdict = check::check_with(&fixture, signed, false);
+                outcome.cases += 1;
+                match verdict.status {
+                    Status::Pass => outcome.passed += 1,
+                    Status::Skip => outcome.skipped += 1,
+                    Status::Error => {
+                        outcome.errored += 1;
+                        let key = verdict
+                            .message
+                            .lines()
+                            .next()
+                            .unwrap_or_default()
+                            .chars()
+                            .take(120)
+                            .collect();
+                        outcome
+                            .errors
+                            .entry(key)
+                            .or_insert(Finding {
+                                case,
+                                verdict,
+                                count: 0,
+                            })
+                            .count += 1;
+                    }
+                    Status::Fail => {
+                        outcome.divergent += 1;
+                        diagnose(&fixture, &mut verdict, &mut known);
+                        let key = group_of(&verdict);
+                        let group = outcome.groups.entry(key).or_insert_with(|| {
+                            // The first case of a group is the one shown: give it its diff.
+                            let stage = verdict
+                                .first_divergence
+                                .as_ref()
+                                .and_then(|d| Stage::parse(&d.stage));
+                            if let (Some(stage), Some(expected)) =
+                                (stage, stage.and_then(|s| fixture.expected.stages.get(&s)))
+                            {
+                                if let Some(actual) = verdict.outputs.get(&stage) {
+                                    verdict.diff =
+                                        Some(check::stage_diff(stage, &expected.bytes, actual));
+                                }
+                            }
+                            Finding {
+                                case,
+                                verdict,
+                                count: 0,
+                            }
+                        });
+                        group.count += 1;
+                    }
+                }
+            }
+            outcome.elapsed = start.elapsed();
+            progress(&outcome);
         }
-        outcome.elapsed = start.elapsed();
-        progress(&outcome);
-    }
+    });
     outcome.elapsed = start.elapsed();
     outcome
 }
