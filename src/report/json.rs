@@ -149,6 +149,42 @@ pub struct Report {
 }
 
 impl Report {
+    /// Merges reports of one implementation over disjoint cases (the shards of a fuzzing
+    /// campaign, a suite run in parts): summaries add up, cases are united and sorted.
+    pub fn merge(reports: Vec<Report>) -> Result<Report, String> {
+        let mut reports = reports.into_iter();
+        let mut merged = reports.next().ok_or("nothing to merge")?;
+        for report in reports {
+            if report.implementation.name != merged.implementation.name {
+                return Err(format!(
+                    "cannot merge reports of {} and {}: compare them instead",
+                    merged.implementation.name, report.implementation.name
+                ));
+            }
+            for case in report.cases {
+                if merged.cases.iter().any(|c| c.id == case.id) {
+                    return Err(format!("case {} is in two of the reports", case.id));
+                }
+                merged.cases.push(case);
+            }
+            let (s, t) = (&mut merged.summary, &report.summary);
+            s.passed += t.passed;
+            s.failed += t.failed;
+            s.errored += t.errored;
+            s.skipped += t.skipped;
+            for suite in report.suites {
+                if !merged.suites.contains(&suite) {
+                    merged.suites.push(suite);
+                }
+            }
+            if report.suite_hash != merged.suite_hash {
+                merged.suite_hash = format!("{},{}", merged.suite_hash, report.suite_hash);
+            }
+        }
+        merged.cases.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(merged)
+    }
+
     /// Reads a report written by `run --json`.
     pub fn from_json(bytes: &[u8]) -> Result<Report, String> {
         let report: Report = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
