@@ -48,6 +48,8 @@ enum Command {
     Explain(ExplainArgs),
     /// Print the catalogue of known signer mistakes as Markdown (docs/diagnosis.md).
     Catalogue,
+    #[command(flatten)]
+    Verify(VerifyCommand),
 }
 
 #[derive(Args)]
@@ -136,6 +138,9 @@ struct ReportArgs {
     /// Write the matrix as one self-contained HTML page to FILE.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Merge reports of one implementation over disjoint cases (fuzzing shards) into FILE.
+    #[arg(long, value_name = "FILE")]
+    merge: Option<PathBuf>,
     /// JSON reports written by `run --json`.
     #[arg(required = true, value_name = "REPORT.json")]
     reports: Vec<PathBuf>,
@@ -225,6 +230,7 @@ fn main() -> ExitCode {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Verify(command) => verify_command(command),
     };
     match result {
         Ok(code) => code,
@@ -413,6 +419,11 @@ fn combine(args: ReportArgs) -> Result<ExitCode, ConfigError> {
             Report::from_json(&bytes)
                 .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?,
         );
+    }
+    if let Some(path) = &args.merge {
+        let merged = Report::merge(reports.clone()).map_err(ConfigError)?;
+        write(path, merged.to_json().as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = &args.html {
         write(path, report::html::render(&reports).as_bytes())?;
@@ -736,4 +747,301 @@ fn serve(args: AdapterArgs) -> Result<ExitCode, ConfigError> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(ConfigError(format!("adapter: {e}"))),
     }
+}
+
+// The verifying endpoint: `serve`, `check-url`, `check-request` (src/serve).
+
+#[derive(Subcommand)]
+enum VerifyCommand {
+    /// An HTTP/1.1 endpoint (loopback) that checks the signature of every request it receives, as
+    /// it arrived: 200 with a JSON verdict, or AWS's error with where it went wrong and why.
+    Serve(ServeArgs),
+    /// Check presigned URLs as `serve` would. Exit 0 when every one is right, 1 when any is not.
+    CheckUrl(CheckUrlArgs),
+    /// Check raw signed requests (files as sent on the wire, or request.txt) as `serve` would.
+    /// Exit 0 when every one is right, 1 when any is not.
+    CheckRequest(CheckRequestArgs),
+}
+
+#[derive(Args)]
+struct VerifyCredentialArgs {
+    /// The access key requests must be signed with.
+    #[arg(long, value_name = "AK")]
+    access_key: String,
+    /// Its secret (never printed). Default: the SIGV4_SECRET_KEY environment variable.
+    #[arg(long, value_name = "SK")]
+    secret_key: Option<String>,
+    /// The session token of temporary credentials: requests must carry it as X-Amz-Security-Token.
+    #[arg(long, value_name = "T")]
+    token: Option<String>,
+    /// The region of the credential scope.
+    #[arg(long, value_name = "R", default_value = "us-east-1")]
+    region: String,
+    /// The service of the credential scope (default: any; s3 with --s3).
+    #[arg(long, value_name = "S")]
+    service: Option<String>,
+    /// Behave as S3: its signing rules (no path normalisation, single encoding,
+    /// x-amz-content-sha256 required and checked, every x-amz-* header signed) and its error codes.
+    #[arg(long)]
+    s3: bool,
+    /// A fixed server time, RFC 3339 (tests with fixed vectors).
+    #[arg(long, value_name = "TIME", hide = true)]
+    clock: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    credentials: VerifyCredentialArgs,
+    /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one). A non-loopback
+    /// address must be written as an IP address.
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<String>,
+    /// Append every verdict to this JSON report (schema 1), flushed per request; a FILE.jsonl
+    /// sidecar holds one line per request.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Largest body accepted, in bytes (K, M, G, KiB, MiB, GiB suffixes allowed); 413 beyond.
+    #[arg(long, value_name = "BYTES", default_value = "16MiB")]
+    max_body: String,
+    /// Largest header section, in bytes; 431 beyond.
+    #[arg(long, value_name = "BYTES", default_value = "64KiB")]
+    max_header: String,
+    /// Seconds allowed for a header section (and the idle time of a kept-alive connection), and
+    /// again for a body.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    read_timeout: f64,
+    /// Worker threads (each serves one connection at a time).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    workers: usize,
+}
+
+#[derive(Args)]
+struct CheckUrlArgs {
+    #[command(flatten)]
+    credentials: VerifyCredentialArgs,
+    /// The method the URLs are used with.
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// A header sent with the URL, `Name: value` (repeatable); signed when X-Amz-SignedHeaders
+    /// names it.
+    #[arg(long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// Presigned URLs.
+    #[arg(required = true, value_name = "URL")]
+    urls: Vec<String>,
+}
+
+#[derive(Args)]
+struct CheckRequestArgs {
+    #[command(flatten)]
+    credentials: VerifyCredentialArgs,
+    /// Files holding one signed request each (`-` reads standard input).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+fn verify_command(command: VerifyCommand) -> Result<ExitCode, ConfigError> {
+    match command {
+        VerifyCommand::Serve(args) => serve_http(args),
+        VerifyCommand::CheckUrl(args) => check_urls(args),
+        VerifyCommand::CheckRequest(args) => check_requests(args),
+    }
+}
+
+/// The verification settings and the fixed clock, if any.
+fn verify_config(
+    args: &VerifyCredentialArgs,
+) -> Result<
+    (
+        sigv4_conformance::serve::Config,
+        Option<sigv4_conformance::Timestamp>,
+    ),
+    ConfigError,
+> {
+    let secret = args
+        .secret_key
+        .clone()
+        .or_else(|| std::env::var("SIGV4_SECRET_KEY").ok())
+        .ok_or_else(|| {
+            ConfigError("give the secret key with --secret-key or SIGV4_SECRET_KEY".to_string())
+        })?;
+    let clock = match &args.clock {
+        Some(text) => Some(
+            sigv4_conformance::Timestamp::parse_rfc3339(text)
+                .map_err(|e| ConfigError(format!("--clock: {e}")))?,
+        ),
+        None => None,
+    };
+    let service = args
+        .service
+        .clone()
+        .or_else(|| args.s3.then(|| "s3".to_string()));
+    Ok((
+        sigv4_conformance::serve::Config {
+            access_key: args.access_key.clone(),
+            secret: sigv4_conformance::SecretKey::new(secret),
+            token: args.token.clone(),
+            region: args.region.clone(),
+            service,
+            s3: args.s3,
+        },
+        clock,
+    ))
+}
+
+/// `16MiB`, `64K`, `1000` -> bytes.
+fn parse_bytes(flag: &str, text: &str) -> Result<u64, ConfigError> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let unit: u64 = match t[digits..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => 0,
+    };
+    t[..digits]
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            ConfigError(format!(
+                "{flag} {text:?}: expected a positive number of bytes such as 65536, 64KiB or 16MiB"
+            ))
+        })
+}
+
+fn serve_http(args: ServeArgs) -> Result<ExitCode, ConfigError> {
+    use sigv4_conformance::serve::{http::Limits, listen_address, Server, ServerConfig};
+    let (config, clock) = verify_config(&args.credentials)?;
+    if !(args.read_timeout > 0.0 && args.read_timeout.is_finite()) {
+        return Err(ConfigError(format!(
+            "--read-timeout must be a positive number of seconds, got {}",
+            args.read_timeout
+        )));
+    }
+    let max_header = parse_bytes("--max-header", &args.max_header)?;
+    let limits = Limits {
+        max_header_bytes: usize::try_from(max_header).unwrap_or(usize::MAX),
+        max_body_bytes: parse_bytes("--max-body", &args.max_body)?,
+        read_timeout: Duration::from_secs_f64(args.read_timeout),
+        write_timeout: Duration::from_secs_f64(args.read_timeout),
+    };
+    let (addr, outside) = listen_address(args.listen.as_deref()).map_err(ConfigError)?;
+    let report = match &args.report {
+        Some(path) => Some(
+            sigv4_conformance::serve::report::ReportSink::open(path, "serve")
+                .map_err(ConfigError)?,
+        ),
+        None => None,
+    };
+    let summary = format!(
+        "access key {}, region {}, service {}, {} rules, clock {}",
+        config.access_key,
+        config.region,
+        config.service.as_deref().unwrap_or("any"),
+        if config.s3 {
+            "S3"
+        } else {
+            "SigV4 (S3's for scope s3)"
+        },
+        clock.map_or("system".to_string(), |c| format!(
+            "fixed at {}",
+            c.rfc3339()
+        ))
+    );
+    let server = Server::bind(
+        addr,
+        ServerConfig {
+            verify: config,
+            limits,
+            workers: args.workers.max(1),
+            clock,
+            report,
+            log: true,
+        },
+    )
+    .map_err(|e| ConfigError(format!("cannot listen on {addr}: {e}")))?;
+    let local = server
+        .local_addr()
+        .map_err(|e| ConfigError(format!("cannot listen on {addr}: {e}")))?;
+    say!("listening on http://{local}");
+    eprintln!("serve: checking requests signed with {summary}");
+    if outside {
+        eprintln!("serve: warning: {local} is not a loopback address: anyone who can reach it gets canonical requests and diagnoses of what they send");
+    }
+    server
+        .run()
+        .map_err(|e| ConfigError(format!("serve: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_check(label: &str, many: bool, verdict: &sigv4_conformance::serve::Verdict) {
+    if many {
+        say!("== {label}");
+    }
+    say!(
+        "{}",
+        sigv4_conformance::serve::render::text(verdict).trim_end()
+    );
+}
+
+fn check_urls(args: CheckUrlArgs) -> Result<ExitCode, ConfigError> {
+    use sigv4_conformance::serve::{request_from_url, system_now, verify};
+    let (config, clock) = verify_config(&args.credentials)?;
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        let (name, value) = header
+            .split_once(':')
+            .ok_or_else(|| ConfigError(format!("--header {header:?}: expected `Name: value`")))?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let signer = sigv4_conformance::Signer::new();
+    let now = clock.unwrap_or_else(system_now);
+    let mut all_right = true;
+    for url in &args.urls {
+        let request = request_from_url(url, Some(&args.method), &headers).map_err(ConfigError)?;
+        let verdict = verify(&request, &config, &signer, now);
+        all_right &= verdict.accepted();
+        print_check(url, args.urls.len() > 1, &verdict);
+    }
+    Ok(if all_right {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn check_requests(args: CheckRequestArgs) -> Result<ExitCode, ConfigError> {
+    use sigv4_conformance::serve::{request_from_file, system_now, verify, Verdict};
+    use std::io::Read as _;
+    let (config, clock) = verify_config(&args.credentials)?;
+    let signer = sigv4_conformance::Signer::new();
+    let now = clock.unwrap_or_else(system_now);
+    let mut all_right = true;
+    for path in &args.files {
+        let bytes = if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| ConfigError(format!("cannot read standard input: {e}")))?;
+            bytes
+        } else {
+            std::fs::read(path)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?
+        };
+        let verdict = match request_from_file(&bytes) {
+            Ok(request) => verify(&request, &config, &signer, now),
+            Err(message) => Verdict::unreadable(400, "BadRequest", message),
+        };
+        all_right &= verdict.accepted();
+        print_check(&path.display().to_string(), args.files.len() > 1, &verdict);
+    }
+    Ok(if all_right {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

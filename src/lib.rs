@@ -44,5 +44,6 @@ pub mod implementation;
 pub mod lint;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod stage;
 pub mod suite;

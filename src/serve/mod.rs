@@ -1,0 +1,73 @@
+//! `serve`: a verifying endpoint for clients that cannot be wrapped in an adapter.
+//!
+//! Point any client (curl `--aws-sigv4`, botocore with `endpoint_url`, the AWS CLI with
+//! `--endpoint-url`) at it: for every request it recomputes the signature from what actually
+//! arrived, with the reference signer, in header mode (an `Authorization` header) or query mode (a
+//! presigned URL), and answers `200` with a short JSON verdict, or AWS's error with AWS's status,
+//! plus where the signature first diverged, the known mistakes that reproduce it and a hint.
+//!
+//! - [`http`]: the HTTP/1.1 reader and writer, with its limits and timeouts;
+//! - [`verify`]: the checks and the verdict (usable without a server: `check-url`,
+//!   `check-request`);
+//! - [`render`]: the XML error and JSON bodies;
+//! - [`report`]: the JSON report, one case per request, durable per request;
+//! - [`server`]: the listener and its worker pool.
+
+pub mod http;
+pub mod render;
+pub mod report;
+pub mod server;
+pub mod verify;
+
+pub use server::{listen_address, system_now, Server, ServerConfig};
+pub use verify::{verify, Config, Verdict};
+
+use crate::request::{Header, Request};
+
+/// A request as a presigned URL describes it: `method` (GET when `None`), the URL's host (port
+/// included) as `Host`, its path and query as they are written, and extra headers.
+pub fn request_from_url(
+    url: &str,
+    method: Option<&str>,
+    headers: &[(String, String)],
+) -> Result<Request, String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("{url:?} is not an http:// or https:// URL"))?;
+    let split = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (host, target) = (&rest[..split], &rest[split..]);
+    if host.is_empty() {
+        return Err(format!("{url:?} has no host"));
+    }
+    let target = match target {
+        "" => "/".to_string(),
+        t if t.starts_with('?') => format!("/{t}"),
+        t => t.to_string(),
+    };
+    let mut request = Request {
+        method: method.unwrap_or("GET").to_string(),
+        target: target.into_bytes(),
+        version: "HTTP/1.1".into(),
+        headers: vec![Header::new("Host", host)],
+        body: Vec::new(),
+    };
+    for (name, value) in headers {
+        request.headers.push(Header::new(name, value));
+    }
+    Ok(request)
+}
+
+/// A request read from a file: as it went over the wire (`\r\n` line ends, a `Content-Length`
+/// body) or in the suite's `request.txt` form (`\n` line ends, the body after the empty line).
+pub fn request_from_file(bytes: &[u8]) -> Result<Request, String> {
+    http::parse_message(bytes).map_err(|e| {
+        let limits = http::Limits::default();
+        format!(
+            "{} {}: {}",
+            e.status().unwrap_or(400),
+            e.code(),
+            e.message(&limits)
+        )
+    })
+}

@@ -1,0 +1,1336 @@
+//! The verdict on one request as it arrived: the signature recomputed with the reference signer
+//! from the bytes on the wire, in either mode, with AWS's error codes for everything AWS checks
+//! before and after the signature.
+//!
+//! What is checked, in AWS's order (S3's where services differ):
+//!
+//! 1. which mechanism: an `Authorization` header (header mode), a presigned query (query mode),
+//!    both (400 `InvalidArgument`) or neither (403 `AccessDenied` for S3,
+//!    `MissingAuthenticationToken` elsewhere);
+//! 2. its form: the algorithm, the three components, the credential, `X-Amz-Date` and
+//!    `X-Amz-Expires` (400 `AuthorizationHeaderMalformed`, `IncompleteSignature`,
+//!    `AuthorizationQueryParametersError`);
+//! 3. the credential: the access key (403 `InvalidAccessKeyId`), the scope's date, region and
+//!    service (400), the session token (400 `InvalidToken`);
+//! 4. the time: `X-Amz-Date` within 15 minutes of the server's clock (403
+//!    `RequestTimeTooSkewed`), a presigned URL not expired (403 `AccessDenied`, "Request has
+//!    expired") nor dated in the future;
+//! 5. S3: `x-amz-content-sha256` present and well formed, every `x-amz-*` header signed;
+//! 6. the signature, recomputed over exactly the headers `SignedHeaders` names with the values that
+//!    arrived, the path and query as they arrived and the body that arrived (403
+//!    `SignatureDoesNotMatch`, with our canonical request and string to sign, the first divergent
+//!    stage and the known mistakes that reproduce the signature);
+//! 7. the body against `x-amz-content-sha256` (400 `XAmzContentSHA256Mismatch`).
+//!
+//! The `FirstDivergentStage` of a rejection is a pipeline stage (`canonical_request`,
+//! `string_to_sign`, `signing_key`, `signature`) when the signature is wrong, or what was checked
+//! before it: `request` (no signature at all), `authorization` (the header or presigned parameters
+//! are malformed), `credential` (access key, scope, token), `request_time` (skew, expiry),
+//! `payload_hash` (`x-amz-content-sha256`).
+
+use crate::check::Fault;
+use crate::context::{Context, Credentials, SecretKey};
+use crate::diagnose::{diagnose, Diagnosis};
+use crate::implementation::{SignInput, StageOutputs};
+use crate::request::Request;
+use crate::sign::encoding::percent_decode;
+use crate::sign::headers::trim_all;
+use crate::sign::{Mode, Signer, MAX_EXPIRES};
+use crate::stage::Stage;
+use crate::timestamp::Timestamp;
+use sha2::{Digest, Sha256};
+
+/// The algorithm this server verifies.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// The largest difference allowed between `X-Amz-Date` and the server's clock: 15 minutes.
+pub const MAX_SKEW_SECONDS: i64 = 900;
+
+/// What the server expects of every request.
+#[derive(Clone)]
+pub struct Config {
+    /// The one access key it knows.
+    pub access_key: String,
+    /// Its secret.
+    pub secret: SecretKey,
+    /// The session token that goes with it, if the credentials are temporary.
+    pub token: Option<String>,
+    /// The region of the credential scope.
+    pub region: String,
+    /// The service of the credential scope; `None` accepts any.
+    pub service: Option<String>,
+    /// S3's rules and error codes, whatever the scope's service.
+    pub s3: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("access_key", &self.access_key)
+            .field("secret", &self.secret)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("s3", &self.s3)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Whether S3's rules apply to a request scoped to `service`.
+    pub fn s3_for(&self, service: Option<&str>) -> bool {
+        self.s3 || service == Some("s3") || self.service.as_deref() == Some("s3")
+    }
+}
+
+/// The verdict on one request.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// The HTTP status: 200 when the signature is right.
+    pub status: u16,
+    /// AWS's error code (`SignatureDoesNotMatch`, ...); empty when accepted.
+    pub code: String,
+    /// AWS's message, with our detail.
+    pub message: String,
+    /// Header or query (header when the request carries no signature at all).
+    pub mode: Mode,
+    /// Where it first went wrong (see the module documentation); `None` when accepted.
+    pub stage: Option<String>,
+    /// Known signer mistakes that reproduce the signature provided, best first.
+    pub diagnosis: Vec<Diagnosis>,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// The reference's canonical request, when it was computed.
+    pub canonical_request: Option<String>,
+    /// The reference's string to sign, when it was computed.
+    pub string_to_sign: Option<String>,
+    /// The signature the request carries.
+    pub signature_provided: Option<String>,
+    /// The reference's signature: for the server's own report, never sent to the client.
+    pub expected_signature: Option<String>,
+    /// The access key the request names.
+    pub access_key: Option<String>,
+    /// The `SignedHeaders` (or `X-Amz-SignedHeaders`) the request names.
+    pub signed_headers: Option<String>,
+    /// The Authorization header or the presigned target, as sent (no secret is in either).
+    pub provided: Option<String>,
+    /// The service of the credential scope, once read.
+    pub service: Option<String>,
+    /// Extra elements of the error body, S3's (`Region`, `ServerTime`, ...).
+    pub details: Vec<(&'static str, String)>,
+    /// For the report: a broken signer (malformed input) or a divergence.
+    pub fault: Option<Fault>,
+}
+
+impl Verdict {
+    /// True when the signature is right and every check passed.
+    pub fn accepted(&self) -> bool {
+        self.status == 200
+    }
+
+    fn new(mode: Mode) -> Verdict {
+        Verdict {
+            status: 200,
+            code: String::new(),
+            message: String::new(),
+            mode,
+            stage: None,
+            diagnosis: Vec::new(),
+            hint: None,
+            canonical_request: None,
+            string_to_sign: None,
+            signature_provided: None,
+            expected_signature: None,
+            access_key: None,
+            signed_headers: None,
+            provided: None,
+            service: None,
+            details: Vec::new(),
+            fault: None,
+        }
+    }
+
+    fn reject(
+        mut self,
+        status: u16,
+        code: &str,
+        stage: &str,
+        message: impl Into<String>,
+    ) -> Verdict {
+        self.status = status;
+        self.code = code.to_string();
+        self.stage = Some(stage.to_string());
+        self.message = message.into();
+        self.fault = Some(
+            if matches!(stage, "authorization" | "request") && status == 400 {
+                Fault::Signer
+            } else {
+                Fault::Divergence
+            },
+        );
+        self
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Verdict {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    fn detail(mut self, name: &'static str, value: impl Into<String>) -> Verdict {
+        self.details.push((name, value.into()));
+        self
+    }
+
+    /// A verdict for a request that could not be read as HTTP (for `check-request`).
+    pub fn unreadable(status: u16, code: &str, message: impl Into<String>) -> Verdict {
+        Verdict::new(Mode::Header).reject(status, code, "request", message)
+    }
+}
+
+/// The parts of a credential: `AKID/YYYYMMDD/region/service/aws4_request`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Scope {
+    access_key: String,
+    date: String,
+    region: String,
+    service: String,
+}
+
+const CREDENTIAL_FORM: &str =
+    "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"";
+
+fn parse_credential(text: &str) -> Result<Scope, String> {
+    let parts: Vec<&str> = text.split('/').collect();
+    let [akid, date, region, service, terminal] = parts.as_slice() else {
+        return Err(format!(
+            "{CREDENTIAL_FORM}: {text:?} has {} parts",
+            parts.len()
+        ));
+    };
+    if akid.is_empty() || akid.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "{CREDENTIAL_FORM}: the access key {akid:?} is empty or holds whitespace"
+        ));
+    }
+    if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{CREDENTIAL_FORM}: the date {date:?} is not YYYYMMDD"
+        ));
+    }
+    if region.is_empty() || service.is_empty() {
+        return Err(format!("{CREDENTIAL_FORM}: the region or service is empty"));
+    }
+    if *terminal != "aws4_request" {
+        return Err(format!(
+            "{CREDENTIAL_FORM}: it ends with {terminal:?} instead of \"aws4_request\""
+        ));
+    }
+    Ok(Scope {
+        access_key: akid.to_string(),
+        date: date.to_string(),
+        region: region.to_string(),
+        service: service.to_string(),
+    })
+}
+
+/// One piece of the raw query: the raw bytes, the decoded key and value.
+struct Piece<'a> {
+    raw: &'a [u8],
+    key: String,
+    value: String,
+}
+
+fn pieces(query: &[u8]) -> Vec<Piece<'_>> {
+    query
+        .split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|raw| {
+            let (k, v) = match raw.iter().position(|&b| b == b'=') {
+                Some(i) => (&raw[..i], &raw[i + 1..]),
+                None => (raw, &b""[..]),
+            };
+            Piece {
+                raw,
+                key: String::from_utf8_lossy(&percent_decode(k)).into_owned(),
+                value: String::from_utf8_lossy(&percent_decode(v)).into_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The parameters of a presigned URL that carry the signature (not part of the request).
+const QUERY_AUTH: [&str; 7] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+];
+
+fn header_text(request: &Request, name: &str) -> Option<String> {
+    request
+        .header(name)
+        .map(|h| String::from_utf8_lossy(&trim_all(h)).into_owned())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn duration_text(seconds: i64) -> String {
+    let s = seconds.abs();
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        3600..=86399 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} days {} h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+/// The parsed `Authorization` header.
+struct HeaderAuth {
+    credential: String,
+    signed_headers: String,
+    signature: String,
+}
+
+fn parse_authorization(value: &str) -> Result<HeaderAuth, (String, String)> {
+    let (algorithm, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+    if algorithm.ends_with(',') && algorithm.trim_end_matches(',') == ALGORITHM {
+        return Err((
+            format!("the authorization header {value:?} has a comma after the algorithm"),
+            "Write `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`: a space, not a comma, follows the algorithm.".into(),
+        ));
+    }
+    let mut credential = None;
+    let mut signed_headers = None;
+    let mut signature = None;
+    for component in rest.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let Some((key, val)) = component.split_once('=') else {
+            return Err((
+                format!("the authorization component {component:?} is not a valid key=value pair (missing equal-sign)"),
+                "Each component is `Key=value`, separated by commas.".into(),
+            ));
+        };
+        let slot = match key.trim() {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed_headers,
+            "Signature" => &mut signature,
+            other => {
+                return Err((
+                    format!("the authorization component {other:?} is not Credential, SignedHeaders or Signature"),
+                    "The components are Credential=, SignedHeaders= and Signature=, with these exact names.".into(),
+                ))
+            }
+        };
+        if slot.is_some() {
+            return Err((
+                format!("the authorization component {key:?} appears twice"),
+                "Give each component once.".into(),
+            ));
+        }
+        *slot = Some(val.trim().to_string());
+    }
+    match (credential, signed_headers, signature) {
+        (Some(credential), Some(signed_headers), Some(signature)) => Ok(HeaderAuth {
+            credential,
+            signed_headers,
+            signature,
+        }),
+        (c, h, s) => {
+            let missing: Vec<&str> = [
+                ("Credential", c.is_none()),
+                ("SignedHeaders", h.is_none()),
+                ("Signature", s.is_none()),
+            ]
+            .iter()
+            .filter(|(_, m)| *m)
+            .map(|(n, _)| *n)
+            .collect();
+            Err((
+                format!(
+                    "the authorization header requires three components: Credential, SignedHeaders, and Signature; {} missing",
+                    missing.join(", ")
+                ),
+                "Authorization: AWS4-HMAC-SHA256 Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, SignedHeaders=host;x-amz-date, Signature=<64 hex digits>".into(),
+            ))
+        }
+    }
+}
+
+/// What the request says about its own signature, whichever the mode.
+struct Claim {
+    mode: Mode,
+    scope: Scope,
+    credential: String,
+    signed_headers: String,
+    signature: String,
+    time: Timestamp,
+    expires: Option<i64>,
+    token: Option<String>,
+    /// The request with the presigned parameters removed (query mode), or as it arrived.
+    request: Request,
+}
+
+/// Verifies one request as it arrived, at server time `now`.
+pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestamp) -> Verdict {
+    let query = request.query().unwrap_or_default();
+    let params = pieces(query);
+    let presigned = params.iter().any(|p| {
+        matches!(
+            p.key.as_str(),
+            "X-Amz-Algorithm" | "X-Amz-Signature" | "X-Amz-Credential"
+        )
+    });
+    let authorizations = request.headers_named("authorization").count();
+    let mode = if authorizations == 0 && presigned {
+        Mode::Query
+    } else {
+        Mode::Header
+    };
+    let base = Verdict::new(mode);
+    let s3 = config.s3_for(None);
+    if authorizations > 0 && presigned {
+        return base
+            .reject(400, "InvalidArgument", "authorization",
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
+            .hint("Send either an Authorization header or a presigned URL, not both.")
+            .detail("ArgumentName", "Authorization");
+    }
+    if authorizations == 0 && !presigned {
+        let sigv2 = params.iter().any(|p| p.key == "AWSAccessKeyId")
+            && params.iter().any(|p| p.key == "Signature");
+        if sigv2 {
+            return base
+                .reject(400, "InvalidArgument", "authorization", "Unsupported Authorization Type: a Signature Version 2 presigned URL (AWSAccessKeyId, Signature)")
+                .hint("This server verifies Signature Version 4: presign with X-Amz-Algorithm=AWS4-HMAC-SHA256 (boto3: Config(signature_version='s3v4')).");
+        }
+        let (code, message) = if s3 {
+            ("AccessDenied", "Access Denied")
+        } else {
+            ("MissingAuthenticationToken", "Missing Authentication Token")
+        };
+        return base
+            .reject(403, code, "request", format!("{message}: the request carries neither an Authorization header nor a presigned query (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ...)"))
+            .hint("The client sent the request unsigned: give it credentials (curl --aws-sigv4 with --user AK:SK; botocore and the AWS CLI read them from the environment or ~/.aws).");
+    }
+    let claim = match mode {
+        Mode::Header => header_claim(request, config, base.clone()),
+        Mode::Query => query_claim(request, &params, base.clone()),
+    };
+    let claim = match claim {
+        Ok(claim) => claim,
+        Err(verdict) => return verdict,
+    };
+    check_claim(claim, request, config, signer, now, base)
+}
+
+fn malformed_header(base: Verdict, s3: bool, message: String, hint: String) -> Verdict {
+    if s3 {
+        base.reject(
+            400,
+            "AuthorizationHeaderMalformed",
+            "authorization",
+            format!("The authorization header is malformed; {message}"),
+        )
+    } else {
+        base.reject(400, "IncompleteSignature", "authorization", message)
+    }
+    .hint(hint)
+}
+
+// A rejection is an ordinary outcome here, and built once per request: no need to box it.
+#[allow(clippy::result_large_err)]
+fn header_claim(request: &Request, config: &Config, mut base: Verdict) -> Result<Claim, Verdict> {
+    let s3 = config.s3_for(None);
+    if request.headers_named("authorization").count() > 1 {
+        return Err(malformed_header(
+            base,
+            s3,
+            "the request carries two Authorization headers".into(),
+            "Send one Authorization header.".into(),
+        ));
+    }
+    let value = header_text(request, "authorization").unwrap_or_default();
+    base.provided = Some(value.clone());
+    let algorithm = value.split([' ', '\t', ',']).next().unwrap_or_default();
+    if algorithm != ALGORITHM {
+        let what = if algorithm == "AWS" {
+            "Signature Version 2 (`AWS AKID:signature`)".to_string()
+        } else if algorithm.starts_with("AWS4-ECDSA") {
+            "Signature Version 4A".to_string()
+        } else {
+            format!("the algorithm {algorithm:?}")
+        };
+        return Err(base
+            .reject(400, "InvalidArgument", "authorization", format!("Unsupported Authorization Type: {what}"))
+            .hint("This server verifies AWS4-HMAC-SHA256 (Signature Version 4); the algorithm is case-sensitive.")
+            .detail("ArgumentName", "Authorization"));
+    }
+    let auth =
+        parse_authorization(&value).map_err(|(m, h)| malformed_header(base.clone(), s3, m, h))?;
+    base.signature_provided = Some(auth.signature.clone());
+    base.signed_headers = Some(auth.signed_headers.clone());
+    let scope = parse_credential(&auth.credential).map_err(|m| {
+        malformed_header(
+            base.clone(),
+            s3,
+            m,
+            "Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, the date being X-Amz-Date's."
+                .into(),
+        )
+    })?;
+    base.access_key = Some(scope.access_key.clone());
+    if request.headers_named("x-amz-date").count() > 1 {
+        return Err(malformed_header(
+            base,
+            s3,
+            "the request carries two X-Amz-Date headers".into(),
+            "Send one X-Amz-Date header.".into(),
+        ));
+    }
+    let date = header_text(request, "x-amz-date");
+    let time = match date.as_deref().map(Timestamp::parse_amz) {
+        Some(Ok(time)) => time,
+        found => {
+            let hint = match (found, request.header("date")) {
+                (None, Some(_)) => "The request is dated by its Date header only: this verifier needs X-Amz-Date (YYYYMMDD'T'HHMMSS'Z', UTC), signed.".to_string(),
+                (None, None) => "Add an X-Amz-Date header (YYYYMMDD'T'HHMMSS'Z', UTC) and sign it.".to_string(),
+                _ => format!("X-Amz-Date {:?} is not YYYYMMDD'T'HHMMSS'Z' (UTC, no separators, no fraction).", date.clone().unwrap_or_default()),
+            };
+            return Err(if s3 {
+                base.reject(403, "AccessDenied", "request_time", "AWS authentication requires a valid Date or x-amz-date header")
+            } else {
+                base.reject(400, "IncompleteSignature", "request_time", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header")
+            }
+            .hint(hint));
+        }
+    };
+    Ok(Claim {
+        mode: Mode::Header,
+        scope,
+        credential: auth.credential,
+        signed_headers: auth.signed_headers,
+        signature: auth.signature,
+        time,
+        expires: None,
+        token: header_text(request, "x-amz-security-token"),
+        request: request.clone(),
+    })
+}
+
+fn query_error(base: Verdict, message: impl Into<String>, hint: impl Into<String>) -> Verdict {
+    base.reject(
+        400,
+        "AuthorizationQueryParametersError",
+        "authorization",
+        message,
+    )
+    .hint(hint)
+}
+
+// A rejection is an ordinary outcome here, and built once per request: no need to box it.
+#[allow(clippy::result_large_err)]
+fn query_claim(
+    request: &Request,
+    params: &[Piece<'_>],
+    mut base: Verdict,
+) -> Result<Claim, Verdict> {
+    base.provided = Some(String::from_utf8_lossy(&request.target).into_owned());
+    let get = |name: &str| -> Result<Option<&str>, Verdict> {
+        let mut found = params.iter().filter(|p| p.key == name);
+        let first = found.next();
+        if found.next().is_some() {
+            return Err(query_error(
+                base.clone(),
+                format!("the query parameter {name} appears more than once"),
+                "Give each X-Amz-* parameter once.",
+            ));
+        }
+        Ok(first.map(|p| p.value.as_str()))
+    };
+    let required = [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-Date",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Expires",
+    ];
+    let mut values = Vec::new();
+    for name in required {
+        values.push(get(name)?);
+    }
+    let token = get("X-Amz-Security-Token")?.map(str::to_string);
+    let missing: Vec<&str> = required
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(query_error(base, format!("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters; missing: {}", missing.join(", ")), "Presign with all six parameters (names are case-sensitive)."));
+    }
+    let [algorithm, credential, signature, date, signed_headers, expires] = values
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap_or([""; 6]);
+    base.signature_provided = Some(signature.to_string());
+    base.signed_headers = Some(signed_headers.to_string());
+    if algorithm != ALGORITHM {
+        return Err(query_error(
+            base,
+            format!("X-Amz-Algorithm only supports \"{ALGORITHM}\", not {algorithm:?}"),
+            "Presign with Signature Version 4 (AWS4-HMAC-SHA256).",
+        ));
+    }
+    let scope = parse_credential(credential).map_err(|m| {
+        query_error(
+            base.clone(),
+            format!("Error parsing the X-Amz-Credential parameter; {m}"),
+            "X-Amz-Credential=AKID%2FYYYYMMDD%2FREGION%2FSERVICE%2Faws4_request",
+        )
+    })?;
+    base.access_key = Some(scope.access_key.clone());
+    let time = Timestamp::parse_amz(date).map_err(|_| {
+        query_error(base.clone(), format!("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\", not {date:?}"), "X-Amz-Date=YYYYMMDD'T'HHMMSS'Z', in UTC.")
+    })?;
+    let expires_value: i64 = match expires.parse::<i64>() {
+        Ok(v) => v,
+        Err(_) => {
+            return Err(query_error(
+                base,
+                format!("X-Amz-Expires should be a number, not {expires:?}"),
+                "X-Amz-Expires is the validity in seconds, 1 to 604800.",
+            ));
+        }
+    };
+    if expires_value < 0 {
+        return Err(query_error(
+            base,
+            "X-Amz-Expires must be non-negative",
+            "X-Amz-Expires is the validity in seconds, 1 to 604800.",
+        )
+        .detail("X-Amz-Expires", expires));
+    }
+    if !(1..=MAX_EXPIRES).contains(&expires_value) {
+        return Err(query_error(base, format!("X-Amz-Expires must be less than a week (in seconds) that is 604800, and at least 1; got {expires_value}"), "A presigned URL is valid for 1 to 604800 seconds (seven days); sign a new one rather than a longer one.").detail("X-Amz-Expires", expires));
+    }
+    // The request without the presigned parameters: what was signed, with them re-added by the
+    // reference signer from the claim.
+    let own: Vec<&[u8]> = params
+        .iter()
+        .filter(|p| !QUERY_AUTH.contains(&p.key.as_str()))
+        .map(|p| p.raw)
+        .collect();
+    let mut stripped = request.clone();
+    let mut target = request.path().to_vec();
+    if !own.is_empty() {
+        target.push(b'?');
+        target.extend_from_slice(&own.join(&b'&'));
+    }
+    stripped.target = target;
+    Ok(Claim {
+        mode: Mode::Query,
+        scope,
+        credential: credential.to_string(),
+        signed_headers: signed_headers.to_string(),
+        signature: signature.to_string(),
+        time,
+        expires: Some(expires_value),
+        token,
+        request: stripped,
+    })
+}
+
+fn scope_error(base: Verdict, mode: Mode, message: String, hint: String) -> Verdict {
+    match mode {
+        Mode::Header => base.reject(
+            400,
+            "AuthorizationHeaderMalformed",
+            "credential",
+            format!("The authorization header is malformed; {message}"),
+        ),
+        Mode::Query => base.reject(
+            400,
+            "AuthorizationQueryParametersError",
+            "credential",
+            format!("Error parsing the X-Amz-Credential parameter; {message}"),
+        ),
+    }
+    .hint(hint)
+}
+
+fn check_claim(
+    claim: Claim,
+    arrived: &Request,
+    config: &Config,
+    signer: &Signer,
+    now: Timestamp,
+    mut base: Verdict,
+) -> Verdict {
+    let mode = claim.mode;
+    base.access_key = Some(claim.scope.access_key.clone());
+    base.signature_provided = Some(claim.signature.clone());
+    base.signed_headers = Some(claim.signed_headers.clone());
+    base.provided = Some(match mode {
+        Mode::Header => header_text(arrived, "authorization").unwrap_or_default(),
+        Mode::Query => String::from_utf8_lossy(&arrived.target).into_owned(),
+    });
+    let scope = &claim.scope;
+    base.service = Some(scope.service.clone());
+    let s3 = config.s3_for(Some(&scope.service));
+    if !constant_time_eq(scope.access_key.as_bytes(), config.access_key.as_bytes()) {
+        return base
+            .reject(403, "InvalidAccessKeyId", "credential", "The AWS Access Key Id you provided does not exist in our records.")
+            .hint(format!("The request is signed with the access key {:?}; this server knows one access key (given with --access-key).", scope.access_key))
+            .detail("AWSAccessKeyId", scope.access_key.clone());
+    }
+    let amz_date = claim.time.amz_str();
+    if scope.date != amz_date[..8] {
+        return scope_error(
+            base,
+            mode,
+            format!("Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".", scope.date, &amz_date[..8]),
+            "The credential scope's date is X-Amz-Date's date (YYYYMMDD): take both from one reading of the clock, in UTC (a key cached across midnight does this).".into(),
+        );
+    }
+    if scope.region != config.region {
+        return scope_error(
+            base,
+            mode,
+            format!("the region '{}' is wrong; expecting '{}'", scope.region, config.region),
+            format!("Sign for region {:?} (curl: --aws-sigv4 aws:amz:{}:SERVICE; botocore and the AWS CLI: region_name / --region).", config.region, config.region),
+        )
+        .detail("Region", config.region.clone());
+    }
+    if let Some(service) = &config.service {
+        if &scope.service != service {
+            return scope_error(
+                base,
+                mode,
+                format!("incorrect service \"{}\". This endpoint belongs to \"{service}\".", scope.service),
+                format!("Sign for service {service:?}: the credential scope names the service the request is for."),
+            );
+        }
+    }
+    match (&config.token, &claim.token) {
+        (None, None) => {}
+        (Some(want), Some(got)) if constant_time_eq(want.as_bytes(), got.as_bytes()) => {}
+        (Some(_), None) => {
+            return base
+                .reject(403, "InvalidAccessKeyId", "credential", "The AWS Access Key Id you provided does not exist in our records: this access key is temporary and the request carries no session token.")
+                .hint("Send the session token as X-Amz-Security-Token (a header in header mode, a query parameter of the presigned URL).")
+                .detail("AWSAccessKeyId", scope.access_key.clone());
+        }
+        (None, Some(_)) => {
+            return base
+                .reject(400, "InvalidToken", "credential", "The provided token is malformed or otherwise invalid: this server's credentials have no session token.")
+                .hint("Leave X-Amz-Security-Token out, or start the server with --token.");
+        }
+        (Some(_), Some(_)) => {
+            return base
+                .reject(400, "InvalidToken", "credential", "The provided token is malformed or otherwise invalid.")
+                .hint("X-Amz-Security-Token differs from the session token this server was given (--token).");
+        }
+    }
+    let skew = now.unix_seconds() - claim.time.unix_seconds();
+    let server_time = now.amz_str().to_string();
+    match claim.expires {
+        None if skew.abs() > MAX_SKEW_SECONDS => {
+            let direction = if skew > 0 { "behind" } else { "ahead of" };
+            return base
+                .reject(403, "RequestTimeTooSkewed", "request_time", format!(
+                    "The difference between the request time and the current time is too large: X-Amz-Date {amz_date} is {} {direction} the server's clock ({server_time}); at most 15 minutes are allowed.",
+                    duration_text(skew)))
+                .hint("Sign with the current time in UTC, right before sending (a signer using local time, a wrong clock, or a signed request sent again later does this).")
+                .detail("RequestTime", amz_date)
+                .detail("ServerTime", now.rfc3339())
+                .detail("MaxAllowedSkewMilliseconds", "900000");
+        }
+        Some(expires) if skew > expires => {
+            let expiry = Timestamp::from_unix(claim.time.unix_seconds() + expires);
+            return base
+                .reject(403, "AccessDenied", "request_time", "Request has expired")
+                .hint(format!(
+                    "The URL was signed at {amz_date} for {expires} s (X-Amz-Expires), so it expired at {}, {} before the server's time {server_time}: presign a new one.",
+                    expiry.amz_str(), duration_text(skew - expires)))
+                .detail("X-Amz-Expires", expires.to_string())
+                .detail("Expires", expiry.rfc3339())
+                .detail("ServerTime", now.rfc3339());
+        }
+        Some(_) if -skew > MAX_SKEW_SECONDS => {
+            return base
+                .reject(403, "AccessDenied", "request_time", "Request is not valid yet")
+                .hint(format!("X-Amz-Date {amz_date} is {} ahead of the server's clock ({server_time}): presign with the current UTC time.", duration_text(skew)))
+                .detail("ServerTime", now.rfc3339());
+        }
+        _ => {}
+    }
+    let signed: Vec<&str> = claim.signed_headers.split(';').collect();
+    if !signed.iter().any(|h| h.eq_ignore_ascii_case("host")) {
+        let message =
+            "'Host' must be a signed header: SignedHeaders does not name host".to_string();
+        return match mode {
+            Mode::Header => malformed_header(
+                base,
+                s3,
+                message,
+                "Sign the Host header (SignedHeaders=host;...).".into(),
+            ),
+            Mode::Query => query_error(
+                base,
+                message,
+                "X-Amz-SignedHeaders names host (and every other header signed).",
+            ),
+        };
+    }
+    let payload_header = header_text(arrived, "x-amz-content-sha256");
+    if s3 {
+        let unsigned: Vec<String> = arrived
+            .headers
+            .iter()
+            .map(|h| h.name.to_ascii_lowercase())
+            .filter(|n| n.starts_with("x-amz-") && !signed.contains(&n.as_str()))
+            .collect();
+        if !unsigned.is_empty() {
+            return base
+                .reject(403, "AccessDenied", "canonical_request", "There were headers present in the request which were not signed")
+                .hint("S3 requires every x-amz-* header that is sent to be signed: add it to SignedHeaders (or stop sending it).")
+                .detail("HeadersNotSigned", unsigned.join(", "));
+        }
+        if mode == Mode::Header && payload_header.is_none() {
+            return base
+                .reject(400, "MissingSecurityHeader", "payload_hash", "Your request is missing a required header: x-amz-content-sha256")
+                .hint("S3 signs the payload hash in x-amz-content-sha256: send it (the body's hex SHA-256, or UNSIGNED-PAYLOAD) and sign it.")
+                .detail("MissingHeaderName", "x-amz-content-sha256");
+        }
+    }
+    if let Some(value) = &payload_header {
+        if value.starts_with("STREAMING-") {
+            return base
+                .reject(501, "NotImplemented", "payload_hash", format!("A header you provided implies functionality that is not implemented: x-amz-content-sha256 {value} (aws-chunked streaming signatures) is not verified by this server"))
+                .hint("Send the body in one piece with its SHA-256 (or UNSIGNED-PAYLOAD) in x-amz-content-sha256.")
+                .detail("Header", "x-amz-content-sha256");
+        }
+        let hex = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex && value != "UNSIGNED-PAYLOAD" {
+            return base
+                .reject(400, "InvalidArgument", "payload_hash", format!("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value; got {value:?}"))
+                .hint("x-amz-content-sha256 is the body's SHA-256 in lower-case hex (64 digits).")
+                .detail("ArgumentName", "x-amz-content-sha256");
+        }
+    }
+
+    // The signature, recomputed over what arrived.
+    let mut context = Context::legacy_example(claim.time);
+    context.credentials = Credentials {
+        access_key_id: scope.access_key.clone(),
+        secret_access_key: config.secret.clone(),
+        token: if mode == Mode::Query {
+            claim.token.clone()
+        } else {
+            None
+        },
+    };
+    context.region = scope.region.clone();
+    context.service = scope.service.clone();
+    context.normalize = Some(!s3);
+    context.double_uri_encode = Some(!s3);
+    context.sign_body = Some(false);
+    context.expiration_in_seconds = claim.expires;
+    context.payload_hash = match mode {
+        Mode::Header => payload_header.clone(),
+        Mode::Query => s3.then(|| crate::sign::settings::UNSIGNED_PAYLOAD.to_string()),
+    };
+    context.unsigned_headers = claim
+        .request
+        .headers
+        .iter()
+        .filter(|h| !signed.iter().any(|s| h.is(s)))
+        .map(|h| h.name.clone())
+        .collect();
+    let request = &claim.request;
+    let signed_ref = match signer.sign(request, &context, mode) {
+        Ok(signed) => signed,
+        Err(e) => {
+            return base.reject(
+                400,
+                "InvalidRequest",
+                "canonical_request",
+                format!("The request cannot be signed: {e}"),
+            );
+        }
+    };
+    let signature = signed_ref.signature.as_str().to_string();
+    base.canonical_request = Some(signed_ref.canonical_request.to_string());
+    base.string_to_sign = Some(signed_ref.string_to_sign.to_string());
+    base.expected_signature = Some(signature.clone());
+    drop(signed_ref);
+    if !constant_time_eq(signature.as_bytes(), claim.signature.as_bytes()) {
+        return signature_mismatch(base, &claim, arrived, context, signer, &signed);
+    }
+    if let (Mode::Header, Some(value)) = (mode, &payload_header) {
+        let actual = hex::encode(Sha256::digest(&arrived.body));
+        if value != "UNSIGNED-PAYLOAD" && !value.eq_ignore_ascii_case(&actual) {
+            let empty = value == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+            let hint = if empty {
+                format!("The signature covers an empty body, but {} bytes arrived: hash the body that is sent (a streamed or re-serialised body hashed as empty does this).", arrived.body.len())
+            } else {
+                format!("The {} bytes that arrived are not the ones that were hashed: the body changed after signing (re-serialised, newlines rewritten, a form or multipart body rebuilt).", arrived.body.len())
+            };
+            return base
+                .reject(
+                    400,
+                    "XAmzContentSHA256Mismatch",
+                    "payload_hash",
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                )
+                .hint(hint)
+                .detail("ClientComputedContentSHA256", value.clone())
+                .detail("S3ComputedContentSHA256", actual);
+        }
+    }
+    base.status = 200;
+    base
+}
+
+/// A request that differs from `request` only in what `change` does, signed again.
+fn probe(
+    signer: &Signer,
+    request: &Request,
+    context: &Context,
+    mode: Mode,
+    provided: &str,
+    change: impl FnOnce(&mut Request, &mut Context),
+) -> bool {
+    let (mut request, mut context) = (request.clone(), context.clone());
+    change(&mut request, &mut context);
+    signer
+        .sign(&request, &context, mode)
+        .is_ok_and(|s| constant_time_eq(s.signature.as_str().as_bytes(), provided.as_bytes()))
+}
+
+fn signature_mismatch(
+    base: Verdict,
+    claim: &Claim,
+    arrived: &Request,
+    context: Context,
+    signer: &Signer,
+    signed: &[&str],
+) -> Verdict {
+    let mode = claim.mode;
+    let request = &claim.request;
+    let provided = claim.signature.as_str();
+    let message = "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
+    let mut hints: Vec<String> = Vec::new();
+
+    // SignedHeaders that cannot be what the client's canonical request listed.
+    let missing: Vec<&str> = signed
+        .iter()
+        .filter(|s| !s.is_empty() && request.header(s).is_none())
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        hints.push(format!(
+            "SignedHeaders names {} but the request that arrived has no such header: it was dropped on the way, or the signer listed a header it did not send.",
+            missing.join(", ")
+        ));
+    }
+    let mut sorted: Vec<String> = signed.iter().map(|s| s.to_ascii_lowercase()).collect();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.join(";") != claim.signed_headers && missing.is_empty() {
+        hints.push(format!(
+            "SignedHeaders {:?} is not lower-case, sorted and without repeats ({:?}): the canonical request lists them that way.",
+            claim.signed_headers,
+            sorted.join(";")
+        ));
+    }
+
+    // Known signer mistakes.
+    let mut actual = StageOutputs::new();
+    actual.insert(Stage::Signature, provided.as_bytes().to_vec());
+    match mode {
+        Mode::Header => {
+            if let Some(auth) = &base.provided {
+                actual.insert(Stage::Authorization, auth.as_bytes().to_vec());
+            }
+        }
+        Mode::Query => {
+            let host = header_text(arrived, "host").unwrap_or_default();
+            let mut url = format!("https://{host}").into_bytes();
+            url.extend_from_slice(&arrived.target);
+            actual.insert(Stage::PresignedUrl, url);
+        }
+    }
+    let input = SignInput {
+        id: format!("serve/{mode}"),
+        mode,
+        request_bytes: Vec::new(),
+        request: request.clone(),
+        context_json: serde_json::Value::Null,
+        context: context.clone(),
+    };
+    // What changed on the way: cheap probes of common tampering, tried first (a request that a
+    // probe explains was changed after signing, so no signer mistake needs to be searched for).
+    let before = hints.len();
+    {
+        if let Some(query) = request.query() {
+            let own = pieces(query);
+            if own.len() <= 16 {
+                for (i, piece) in own.iter().enumerate() {
+                    let rest: Vec<&[u8]> = own
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .map(|(_, p)| p.raw)
+                        .collect();
+                    let path = request.path().to_vec();
+                    if probe(signer, request, &context, mode, provided, |r, _| {
+                        r.target = path;
+                        if !rest.is_empty() {
+                            r.target.push(b'?');
+                            r.target.extend_from_slice(&rest.join(&b'&'));
+                        }
+                    }) {
+                        hints.push(format!(
+                            "The signature is right for the request without the query parameter {:?}: it was added after signing.",
+                            piece.key
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(host) = header_text(request, "host") {
+            if let Some((bare, _port)) = host.rsplit_once(':').filter(|(h, p)| {
+                !h.is_empty() && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
+            }) {
+                if probe(signer, request, &context, mode, provided, |r, _| {
+                    for h in r.headers.iter_mut().filter(|h| h.is("host")) {
+                        *h = crate::request::Header::new("Host", bare);
+                    }
+                }) {
+                    hints.push(format!(
+                        "The signature is right for Host {bare:?}, but the request arrived with Host {host:?}: sign the Host header exactly as it is sent, port included (a proxy or a verifier rebuilding the host does this)."
+                    ));
+                }
+            }
+        }
+        if context.payload_hash.is_none() && !request.body.is_empty() {
+            let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+            if probe(signer, request, &context, mode, provided, |_, c| {
+                c.payload_hash = Some(empty.into())
+            }) {
+                hints.push(format!(
+                    "The signature is right for an empty body, but {} bytes arrived: the signer hashed no body (a streamed body, or one added after signing).",
+                    request.body.len()
+                ));
+            }
+        }
+    }
+
+    let explained = hints.len() > before;
+    let diagnosis = if missing.is_empty() && !explained {
+        diagnose(&input, &actual)
+    } else {
+        Vec::new()
+    };
+    let first = if let Some(d) = diagnosis.first() {
+        d.stage.clone()
+    } else if provided.len() != 64
+        || !provided
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        hints.push(format!(
+            "The signature provided is not 64 lower-case hex digits ({} characters): the final HMAC is hex-encoded in lower case.",
+            provided.len()
+        ));
+        "signature".to_string()
+    } else {
+        "canonical_request".to_string()
+    };
+    if let Some(d) = diagnosis.first() {
+        hints.insert(
+            0,
+            format!("Known mistake {}: {}.", d.mutation, d.explanation),
+        );
+    }
+    if hints.is_empty() {
+        hints.push(
+            "No known signer mistake reproduces this signature, so the request that arrived is probably not the one that was signed: a signed header, the path, the query or the body changed on the way (or the secret key differs). Compare the client's canonical request with CanonicalRequest.".to_string(),
+        );
+    }
+    let mut verdict = base
+        .reject(403, "SignatureDoesNotMatch", &first, message)
+        .hint(hints.join(" "));
+    verdict.diagnosis = diagnosis;
+    verdict
+        .detail("AWSAccessKeyId", claim.scope.access_key.clone())
+        .detail("Credential", claim.credential.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config {
+            access_key: "AKIDEXAMPLE".into(),
+            secret: SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            token: None,
+            region: "us-east-1".into(),
+            service: Some("service".into()),
+            s3: false,
+        }
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    const VANILLA: &str = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31\n\n";
+
+    fn check(raw: &str, now: &str, config: &Config) -> Verdict {
+        let request = Request::parse(raw.as_bytes()).unwrap();
+        verify(&request, config, &Signer::new(), at(now))
+    }
+
+    #[test]
+    fn accepts_the_suite_vector_and_names_each_failure() {
+        let c = config();
+        let v = check(VANILLA, "2015-08-30T12:40:00Z", &c);
+        assert!(v.accepted(), "{v:?}");
+        let cases: Vec<(String, &str, u16, &str, &str)> = vec![
+            (
+                VANILLA.replace("Host:example", "Host:another"),
+                "2015-08-30T12:36:00Z",
+                403,
+                "SignatureDoesNotMatch",
+                "canonical_request",
+            ),
+            (
+                VANILLA.replace("GET / ", "GET /?a=b "),
+                "2015-08-30T12:36:00Z",
+                403,
+                "SignatureDoesNotMatch",
+                "canonical_request",
+            ),
+            (
+                VANILLA.to_string(),
+                "2015-08-30T13:36:00Z",
+                403,
+                "RequestTimeTooSkewed",
+                "request_time",
+            ),
+            (
+                VANILLA.replace("us-east-1/service", "eu-west-1/service"),
+                "2015-08-30T12:36:00Z",
+                400,
+                "AuthorizationHeaderMalformed",
+                "credential",
+            ),
+            (
+                VANILLA.replace("us-east-1/service", "us-east-1/other"),
+                "2015-08-30T12:36:00Z",
+                400,
+                "AuthorizationHeaderMalformed",
+                "credential",
+            ),
+            (
+                VANILLA.replace("Credential=AKIDEXAMPLE", "Credential=AKIDOTHER"),
+                "2015-08-30T12:36:00Z",
+                403,
+                "InvalidAccessKeyId",
+                "credential",
+            ),
+            (
+                VANILLA.replace(", Signature=", ", Sig="),
+                "2015-08-30T12:36:00Z",
+                400,
+                "IncompleteSignature",
+                "authorization",
+            ),
+            (
+                VANILLA.replace(
+                    "Authorization: AWS4-HMAC-SHA256 ",
+                    "Authorization: AWS4-HMAC-SHA256, ",
+                ),
+                "2015-08-30T12:36:00Z",
+                400,
+                "IncompleteSignature",
+                "authorization",
+            ),
+            (
+                VANILLA.replace("Authorization", "X-Other"),
+                "2015-08-30T12:36:00Z",
+                403,
+                "MissingAuthenticationToken",
+                "request",
+            ),
+            (
+                VANILLA.replace("/20150830/", "/20150831/"),
+                "2015-08-30T12:36:00Z",
+                400,
+                "AuthorizationHeaderMalformed",
+                "credential",
+            ),
+            (
+                VANILLA.replace("Signature=5fa00fa3", "Signature=5FA00FA3"),
+                "2015-08-30T12:36:00Z",
+                403,
+                "SignatureDoesNotMatch",
+                "signature",
+            ),
+        ];
+        for (raw, now, status, code, stage) in cases {
+            let v = check(&raw, now, &c);
+            assert_eq!(
+                (v.status, v.code.as_str(), v.stage.as_deref()),
+                (status, code, Some(stage)),
+                "{raw}\n{v:?}"
+            );
+            assert!(!v.message.is_empty() && v.hint.is_some(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn session_tokens() {
+        let signer = Signer::new();
+        let mut context = Context::legacy_example(at("2015-08-30T12:36:00Z"));
+        context.credentials.token = Some("the-token".into());
+        let request = Request::parse(b"GET / HTTP/1.1\nHost:example.amazonaws.com\n").unwrap();
+        let signed = signer.sign(&request, &context, Mode::Header).unwrap();
+        let wire = Request::parse(signed.signed_request().as_bytes()).unwrap();
+        let mut c = Config {
+            token: Some("the-token".into()),
+            ..config()
+        };
+        let now = at("2015-08-30T12:36:00Z");
+        assert!(verify(&wire, &c, &signer, now).accepted());
+        c.token = Some("another".into());
+        let v = verify(&wire, &c, &signer, now);
+        assert_eq!((v.status, v.code.as_str()), (400, "InvalidToken"));
+        c.token = None;
+        assert_eq!(verify(&wire, &c, &signer, now).code, "InvalidToken");
+        c.token = Some("the-token".into());
+        let v = verify(
+            &Request::parse(VANILLA.as_bytes()).unwrap(),
+            &c,
+            &signer,
+            now,
+        );
+        assert_eq!((v.status, v.code.as_str()), (403, "InvalidAccessKeyId"));
+    }
+
+    #[test]
+    fn region_message_is_aws_s() {
+        let v = check(
+            &VANILLA.replace("us-east-1/service", "eu-west-1/service"),
+            "2015-08-30T12:36:00Z",
+            &config(),
+        );
+        assert_eq!(v.message, "The authorization header is malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'");
+    }
+
+    #[test]
+    fn probes_name_an_added_query_parameter() {
+        let v = check(
+            &VANILLA.replace("GET / ", "GET /?added=1 "),
+            "2015-08-30T12:36:00Z",
+            &config(),
+        );
+        assert!(
+            v.hint.as_deref().unwrap_or_default().contains("\"added\""),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn presigned_urls() {
+        // The S3 documentation's presigned URL example.
+        let c = Config {
+            access_key: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret: SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            token: None,
+            region: "us-east-1".into(),
+            service: None,
+            s3: false,
+        };
+        let url = "GET /test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404 HTTP/1.1\nHost:examplebucket.s3.amazonaws.com\nUser-Agent:x\n\n";
+        let v = check(url, "2013-05-24T10:00:00Z", &c);
+        assert!(v.accepted(), "{v:?}");
+        assert_eq!(v.mode, Mode::Query);
+        let v = check(url, "2013-05-25T00:00:01Z", &c);
+        assert_eq!(
+            (v.status, v.code.as_str(), v.message.as_str()),
+            (403, "AccessDenied", "Request has expired")
+        );
+        let v = check(&url.replace("86400", "604801"), "2013-05-24T00:00:00Z", &c);
+        assert_eq!(
+            (v.status, v.code.as_str()),
+            (400, "AuthorizationQueryParametersError")
+        );
+        let v = check(
+            &url.replace("test.txt?", "test.txt?x=1&"),
+            "2013-05-24T00:00:00Z",
+            &c,
+        );
+        assert_eq!(
+            (v.status, v.code.as_str(), v.stage.as_deref()),
+            (403, "SignatureDoesNotMatch", Some("canonical_request"))
+        );
+        assert!(v.hint.unwrap().contains("\"x\""));
+    }
+
+    #[test]
+    fn s3_checks_the_body() {
+        let c = Config {
+            s3: true,
+            service: Some("s3".into()),
+            ..config()
+        };
+        let signer = Signer::new();
+        let body = "hello";
+        let hash = hex::encode(Sha256::digest(body));
+        let unsigned = format!("PUT /bucket/key HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nx-amz-content-sha256:{hash}\n\n{body}");
+        let request = Request::parse(unsigned.as_bytes()).unwrap();
+        let context = Context::from_json(br#"{"credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}, "region": "us-east-1", "service": "s3", "timestamp": "2015-08-30T12:36:00Z"}"#).unwrap();
+        let auth = signer
+            .sign(&request, &context, Mode::Header)
+            .unwrap()
+            .authorization()
+            .unwrap()
+            .as_str()
+            .to_string();
+        let signed = unsigned.replacen("\n\n", &format!("\nAuthorization:{auth}\n\n"), 1);
+        let now = at("2015-08-30T12:36:00Z");
+        let v = verify(
+            &Request::parse(signed.as_bytes()).unwrap(),
+            &c,
+            &signer,
+            now,
+        );
+        assert!(v.accepted(), "{v:?}");
+        let tampered = signed.replace("\n\nhello", "\n\nHELLO");
+        let v = verify(
+            &Request::parse(tampered.as_bytes()).unwrap(),
+            &c,
+            &signer,
+            now,
+        );
+        assert_eq!(
+            (v.status, v.code.as_str(), v.stage.as_deref()),
+            (400, "XAmzContentSHA256Mismatch", Some("payload_hash"))
+        );
+        let extra = signed.replacen("\n\n", "\nx-amz-meta-a:b\n\n", 1);
+        let v = verify(&Request::parse(extra.as_bytes()).unwrap(), &c, &signer, now);
+        assert_eq!((v.status, v.code.as_str()), (403, "AccessDenied"));
+    }
+}

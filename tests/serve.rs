@@ -1,0 +1,992 @@
+//! The verifying endpoint (`sigv4-conformance serve`) driven by real clients on loopback: curl
+//! `--aws-sigv4`, botocore with `endpoint_url`, and requests tampered after signing; its limits
+//! against hostile input; its report; and the one-shot `check-url` / `check-request`.
+//!
+//! Every server is started on 127.0.0.1 port 0 (the port is read from its first stdout line)
+//! and killed when its test ends.
+
+use sigv4_conformance::report::json::Report;
+use sigv4_conformance::{Context, Mode, Request, Signer};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sigv4-conformance");
+const AKID: &str = "AKIDEXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const CLOCK: &str = "2015-08-30T12:36:00Z";
+
+/// A running server, killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sigv4-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn start(extra: &[&str]) -> Server {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--access-key",
+            AKID,
+            "--secret-key",
+            SECRET,
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let port = first
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port on the first stdout line: {first:?}"));
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    let log = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&log);
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    Server { child, port, log }
+}
+
+impl Server {
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// A response: status, lower-cased header names with values, body.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The text of an XML element of the body (entities left as they are).
+    fn element(&self, name: &str) -> Option<&str> {
+        let open = format!("<{name}>");
+        let start = self.body.find(&open)? + open.len();
+        let end = self.body[start..].find(&format!("</{name}>"))? + start;
+        Some(&self.body[start..end])
+    }
+
+    fn verdict(&self) -> (u16, &str, &str) {
+        (
+            self.status,
+            self.element("Code").unwrap_or(""),
+            self.element("FirstDivergentStage").unwrap_or(""),
+        )
+    }
+}
+
+/// Reads one response from a connection.
+fn read_answer(reader: &mut BufReader<TcpStream>) -> std::io::Result<Answer> {
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+        headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok(Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn connect(port: u16) -> TcpStream {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+}
+
+/// Sends raw bytes on a new connection and reads one response.
+fn send(port: u16, bytes: &[u8]) -> Answer {
+    let mut stream = connect(port);
+    stream.write_all(bytes).unwrap();
+    read_answer(&mut BufReader::new(stream)).unwrap()
+}
+
+fn context(service: &str, time: &str, extra: &str) -> Context {
+    Context::from_json(
+        format!(
+            r#"{{"credentials": {{"access_key_id": "{AKID}", "secret_access_key": "{SECRET}"}},
+                "region": "us-east-1", "service": "{service}", "timestamp": "{time}"{extra}}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+/// Wire bytes of a request: its head with `\r\n`, a Content-Length, and its body.
+fn wire(request: &Request) -> Vec<u8> {
+    let mut out = format!(
+        "{} {} HTTP/1.1\r\n",
+        request.method,
+        String::from_utf8_lossy(&request.target)
+    )
+    .into_bytes();
+    for h in &request.headers {
+        out.extend_from_slice(h.name.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(&h.value);
+        out.extend_from_slice(b"\r\n");
+    }
+    if !request.body.is_empty() {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", request.body.len()).as_bytes());
+    }
+    out.extend_from_slice(b"Connection: close\r\n\r\n");
+    out.extend_from_slice(&request.body);
+    out
+}
+
+/// Signs a `request.txt`-style request with the reference signer (header mode) and returns the
+/// signed request, ready to be tampered with.
+fn signed(raw: &str, context: &Context) -> Request {
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let signed = Signer::new().sign(&request, context, Mode::Header).unwrap();
+    Request::parse(signed.signed_request().as_bytes()).unwrap()
+}
+
+/// A presigned URL's target (path and query) from the reference signer.
+fn presigned_target(raw: &str, context: &Context) -> String {
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let signed = Signer::new().sign(&request, context, Mode::Query).unwrap();
+    let url = signed.presigned_url().unwrap().as_str().to_string();
+    let rest = url.split_once("://").unwrap().1;
+    rest[rest.find('/').unwrap()..].to_string()
+}
+
+fn set_header(request: &mut Request, name: &str, value: &str) {
+    for h in request.headers.iter_mut().filter(|h| h.is(name)) {
+        h.value = value.as_bytes().to_vec();
+    }
+}
+
+const GET: &str =
+    "GET /path/to/resource?a=1&b=two HTTP/1.1\nHost:example.amazonaws.com\nX-Custom:value\n\n";
+/// The same without `X-Custom`, for presigned URLs (a URL cannot carry a header).
+const GET_URL: &str = "GET /path/to/resource?a=1&b=two HTTP/1.1\nHost:example.amazonaws.com\n\n";
+const POST: &str = "POST /submit HTTP/1.1\nHost:example.amazonaws.com\nContent-Type:application/json\n\n{\"a\": 1}";
+
+#[test]
+fn fixed_clock_accepts_right_requests_and_names_the_stage_of_tampered_ones() {
+    let server = start(&["--clock", CLOCK, "--service", "service"]);
+    let port = server.port;
+    let ctx = context("service", CLOCK, "");
+
+    // Right, in both modes.
+    let right = signed(GET, &ctx);
+    let a = send(port, &wire(&right));
+    assert_eq!(a.status, 200, "{a:?}");
+    let json: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(json["verdict"], "signature right");
+    assert_eq!(json["case"], a.header("x-sigv4-case").unwrap());
+    let post = signed(POST, &ctx);
+    assert_eq!(send(port, &wire(&post)).status, 200);
+    let target = presigned_target(GET_URL, &ctx);
+    let a = send(
+        port,
+        format!("GET {target} HTTP/1.1\r\nHost: example.amazonaws.com\r\nUser-Agent: test\r\n\r\n")
+            .as_bytes(),
+    );
+    assert_eq!(a.status, 200, "{a:?}");
+
+    // Tampered after signing: a header changed.
+    let mut t = right.clone();
+    set_header(&mut t, "x-custom", "other");
+    let a = send(port, &wire(&t));
+    assert_eq!(
+        a.verdict(),
+        (403, "SignatureDoesNotMatch", "canonical_request"),
+        "{a:?}"
+    );
+    for element in [
+        "Message",
+        "StringToSign",
+        "CanonicalRequest",
+        "SignatureProvided",
+        "Hint",
+        "RequestId",
+    ] {
+        assert!(
+            a.element(element).is_some(),
+            "{element} missing: {}",
+            a.body
+        );
+    }
+    assert!(a
+        .element("CanonicalRequest")
+        .unwrap()
+        .contains("x-custom:other"));
+    // The canonical request is XML-escaped: `a=1&b=two` travels as `a=1&amp;b=two`.
+    assert!(
+        a.element("CanonicalRequest")
+            .unwrap()
+            .contains("a=1&amp;b=two"),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("<Diagnosis>") && a.body.contains("</Diagnosis>"));
+    assert_eq!(
+        a.header("x-sigv4-first-divergent-stage"),
+        Some("canonical_request")
+    );
+
+    // A query parameter added.
+    let mut t = right.clone();
+    t.target = b"/path/to/resource?a=1&b=two&added=yes".to_vec();
+    let a = send(port, &wire(&t));
+    assert_eq!(
+        a.verdict(),
+        (403, "SignatureDoesNotMatch", "canonical_request")
+    );
+    assert!(
+        a.element("Hint").unwrap().contains("&quot;added&quot;"),
+        "{}",
+        a.body
+    );
+
+    // The body changed.
+    let mut t = post.clone();
+    t.body = b"{\"a\": 2}".to_vec();
+    let a = send(port, &wire(&t));
+    assert_eq!(
+        a.verdict(),
+        (403, "SignatureDoesNotMatch", "canonical_request"),
+        "{a:?}"
+    );
+
+    // A presigned URL whose query was tampered with, and one that expired.
+    let a = send(
+        port,
+        format!("GET {target}&extra=1 HTTP/1.1\r\nHost: example.amazonaws.com\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(
+        a.verdict(),
+        (403, "SignatureDoesNotMatch", "canonical_request"),
+        "{a:?}"
+    );
+    let old = context(
+        "service",
+        "2015-08-30T11:00:00Z",
+        r#", "expiration_in_seconds": 60"#,
+    );
+    let a = send(
+        port,
+        format!(
+            "GET {} HTTP/1.1\r\nHost: example.amazonaws.com\r\n\r\n",
+            presigned_target(GET_URL, &old)
+        )
+        .as_bytes(),
+    );
+    assert_eq!(a.verdict(), (403, "AccessDenied", "request_time"), "{a:?}");
+    assert_eq!(a.element("Message"), Some("Request has expired"));
+    assert_eq!(a.element("X-Amz-Expires"), Some("60"));
+
+    // X-Amz-Date outside the 15-minute window.
+    let stale = signed(GET, &context("service", "2015-08-30T12:00:00Z", ""));
+    let a = send(port, &wire(&stale));
+    assert_eq!(
+        a.verdict(),
+        (403, "RequestTimeTooSkewed", "request_time"),
+        "{a:?}"
+    );
+    assert_eq!(a.element("MaxAllowedSkewMilliseconds"), Some("900000"));
+
+    // Another region, another service, an unknown key.
+    let mut other = context("service", CLOCK, "");
+    other.region = "eu-west-1".into();
+    let a = send(port, &wire(&signed(GET, &other)));
+    assert_eq!(
+        a.verdict(),
+        (400, "AuthorizationHeaderMalformed", "credential")
+    );
+    assert_eq!(
+        a.element("Message"),
+        Some("The authorization header is malformed; the region &apos;eu-west-1&apos; is wrong; expecting &apos;us-east-1&apos;")
+    );
+    let a = send(port, &wire(&signed(GET, &context("iam", CLOCK, ""))));
+    assert_eq!(
+        a.verdict(),
+        (400, "AuthorizationHeaderMalformed", "credential")
+    );
+    let mut stranger = context("service", CLOCK, "");
+    stranger.credentials.access_key_id = "AKIDSTRANGER".into();
+    let a = send(port, &wire(&signed(GET, &stranger)));
+    assert_eq!(a.verdict(), (403, "InvalidAccessKeyId", "credential"));
+
+    // No signature at all, a malformed one, X-Amz-Expires out of range.
+    let a = send(
+        port,
+        b"GET / HTTP/1.1\r\nHost: example.amazonaws.com\r\n\r\n",
+    );
+    assert_eq!(a.verdict(), (403, "MissingAuthenticationToken", "request"));
+    let mut t = right.clone();
+    set_header(&mut t, "authorization", &format!("AWS4-HMAC-SHA256 Credential={AKID}/20150830/us-east-1/service/aws4_request, Signature=00"));
+    let a = send(port, &wire(&t));
+    assert_eq!(a.verdict(), (400, "IncompleteSignature", "authorization"));
+    let long = context("service", CLOCK, r#", "expiration_in_seconds": 604800"#);
+    let target =
+        presigned_target(GET_URL, &long).replace("X-Amz-Expires=604800", "X-Amz-Expires=604801");
+    let a = send(
+        port,
+        format!("GET {target} HTTP/1.1\r\nHost: example.amazonaws.com\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(
+        a.verdict(),
+        (400, "AuthorizationQueryParametersError", "authorization")
+    );
+
+    // A known signer mistake is diagnosed: an upper-case hex signature.
+    let mut t = right.clone();
+    let auth = String::from_utf8(t.header("authorization").unwrap().value.clone()).unwrap();
+    let (head, signature) = auth.split_once("Signature=").unwrap();
+    set_header(
+        &mut t,
+        "authorization",
+        &format!("{head}Signature={}", signature.to_ascii_uppercase()),
+    );
+    let a = send(port, &wire(&t));
+    assert_eq!(a.verdict(), (403, "SignatureDoesNotMatch", "signature"));
+    assert!(
+        a.body.contains("<Id>signature-uppercase-hex</Id>"),
+        "{}",
+        a.body
+    );
+
+    // One line per verdict on stderr, without the secret.
+    let log = server.log();
+    assert!(log.contains("serve: serve/1/header 127.0.0.1:"), "{log}");
+    assert!(
+        log.contains("403 SignatureDoesNotMatch stage=canonical_request"),
+        "{log}"
+    );
+    assert!(!log.contains(SECRET), "{log}");
+}
+
+#[test]
+fn s3_rules_check_the_body_and_unsigned_headers() {
+    let server = start(&["--clock", CLOCK, "--s3"]);
+    let body = "Welcome to Amazon S3.";
+    let raw = format!(
+        "PUT /bucket/some%20key HTTP/1.1\nHost:examplebucket.s3.amazonaws.com\nx-amz-content-sha256:44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072\n\n{body}"
+    );
+    let right = signed(&raw, &context("s3", CLOCK, ""));
+    let a = send(server.port, &wire(&right));
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(
+        a.body.contains("<SignatureVerdict>"),
+        "S3 clients read XML: {}",
+        a.body
+    );
+    let mut t = right.clone();
+    t.body = b"Welcome to Amazon S4.".to_vec();
+    let a = send(server.port, &wire(&t));
+    assert_eq!(
+        a.verdict(),
+        (400, "XAmzContentSHA256Mismatch", "payload_hash"),
+        "{a:?}"
+    );
+    assert_eq!(
+        a.element("ClientComputedContentSHA256"),
+        Some("44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072")
+    );
+    let mut t = right.clone();
+    t.headers
+        .push(sigv4_conformance::Header::new("x-amz-meta-late", "1"));
+    let a = send(server.port, &wire(&t));
+    assert_eq!(a.verdict(), (403, "AccessDenied", "canonical_request"));
+    assert_eq!(a.element("HeadersNotSigned"), Some("x-amz-meta-late"));
+    let a = send(server.port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!(a.verdict(), (403, "AccessDenied", "request"));
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn curl(args: &[&str], faketime: Option<&str>) -> (u16, String) {
+    let mut command = match faketime {
+        Some(time) => {
+            let mut c = Command::new("faketime");
+            c.args([time, "curl"]);
+            c
+        }
+        None => Command::new("curl"),
+    };
+    let out = command
+        .args(["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "20"])
+        .args(args)
+        .output()
+        .expect("run curl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.trim().parse().unwrap_or(0), body.to_string())
+}
+
+#[test]
+fn curl_aws_sigv4_is_accepted() {
+    if !have("curl") {
+        eprintln!("SKIPPED: curl is not installed (apt-get install -y curl)");
+        return;
+    }
+    let server = start(&[]);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let user = format!("{AKID}:{SECRET}");
+    let sigv4 = [
+        "--aws-sigv4",
+        "aws:amz:us-east-1:execute-api",
+        "--user",
+        &user,
+    ];
+    let (code, body) = curl(
+        &[&sigv4[..], &[&format!("{base}/items/42?a=1&b=2")]].concat(),
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("signature right"), "{body}");
+    let (code, body) = curl(
+        &[
+            &sigv4[..],
+            &[
+                "-d",
+                "{\"x\": 1}",
+                "-H",
+                "Content-Type: application/json",
+                &format!("{base}/items"),
+            ],
+        ]
+        .concat(),
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    // A wrong secret: the signature is wrong, and the server says where to look.
+    let (code, body) = curl(
+        &[
+            "--aws-sigv4",
+            "aws:amz:us-east-1:execute-api",
+            "--user",
+            &format!("{AKID}:wrong"),
+            &format!("{base}/items/42"),
+        ],
+        None,
+    );
+    assert_eq!(code, 403, "{body}");
+    assert!(
+        body.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{body}"
+    );
+    // curl 7.88 signs the query as sent, unsorted: a known mistake, diagnosed.
+    let (code, body) = curl(
+        &[&sigv4[..], &[&format!("{base}/items?b=2&a=1")]].concat(),
+        None,
+    );
+    assert_eq!(code, 403, "{body}");
+    assert!(body.contains("<Id>query-not-sorted</Id>"), "{body}");
+    assert!(server.log().contains("client=\"curl/"), "{}", server.log());
+
+    // With curl's clock frozen by faketime, against a server whose clock is fixed too.
+    if have("faketime") {
+        let fixed = start(&["--clock", CLOCK]);
+        let url = format!("http://127.0.0.1:{}/items/42", fixed.port);
+        let (code, body) = curl(
+            &[&sigv4[..], &[&url]].concat(),
+            Some("2015-08-30 12:36:00Z"),
+        );
+        assert_eq!(code, 200, "{body}");
+        let (code, body) = curl(
+            &[&sigv4[..], &[&url]].concat(),
+            Some("2015-08-30 13:36:00Z"),
+        );
+        assert_eq!(code, 403, "{body}");
+        assert!(body.contains("<Code>RequestTimeTooSkewed</Code>"), "{body}");
+    } else {
+        // CI installs faketime (runner/adapters/curl/install.sh): there, this is a failure.
+        assert!(std::env::var_os("CI").is_none(), "faketime is absent in CI");
+        eprintln!("faketime is not installed: the frozen-clock curl check is skipped");
+    }
+}
+
+/// A botocore client script: each check prints one JSON line `{"name", "status", "code",
+/// "stage"}`.
+const BOTOCORE: &str = r#"
+import json, sys, urllib.request, urllib.error, http.client, hashlib
+import botocore.session, botocore.config
+from botocore.auth import S3SigV4Auth, SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+port, akid, secret = sys.argv[1], sys.argv[2], sys.argv[3]
+endpoint = 'http://127.0.0.1:%s' % port
+session = botocore.session.get_session()
+config = botocore.config.Config(signature_version='s3v4', s3={'addressing_style': 'path'},
+                                retries={'max_attempts': 1})
+s3 = session.create_client('s3', region_name='us-east-1', endpoint_url=endpoint,
+                           aws_access_key_id=akid, aws_secret_access_key=secret, config=config)
+
+def report(name, status, headers, body):
+    body = body.decode('utf-8', 'replace') if isinstance(body, bytes) else body
+    code = body.split('<Code>')[1].split('</Code>')[0] if '<Code>' in body else ''
+    print(json.dumps({'name': name, 'status': status, 'code': code,
+                      'stage': headers.get('x-sigv4-first-divergent-stage', '')}), flush=True)
+
+def call(name, fn):
+    try:
+        r = fn()
+        report(name, r['ResponseMetadata']['HTTPStatusCode'], r['ResponseMetadata']['HTTPHeaders'], '')
+    except Exception as e:
+        response = getattr(e, 'response', {}) or {}
+        meta = response.get('ResponseMetadata', {})
+        report(name, meta.get('HTTPStatusCode', 0), meta.get('HTTPHeaders', {}), str(e))
+
+call('put_object', lambda: s3.put_object(Bucket='bucket', Key='dir/a key+1.txt', Body=b'hello'))
+call('get_object', lambda: s3.get_object(Bucket='bucket', Key='k'))
+call('list_objects_v2', lambda: s3.list_objects_v2(Bucket='bucket', Prefix='a b/'))
+sts = session.create_client('sts', region_name='us-east-1', endpoint_url=endpoint,
+                            aws_access_key_id=akid, aws_secret_access_key=secret)
+call('get_caller_identity', lambda: sts.get_caller_identity())
+
+def fetch(name, url):
+    try:
+        with urllib.request.urlopen(url) as r:
+            report(name, r.status, dict((k.lower(), v) for k, v in r.headers.items()), r.read())
+    except urllib.error.HTTPError as e:
+        report(name, e.code, dict((k.lower(), v) for k, v in e.headers.items()), e.read())
+
+url = s3.generate_presigned_url('get_object', Params={'Bucket': 'bucket', 'Key': 'k/\u00fc'},
+                                ExpiresIn=300)
+fetch('presigned', url)
+fetch('presigned_tampered', url + '&extra=1')
+short = s3.generate_presigned_url('get_object', Params={'Bucket': 'bucket', 'Key': 'k'}, ExpiresIn=1)
+import time; time.sleep(2.2)
+fetch('presigned_expired', short)
+
+# Signed by botocore's own signers, then changed before sending.
+creds = Credentials(akid, secret)
+def send(name, request, change):
+    change(request)
+    c = http.client.HTTPConnection('127.0.0.1', int(port), timeout=20)
+    c.request(request.method, request.url.split(port, 1)[1], body=request.body,
+              headers=dict(request.headers.items()))
+    r = c.getresponse()
+    report(name, r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read())
+
+body = b'original body'
+def s3_put():
+    r = AWSRequest(method='PUT', url=endpoint + '/bucket/object', data=body,
+                   headers={'x-amz-content-sha256': hashlib.sha256(body).hexdigest()})
+    S3SigV4Auth(creds, 's3', 'us-east-1').add_auth(r)
+    return r
+def set_body(r): r.data = b'changed body!'
+send('s3_body_changed', s3_put(), set_body)
+send('s3_untouched', s3_put(), lambda r: None)
+def api_get():
+    r = AWSRequest(method='GET', url=endpoint + '/items?x=1', headers={'X-Custom': 'one'})
+    SigV4Auth(creds, 'execute-api', 'us-east-1').add_auth(r)
+    return r
+def set_header(r): r.headers.replace_header('X-Custom', 'two')
+send('header_changed', api_get(), set_header)
+def add_param(r): r.url = r.url + '&y=2'
+send('query_param_added', api_get(), add_param)
+"#;
+
+#[test]
+fn botocore_header_and_presigned_are_accepted() {
+    let python =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("runner/adapters/botocore/.venv/bin/python");
+    if !python.exists() {
+        // CI installs it before the tests: there, a missing client is a failure, not a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is absent in CI",
+            python.display()
+        );
+        eprintln!(
+            "SKIPPED: {} is absent: run runner/adapters/botocore/install.sh (CI does)",
+            python.display()
+        );
+        return;
+    }
+    let server = start(&[]);
+    let out = Command::new(&python)
+        .args(["-c", BOTOCORE, &server.port.to_string(), AKID, SECRET])
+        .output()
+        .expect("run botocore");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let get = |name: &str| {
+        let r = results
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no result {name}: {stdout}"));
+        (
+            r["status"].as_u64().unwrap_or(0),
+            r["code"].as_str().unwrap_or("").to_string(),
+            r["stage"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    for name in [
+        "put_object",
+        "get_object",
+        "list_objects_v2",
+        "get_caller_identity",
+        "presigned",
+        "s3_untouched",
+    ] {
+        assert_eq!(get(name).0, 200, "{name}: {stdout}\n{}", server.log());
+    }
+    let expect = [
+        (
+            "presigned_tampered",
+            403,
+            "SignatureDoesNotMatch",
+            "canonical_request",
+        ),
+        ("presigned_expired", 403, "AccessDenied", "request_time"),
+        (
+            "s3_body_changed",
+            400,
+            "XAmzContentSHA256Mismatch",
+            "payload_hash",
+        ),
+        (
+            "header_changed",
+            403,
+            "SignatureDoesNotMatch",
+            "canonical_request",
+        ),
+        (
+            "query_param_added",
+            403,
+            "SignatureDoesNotMatch",
+            "canonical_request",
+        ),
+    ];
+    for (name, status, code, stage) in expect {
+        assert_eq!(
+            get(name),
+            (status, code.to_string(), stage.to_string()),
+            "{name}: {stdout}"
+        );
+    }
+    assert!(
+        server.log().contains("client=\"Botocore/"),
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn hostile_input_is_answered_and_the_server_keeps_serving() {
+    let server = start(&[
+        "--clock",
+        CLOCK,
+        "--max-body",
+        "1KiB",
+        "--read-timeout",
+        "1",
+    ]);
+    let port = server.port;
+    let big_head = format!(
+        "GET / HTTP/1.1\r\nHost: h\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(70 * 1024)
+    );
+    assert_eq!(send(port, big_head.as_bytes()).status, 431);
+    let a = send(
+        port,
+        b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 2048\r\n\r\n",
+    );
+    assert_eq!(a.verdict(), (413, "EntityTooLarge", "request"));
+    let a = send(
+        port,
+        b"PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    );
+    assert_eq!(a.status, 501);
+    for bad in [
+        &b"NONSENSE\r\n\r\n"[..],
+        b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: x\r\n\r\n",
+    ] {
+        assert_eq!(
+            send(port, bad).status,
+            400,
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    assert_eq!(send(port, b"GET / HTTP/3.0\r\nHost: h\r\n\r\n").status, 505);
+    // A slow client: half a request, then silence; answered 408 after the read timeout.
+    let started = Instant::now();
+    let mut slow = connect(port);
+    slow.write_all(b"GET / HTTP/1.1\r\nHo").unwrap();
+    let a = read_answer(&mut BufReader::new(slow)).unwrap();
+    assert_eq!(a.status, 408);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // A half-open connection that never sends anything is closed.
+    let mut idle = connect(port);
+    let mut buf = [0u8; 1];
+    assert_eq!(idle.read(&mut buf).unwrap_or(0), 0);
+    // Many idle connections at once do not stop the others for long.
+    let idlers: Vec<TcpStream> = (0..12).map(|_| connect(port)).collect();
+    let a = send(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!(a.verdict(), (403, "MissingAuthenticationToken", "request"));
+    drop(idlers);
+    // Keep-alive and pipelining: three requests on one connection.
+    let right = signed(GET, &context("service", CLOCK, ""));
+    let mut one = wire(&right);
+    let text = String::from_utf8(one.clone())
+        .unwrap()
+        .replace("Connection: close\r\n", "");
+    one = text.into_bytes();
+    let mut stream = connect(port);
+    stream
+        .write_all(&[one.clone(), one.clone()].concat())
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    assert_eq!(read_answer(&mut reader).unwrap().status, 200);
+    assert_eq!(read_answer(&mut reader).unwrap().status, 200);
+    stream.write_all(&one).unwrap();
+    let a = read_answer(&mut reader).unwrap();
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("connection"), Some("keep-alive"));
+    // Expect: 100-continue is answered before the body is sent.
+    let post = signed(POST, &context("service", CLOCK, ""));
+    let bytes = wire(&post);
+    let split = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let mut stream = connect(port);
+    stream.write_all(&bytes[..split]).unwrap();
+    stream
+        .write_all(b"\r\nExpect: 100-continue\r\n\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, "HTTP/1.1 100 Continue\r\n");
+    reader.read_line(&mut line).unwrap();
+    stream.write_all(&bytes[split + 4..]).unwrap();
+    assert_eq!(read_answer(&mut reader).unwrap().status, 200);
+    // Still serving, and never panicked.
+    assert_eq!(send(port, &wire(&right)).status, 200);
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+}
+
+fn wait_for_report(path: &Path, cases: usize) -> Report {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(bytes) = std::fs::read(path) {
+            if let Ok(report) = Report::from_json(&bytes) {
+                if report.cases.len() >= cases || Instant::now() > deadline {
+                    return report;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "no report at {}", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn report_holds_every_request_and_survives_a_kill() {
+    let dir = temp_dir("report");
+    let path = dir.join("report.json");
+    let path_text = path.to_str().unwrap();
+    let right = signed(GET, &context("service", CLOCK, ""));
+    let mut wrong = right.clone();
+    set_header(&mut wrong, "x-custom", "tampered");
+    {
+        let server = start(&["--clock", CLOCK, "--report", path_text]);
+        let mut agent = right.clone();
+        agent.headers.push(sigv4_conformance::Header::new(
+            "User-Agent",
+            "tester/1.2 lang/rust#1.88",
+        ));
+        assert_eq!(send(server.port, &wire(&agent)).status, 200);
+        assert_eq!(send(server.port, &wire(&wrong)).status, 403);
+        let target = presigned_target(GET_URL, &context("service", CLOCK, ""));
+        let a = send(server.port, format!("GET {target} HTTP/1.1\r\nHost: example.amazonaws.com\r\nUser-Agent: tester/1.2\r\n\r\n").as_bytes());
+        assert_eq!(a.status, 200);
+        let report = wait_for_report(&path, 3);
+        let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["serve/1/header", "serve/2/header", "serve/3/query"]);
+        assert_eq!(report.schema, 1);
+        assert_eq!(report.implementation.name, "tester");
+        assert_eq!(report.implementation.version, "1.2");
+        assert_eq!(report.implementation.language, "rust");
+        assert_eq!((report.summary.passed, report.summary.failed), (2, 1));
+        let failed = &report.cases[1];
+        let divergence = failed.first_divergence.as_ref().unwrap();
+        assert_eq!(divergence.stage, "canonical_request");
+        assert!(divergence.expected.contains("x-custom:tampered"));
+        assert!(
+            failed.message.contains("SignatureDoesNotMatch"),
+            "{}",
+            failed.message
+        );
+        assert_eq!(failed.diagnosis.as_ref().map(Vec::len), Some(0));
+        // Killed: the sidecar has every line; the next start carries on from it.
+    }
+    let sidecar = std::fs::read_to_string(dir.join("report.jsonl")).unwrap();
+    assert_eq!(sidecar.lines().count(), 3);
+    let server = start(&["--clock", CLOCK, "--report", path_text]);
+    assert_eq!(send(server.port, &wire(&right)).status, 200);
+    let report = wait_for_report(&path, 4);
+    assert_eq!(report.cases.len(), 4);
+    assert_eq!(report.cases[3].id, "serve/4/header");
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(SECRET));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_url_and_check_request_exit_0_or_1() {
+    let dir = temp_dir("check");
+    let creds = [
+        "--access-key",
+        AKID,
+        "--secret-key",
+        SECRET,
+        "--clock",
+        CLOCK,
+    ];
+    let right = signed(GET, &context("service", CLOCK, ""));
+    let mut wrong = right.clone();
+    set_header(&mut wrong, "x-custom", "tampered");
+    std::fs::write(dir.join("right.txt"), wire(&right)).unwrap();
+    std::fs::write(dir.join("wrong.txt"), wire(&wrong)).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let right_path = dir.join("right.txt");
+    let wrong_path = dir.join("wrong.txt");
+    let (code, out) = run(&[
+        &["check-request"][..],
+        &creds,
+        &[right_path.to_str().unwrap()],
+    ]
+    .concat());
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("signature: right"), "{out}");
+    let (code, out) = run(&[
+        &["check-request"][..],
+        &creds,
+        &[right_path.to_str().unwrap(), wrong_path.to_str().unwrap()],
+    ]
+    .concat());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("first divergent stage: canonical_request"),
+        "{out}"
+    );
+    // The suite's request.txt form works too.
+    let suite = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nAuthorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31\n";
+    std::fs::write(dir.join("vanilla.txt"), suite).unwrap();
+    let vanilla = dir.join("vanilla.txt");
+    let (code, out) = run(&[&["check-request"][..], &creds, &[vanilla.to_str().unwrap()]].concat());
+    assert_eq!(code, Some(0), "{out}");
+    let target = presigned_target(GET_URL, &context("service", CLOCK, ""));
+    let url = format!("https://example.amazonaws.com{target}");
+    let (code, out) = run(&[&["check-url"][..], &creds, &[url.as_str()]].concat());
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&[
+        &["check-url", "--region", "eu-west-1"][..],
+        &creds,
+        &[url.as_str()],
+    ]
+    .concat());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("the region 'us-east-1' is wrong; expecting 'eu-west-1'"),
+        "{out}"
+    );
+    let status = Command::new(BIN)
+        .args(["check-url", "--access-key", AKID, "https://x/"])
+        .env_remove("SIGV4_SECRET_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "no secret is a usage error");
+    let _ = std::fs::remove_dir_all(&dir);
+}
