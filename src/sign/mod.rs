@@ -190,8 +190,7 @@ impl Signer {
             &context.service,
         );
         let payload_text = payload::payload_hash(&settings.payload, &request.body);
-        let payload = payload_text.as_str();
-        let added = additions(request, context, &settings, amz_date, payload)?;
+        let added = additions(request, context, &settings, amz_date, &payload_text)?;
 
         let is_signed = |name: &str| {
             !name.eq_ignore_ascii_case("authorization")
@@ -262,7 +261,7 @@ impl Signer {
         writer.end_part(2);
         headers::write_signed_headers(writer.buffer(), signed_headers);
         writer.end_part(3);
-        writer.buffer().extend_from_slice(payload.as_bytes());
+        writer.buffer().extend_from_slice(payload_text.as_bytes());
         writer.end_part(4);
         let canonical_request = writer.finish();
 
@@ -270,7 +269,7 @@ impl Signer {
         let (signing_key, mac) = self.keys.sign(
             &context.credentials.secret_access_key,
             &scope,
-            string_to_sign.as_str().as_bytes(),
+            string_to_sign.as_bytes(),
         );
         let signature = Signature::from_mac(&mac);
         Ok(Signed {
@@ -421,14 +420,14 @@ impl Signed<'_> {
 
     /// The signed request as a suite's `*-signed-request.txt` writes it.
     pub fn signed_request(&self) -> SignedRequest {
-        let payload = self.payload_hash();
+        let payload = payload::PayloadText::Literal(self.canonical_request.payload_hash().0);
         // `additions` succeeded when signing, with the same inputs.
         let added = additions(
             self.request,
             self.context,
             &self.settings,
             self.amz_date(),
-            payload.as_str(),
+            &payload,
         )
         .unwrap_or_default();
         let mut extra: Vec<Header> = added.iter().map(|a| Header::new(a.name, a.value)).collect();
@@ -457,7 +456,7 @@ fn additions<'a>(
     context: &'a Context,
     settings: &Settings,
     amz_date: &'a str,
-    payload_hash: &'a str,
+    payload_hash: &'a payload::PayloadText<'_>,
 ) -> Result<AddedHeaders<'a>, SignError> {
     let mut added = AddedHeaders::default();
     if settings.mode == Mode::Header {
@@ -481,7 +480,7 @@ fn additions<'a>(
     if settings.sign_body && request.header("x-amz-content-sha256").is_none() {
         added.push(Added {
             name: "x-amz-content-sha256",
-            value: payload_hash,
+            value: payload_hash.as_str(),
             signed: true,
         });
     }

@@ -35,17 +35,28 @@ pub enum PayloadText<'a> {
 impl PayloadText<'_> {
     /// The text.
     pub fn as_str(&self) -> &str {
+        // Only hex digits were written.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The text's bytes (what the canonical request is written from).
+    pub fn as_bytes(&self) -> &[u8] {
         match self {
-            // Only hex digits were written.
-            PayloadText::Hex(hex) => std::str::from_utf8(hex).unwrap_or_default(),
-            PayloadText::Literal(text) => text,
+            PayloadText::Hex(hex) => hex,
+            PayloadText::Literal(text) => text.as_bytes(),
         }
     }
 }
 
+/// Hex SHA-256 of the empty string: the payload hash of every request without a body, which is
+/// most of them, so it is not recomputed (botocore keeps it as `EMPTY_SHA256_HASH`).
+pub const EMPTY_SHA256: &[u8; 64] =
+    b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 /// `HashedPayload = Lowercase(HexEncode(Hash(payload)))`, or the configured literal.
 pub fn payload_hash<'a>(source: &'a PayloadHashSource, body: &[u8]) -> PayloadText<'a> {
     match source {
+        PayloadHashSource::BodySha256 if body.is_empty() => PayloadText::Hex(*EMPTY_SHA256),
         PayloadHashSource::BodySha256 => {
             let mut hex = [0u8; 64];
             hex_fill(&mut hex, &Sha256::digest(body));
@@ -58,6 +69,13 @@ pub fn payload_hash<'a>(source: &'a PayloadHashSource, body: &[u8]) -> PayloadTe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_empty_body_constant_is_the_hash_of_nothing() {
+        let mut hex = [0u8; 64];
+        hex_fill(&mut hex, &Sha256::digest(b""));
+        assert_eq!(&hex, EMPTY_SHA256);
+    }
 
     #[test]
     fn hashes_or_passes_literals() {

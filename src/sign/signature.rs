@@ -17,7 +17,7 @@ impl Signature {
 
     /// The same, with an HMAC already keyed with kSigning.
     pub fn with_mac(mac: &KeyedMac, string_to_sign: &StringToSign) -> Signature {
-        Signature::from_mac(&mac.sign(string_to_sign.as_str().as_bytes()))
+        Signature::from_mac(&mac.sign(string_to_sign.as_bytes()))
     }
 
     /// The hex of an HMAC result.

@@ -13,8 +13,10 @@ pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// StringToSign = "AWS4-HMAC-SHA256" + '\n' + RequestDateTime + '\n' + CredentialScope + '\n'
 ///              + Lowercase(HexEncode(SHA256(CanonicalRequest)))
 /// ```
+///
+/// Kept as bytes, all ASCII or UTF-8 from its `&str` parts, so that hashing it needs no check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StringToSign(String);
+pub struct StringToSign(Vec<u8>);
 
 impl StringToSign {
     /// Builds the string to sign; `amz_date` is the request time as `YYYYMMDD'T'HHMMSS'Z'`.
@@ -23,29 +25,33 @@ impl StringToSign {
         scope: &CredentialScope<'_>,
         canonical_request: &CanonicalRequest,
     ) -> StringToSign {
-        let mut text = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
-        for part in [ALGORITHM, "\n", amz_date, "\n"]
-            .into_iter()
-            .chain(scope.parts())
-            .chain(["\n"])
-        {
-            text.push_str(part);
+        let mut text = Vec::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
+        let [date, slash, region, slash2, service, terminator] = scope.parts();
+        for part in [
+            ALGORITHM, "\n", amz_date, "\n", date, slash, region, slash2, service, terminator, "\n",
+        ] {
+            text.extend_from_slice(part.as_bytes());
         }
         let mut hash = [0u8; 64];
         hex_fill(&mut hash, &Sha256::digest(canonical_request.as_bytes()));
-        // Only hex digits were written.
-        text.push_str(std::str::from_utf8(&hash).unwrap_or_default());
+        text.extend_from_slice(&hash);
         StringToSign(text)
     }
 
     /// The exact text.
     pub fn as_str(&self) -> &str {
+        // Written from `&str` parts and hex digits only.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The exact bytes: what the signature's HMAC is computed over.
+    pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 }
 
 impl fmt::Display for StringToSign {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
