@@ -178,6 +178,11 @@ impl Context {
     pub fn is_s3(&self) -> bool {
         self.service == "s3"
     }
+
+    /// `X-Amz-Expires` in query mode: `expiration_in_seconds`, or 3600 when it is not given.
+    pub fn expires(&self) -> i64 {
+        self.expiration_in_seconds.unwrap_or(3600)
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::diagnose::{diagnose, Diagnosis};
 use crate::implementation::{stage_outputs, SignInput, StageOutputs};
 use crate::request::{Header, Request};
 use crate::sign::encoding::percent_decode;
-use crate::sign::{Mode, PathNormalization, Settings, Signer};
+use crate::sign::{Mode, Signer};
 use crate::signed_parts::{authorization_field, query_param};
 use crate::stage::Stage;
 use crate::timestamp::Timestamp;
@@ -108,17 +108,8 @@ fn explain_input(
         .sign(&input.request, &input.context, input.mode)
         .map_err(|e| ExplainError(e.to_string()))?;
     let expected = stage_outputs(&signed);
-    let final_stage = if input.mode == Mode::Header {
-        Stage::Authorization
-    } else {
-        Stage::PresignedUrl
-    };
-    let how = Comparison {
-        normalize: Settings::resolve(&input.context, input.mode, None).normalization
-            == PathNormalization::Enabled,
-        mode: input.mode,
-        amz_date: input.context.timestamp.amz_str(),
-    };
+    let final_stage = Stage::carrier(input.mode);
+    let how = Comparison::for_input(&input);
     let right = match (expected.get(&final_stage), actual.get(&final_stage)) {
         (Some(e), Some(a)) => stage_matches(final_stage, e, a, &how),
         _ => false,
@@ -196,8 +187,7 @@ pub fn explain_request(bytes: &[u8], known: &Known) -> Result<Explanation, Expla
                 .into(),
         )
     })?;
-    let date_text =
-        String::from_utf8_lossy(&crate::sign::headers::trim_all(date_header)).into_owned();
+    let date_text = crate::sign::headers::trim_all_text(date_header);
     let time =
         Timestamp::parse_amz(&date_text).map_err(|e| ExplainError(format!("X-Amz-Date: {e}")))?;
     request.headers.retain(|h| !h.is("authorization"));
@@ -211,8 +201,7 @@ pub fn explain_request(bytes: &[u8], known: &Known) -> Result<Explanation, Expla
         .map(|h| h.name.clone())
         .collect();
     if let Some(hash) = request.header("x-amz-content-sha256") {
-        context.payload_hash =
-            Some(String::from_utf8_lossy(&crate::sign::headers::trim_all(hash)).into_owned());
+        context.payload_hash = Some(crate::sign::headers::trim_all_text(hash));
     }
     context.sign_body = Some(false);
     let mut actual = StageOutputs::new();

@@ -210,20 +210,38 @@ impl Request {
 
     /// Writes the request back in `request.txt` form: request line, headers, blank line, body.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.target.len() + 64 + self.body.len());
-        out.extend_from_slice(self.method.as_bytes());
-        out.push(b' ');
-        out.extend_from_slice(&self.target);
-        out.push(b' ');
-        out.extend_from_slice(self.version.as_bytes());
-        out.push(b'\n');
-        for header in &self.headers {
-            header.write_lines(&mut out);
-        }
-        out.push(b'\n');
-        out.extend_from_slice(&self.body);
-        out
+        write_request(
+            &self.method,
+            &self.target,
+            &self.version,
+            &self.headers,
+            &self.body,
+        )
     }
+}
+
+/// Writes `method target version`, every header (with its continuation lines), a blank line and
+/// the body: the `request.txt` form, shared by [`Request::to_bytes`] and the signed request.
+pub(crate) fn write_request<'a>(
+    method: &str,
+    target: &[u8],
+    version: &str,
+    headers: impl IntoIterator<Item = &'a Header>,
+    body: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(target.len() + 256 + body.len());
+    out.extend_from_slice(method.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(target);
+    out.push(b' ');
+    out.extend_from_slice(version.as_bytes());
+    out.push(b'\n');
+    for header in headers {
+        header.write_lines(&mut out);
+    }
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    out
 }
 
 fn parse_request_line(line: &[u8]) -> Result<(String, Vec<u8>, String), RequestError> {

@@ -3,6 +3,7 @@
 //! endpoint.
 
 use crate::sign::encoding::percent_decode;
+use crate::sign::query::split_query;
 
 /// The value of `key=` inside an Authorization header value (`Credential`, `SignedHeaders`,
 /// `Signature`), up to the next `,` or space.
@@ -16,13 +17,9 @@ pub fn authorization_field(value: &str, key: &str) -> Option<String> {
 /// The percent-decoded value of a query parameter of a URL or request target.
 pub fn query_param(url: &[u8], key: &str) -> Option<String> {
     let query = &url[url.iter().position(|&b| b == b'?')? + 1..];
-    query.split(|&b| b == b'&').find_map(|piece| {
-        let (k, v) = match piece.iter().position(|&b| b == b'=') {
-            Some(i) => (&piece[..i], &piece[i + 1..]),
-            None => (piece, &b""[..]),
-        };
-        (percent_decode(k) == key.as_bytes())
-            .then(|| String::from_utf8_lossy(&percent_decode(v)).into_owned())
+    split_query(query).find_map(|piece| {
+        (percent_decode(piece.key) == key.as_bytes())
+            .then(|| String::from_utf8_lossy(&percent_decode(piece.value)).into_owned())
     })
 }
 

@@ -62,6 +62,15 @@ impl Stage {
         )
     }
 
+    /// The stage that carries the signature to the server in `mode`: the Authorization header,
+    /// or the presigned URL.
+    pub fn carrier(mode: Mode) -> Stage {
+        match mode {
+            Mode::Header => Stage::Authorization,
+            Mode::Query => Stage::PresignedUrl,
+        }
+    }
+
     /// The expected file of this stage in the native layout, e.g. `header-string-to-sign.txt`.
     pub fn file_name(&self, mode: Mode) -> String {
         let stem = match self {
@@ -101,5 +110,8 @@ mod tests {
             "query-presigned-url.txt"
         );
         assert!(!Stage::Authorization.applies_to(Mode::Query));
+        for mode in [Mode::Header, Mode::Query] {
+            assert!(Stage::carrier(mode).applies_to(mode));
+        }
     }
 }

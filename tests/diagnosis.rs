@@ -4,9 +4,9 @@
 use sigv4_conformance::check::compare::{stage_matches, Comparison};
 use sigv4_conformance::diagnose::model::{self, Case, Flag, Mistakes};
 use sigv4_conformance::diagnose::{catalogue, diagnose, singles};
-use sigv4_conformance::implementation::{stage_outputs, SignInput, StageOutputs};
+use sigv4_conformance::implementation::{stage_outputs, StageOutputs};
 use sigv4_conformance::run::list_trials;
-use sigv4_conformance::sign::{PathNormalization, Settings, Signer};
+use sigv4_conformance::sign::Signer;
 use sigv4_conformance::stage::Stage;
 use sigv4_conformance::suite::{self, Fixture};
 use sigv4_conformance::{Context, Mode, Request};
@@ -20,15 +20,6 @@ fn fixtures() -> Vec<Fixture> {
         .iter()
         .map(|t| suite::load(&t.case, t.mode).unwrap())
         .collect()
-}
-
-fn comparison(input: &SignInput) -> Comparison<'_> {
-    Comparison {
-        normalize: Settings::resolve(&input.context, input.mode, None).normalization
-            == PathNormalization::Enabled,
-        mode: input.mode,
-        amz_date: input.context.timestamp.amz_str(),
-    }
 }
 
 const MODEL_STAGES: [Stage; 6] = [
@@ -62,7 +53,7 @@ fn without_mistakes_the_model_is_the_reference() {
         {
             let (a, b) = (reference.get(&stage).unwrap(), model.get(&stage).unwrap());
             assert!(
-                stage_matches(stage, a, b, &comparison(input)),
+                stage_matches(stage, a, b, &Comparison::for_input(input)),
                 "{} {stage}:\n{}\n---\n{}",
                 input.id,
                 String::from_utf8_lossy(a),
@@ -131,11 +122,7 @@ fn variants_of(id: &str) -> Vec<Mistakes> {
 }
 
 fn final_only(out: &StageOutputs, mode: Mode) -> StageOutputs {
-    let stage = if mode == Mode::Header {
-        Stage::Authorization
-    } else {
-        Stage::PresignedUrl
-    };
+    let stage = Stage::carrier(mode);
     out.iter()
         .filter(|(s, _)| **s == stage)
         .map(|(s, v)| (*s, v.clone()))
@@ -158,11 +145,7 @@ fn every_entry_is_named_first_where_it_shows() {
                 let case = Case::new(&f.input.request, &f.input.context, f.input.mode);
                 let reference = model::sign(&case, &Mistakes::none())?;
                 let mutated = model::sign(&case, &mistake)?;
-                let last = if f.input.mode == Mode::Header {
-                    Stage::Authorization
-                } else {
-                    Stage::PresignedUrl
-                };
+                let last = Stage::carrier(f.input.mode);
                 (reference.get(&last) != mutated.get(&last)).then_some((f, mutated))
             });
         let Some((fixture, mutated)) = shown else {
@@ -393,11 +376,7 @@ fn every_entry_on_every_case_it_breaks() {
                 ) else {
                     continue;
                 };
-                let last = if f.input.mode == Mode::Header {
-                    Stage::Authorization
-                } else {
-                    Stage::PresignedUrl
-                };
+                let last = Stage::carrier(f.input.mode);
                 if reference.get(&last) == mutated.get(&last) {
                     continue;
                 }
@@ -429,11 +408,7 @@ fn search_time_when_nothing_matches() {
     let mut times = Vec::new();
     for f in fixtures().iter().filter(|f| f.expected.error.is_none()) {
         let mut garbage = StageOutputs::new();
-        let stage = if f.input.mode == Mode::Header {
-            Stage::Authorization
-        } else {
-            Stage::PresignedUrl
-        };
+        let stage = Stage::carrier(f.input.mode);
         garbage.insert(
             stage,
             b"AWS4-HMAC-SHA256 Credential=x/y, SignedHeaders=z, Signature=0".to_vec(),

@@ -9,10 +9,12 @@
 //!   presigned URL, header lines as a multiset in which the order of repeated names is kept, and
 //!   the body byte for byte.
 
+use crate::implementation::SignInput;
 use crate::request::Request;
 use crate::sign::encoding::percent_decode;
+use crate::sign::query::split_query;
 use crate::sign::uri::normalize_path;
-use crate::sign::Mode;
+use crate::sign::{Mode, PathNormalization, Settings};
 use crate::stage::Stage;
 
 /// What a comparison needs to know about the case.
@@ -24,6 +26,19 @@ pub struct Comparison<'a> {
     pub mode: Mode,
     /// The request time, `YYYYMMDD'T'HHMMSS'Z'`.
     pub amz_date: &'a str,
+}
+
+impl Comparison<'_> {
+    /// What comparing the outputs of `input` needs: its mode, its time, and whether its path is
+    /// normalised (as the signer's settings resolve it).
+    pub fn for_input(input: &SignInput) -> Comparison<'_> {
+        Comparison {
+            normalize: Settings::resolve(&input.context, input.mode, None).normalization
+                == PathNormalization::Enabled,
+            mode: input.mode,
+            amz_date: input.context.timestamp.amz_str(),
+        }
+    }
 }
 
 /// Whether `actual` is right for `stage`.
@@ -74,16 +89,12 @@ fn url_parts(url: &[u8], normalize: bool) -> UrlParts {
     }
     let mut signature = None;
     let mut params: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    for piece in query.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
-        let (key, value) = match piece.iter().position(|&b| b == b'=') {
-            Some(i) => (&piece[..i], &piece[i + 1..]),
-            None => (piece, &b""[..]),
-        };
-        let key = percent_decode(key);
+    for piece in split_query(query) {
+        let key = percent_decode(piece.key);
         if key == b"X-Amz-Signature" {
-            signature = Some(value.to_vec());
+            signature = Some(piece.value.to_vec());
         }
-        params.push((key, percent_decode(value)));
+        params.push((key, percent_decode(piece.value)));
     }
     params.sort();
     UrlParts {

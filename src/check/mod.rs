@@ -9,7 +9,6 @@ pub mod diff;
 pub mod message;
 
 use crate::implementation::{SignOutcome, StageOutputs};
-use crate::sign::PathNormalization;
 use crate::stage::Stage;
 use crate::suite::{Fixture, FixtureError};
 use serde::{Deserialize, Serialize};
@@ -209,13 +208,7 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
         return verdict;
     }
 
-    let how = compare::Comparison {
-        normalize: crate::sign::Settings::resolve(&fixture.input.context, fixture.input.mode, None)
-            .normalization
-            == PathNormalization::Enabled,
-        mode: fixture.input.mode,
-        amz_date: fixture.input.context.timestamp.amz_str(),
-    };
+    let how = compare::Comparison::for_input(&fixture.input);
     let mut verdict = Verdict::new(id, Status::Pass, None, String::new());
     let mut compared = 0;
     for stage in Stage::ALL

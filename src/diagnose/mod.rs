@@ -10,7 +10,7 @@ pub mod model;
 
 use crate::check::compare::{stage_matches, Comparison};
 use crate::implementation::{SignInput, StageOutputs};
-use crate::sign::{PathNormalization, Settings};
+
 use crate::stage::Stage;
 use model::{Case, Flag, Mistakes, ScopeDate};
 use serde::{Deserialize, Serialize};
@@ -117,12 +117,7 @@ impl<'a> Target<'a> {
     /// Prepares the comparison of `actual` (what the signer exposed) for `input`.
     pub fn new(input: &'a SignInput, actual: &'a StageOutputs) -> Target<'a> {
         let case = Case::new(&input.request, &input.context, input.mode);
-        let how = Comparison {
-            normalize: Settings::resolve(&input.context, input.mode, None).normalization
-                == PathNormalization::Enabled,
-            mode: input.mode,
-            amz_date: input.context.timestamp.amz_str(),
-        };
+        let how = Comparison::for_input(input);
         // The stages both sides have, final outputs first: they reject a wrong guess soonest.
         let exposed: Vec<Stage> = [
             Stage::Authorization,

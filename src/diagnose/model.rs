@@ -9,8 +9,9 @@
 use crate::context::Context;
 use crate::implementation::StageOutputs;
 use crate::request::{Header, Request};
-use crate::sign::encoding::{hex_lower, percent_decode, uri_encode};
-use crate::sign::headers::trim_all;
+use crate::sign::encoding::{percent_decode, uri_encode};
+use crate::sign::headers::{trim_all, trim_all_text};
+use crate::sign::query::split_query;
 use crate::sign::settings::{
     PathNormalization, PayloadHashSource, PercentEncoding, SessionTokenMode, Settings,
     UNSIGNED_PAYLOAD,
@@ -284,7 +285,7 @@ impl<'a> Case<'a> {
             request,
             context,
             mode,
-            body_sha256: hex_lower(&Sha256::digest(&request.body)),
+            body_sha256: hex::encode(Sha256::digest(&request.body)),
         }
     }
 }
@@ -363,9 +364,7 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
     let s3 = context.is_s3();
     let host = request.header("host")?;
     let s3_header = if s3 {
-        request
-            .header("x-amz-content-sha256")
-            .map(|h| String::from_utf8_lossy(&trim_all(h)).into_owned())
+        request.header("x-amz-content-sha256").map(trim_all_text)
     } else {
         None
     };
@@ -397,7 +396,7 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
         payload = case.body_sha256.clone();
     }
     if m.has(Flag::PayloadHashOfEmptyBody) {
-        payload = hex_lower(&Sha256::digest(b""));
+        payload = hex::encode(Sha256::digest(b""));
     }
     if m.has(Flag::PayloadHashMissing) {
         payload.clear();
@@ -474,16 +473,9 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
     }
 
     // Query: the request's parameters, then (query mode) the signed X-Amz-* ones.
-    let mut raw: Vec<RawParam> = request
-        .query()
-        .unwrap_or_default()
-        .split(|&b| b == b'&')
-        .filter(|p| !p.is_empty())
+    let mut raw: Vec<RawParam> = split_query(request.query().unwrap_or_default())
         .map(|piece| {
-            let (k, v, has_equals) = match piece.iter().position(|&b| b == b'=') {
-                Some(i) => (&piece[..i], &piece[i + 1..], true),
-                None => (piece, &b""[..], false),
-            };
+            let (k, v, has_equals) = (piece.key, piece.value, piece.has_equals());
             let decode = |bytes: &[u8]| {
                 if m.has(Flag::QueryPlusAsSpace) {
                     let spaced: Vec<u8> = bytes
@@ -503,7 +495,7 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
         })
         .collect();
     if mode == Mode::Query {
-        let expires = context.expiration_in_seconds.unwrap_or(3600);
+        let expires = context.expires();
         if !(1..=MAX_EXPIRES).contains(&expires) {
             return None;
         }
@@ -592,7 +584,7 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
             .into_bytes();
     }
 
-    let mut hash = hex_lower(&Sha256::digest(&creq));
+    let mut hash = hex::encode(Sha256::digest(&creq));
     if m.has(Flag::CanonicalRequestHashUppercase) {
         hash = hash.to_ascii_uppercase();
     }
@@ -618,13 +610,13 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
     for step in steps {
         let next = hmac(&key, step.as_bytes(), swapped);
         key = if m.has(Flag::SigningKeyHexChained) {
-            hex_lower(&next).into_bytes()
+            hex::encode(next).into_bytes()
         } else {
             next.to_vec()
         };
     }
     let signature_key = if m.has(Flag::SignatureKeyHex) && !m.has(Flag::SigningKeyHexChained) {
-        hex_lower(&key).into_bytes()
+        hex::encode(&key).into_bytes()
     } else {
         key.clone()
     };
@@ -636,15 +628,15 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
     let signature = if m.has(Flag::SignatureBase64) {
         base64::engine::general_purpose::STANDARD.encode(raw_signature)
     } else if m.has(Flag::SignatureUppercaseHex) {
-        hex_lower(&raw_signature).to_ascii_uppercase()
+        hex::encode(raw_signature).to_ascii_uppercase()
     } else {
-        hex_lower(&raw_signature)
+        hex::encode(raw_signature)
     };
 
     let mut out = StageOutputs::new();
     out.insert(Stage::CanonicalRequest, creq);
     out.insert(Stage::StringToSign, sts.into_bytes());
-    out.insert(Stage::SigningKey, hex_lower(&key).into_bytes());
+    out.insert(Stage::SigningKey, hex::encode(&key).into_bytes());
     match mode {
         Mode::Header => {
             let authorization = format!("{ALGORITHM} Credential={credential}, SignedHeaders={signed_headers}, Signature={signature}");
@@ -665,11 +657,8 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
                     uri_encode(token.as_bytes(), false)
                 ));
             }
-            let mut path = crate::sign::encoding::encode_path_for_wire(request.path());
-            if path.is_empty() {
-                path.push('/');
-            }
-            let host_text = String::from_utf8_lossy(&trim_all(host)).into_owned();
+            let path = crate::sign::encoding::encode_path_for_wire(request.path());
+            let host_text = trim_all_text(host);
             out.insert(
                 Stage::PresignedUrl,
                 format!("https://{host_text}{path}?{}", params.join("&")).into_bytes(),

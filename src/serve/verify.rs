@@ -34,7 +34,8 @@ use crate::diagnose::{diagnose, Diagnosis};
 use crate::implementation::{SignInput, StageOutputs};
 use crate::request::Request;
 use crate::sign::encoding::percent_decode;
-use crate::sign::headers::trim_all;
+use crate::sign::headers::trim_all_text;
+use crate::sign::query::split_query;
 use crate::sign::{Mode, Signer, MAX_EXPIRES};
 use crate::stage::Stage;
 use crate::timestamp::Timestamp;
@@ -241,19 +242,11 @@ struct Piece<'a> {
 }
 
 fn pieces(query: &[u8]) -> Vec<Piece<'_>> {
-    query
-        .split(|&b| b == b'&')
-        .filter(|p| !p.is_empty())
-        .map(|raw| {
-            let (k, v) = match raw.iter().position(|&b| b == b'=') {
-                Some(i) => (&raw[..i], &raw[i + 1..]),
-                None => (raw, &b""[..]),
-            };
-            Piece {
-                raw,
-                key: String::from_utf8_lossy(&percent_decode(k)).into_owned(),
-                value: String::from_utf8_lossy(&percent_decode(v)).into_owned(),
-            }
+    split_query(query)
+        .map(|piece| Piece {
+            raw: piece.raw,
+            key: String::from_utf8_lossy(&percent_decode(piece.key)).into_owned(),
+            value: String::from_utf8_lossy(&percent_decode(piece.value)).into_owned(),
         })
         .collect()
 }
@@ -270,9 +263,7 @@ const QUERY_AUTH: [&str; 7] = [
 ];
 
 fn header_text(request: &Request, name: &str) -> Option<String> {
-    request
-        .header(name)
-        .map(|h| String::from_utf8_lossy(&trim_all(h)).into_owned())
+    request.header(name).map(trim_all_text)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -6,30 +6,6 @@
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Lower-case hex of `bytes`, appended to `out`.
-pub fn hex_into(out: &mut String, bytes: &[u8]) {
-    const LOWER: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    let mut buffer = [0u8; 64];
-    for chunk in bytes.chunks(32) {
-        for (i, &b) in chunk.iter().enumerate() {
-            buffer[2 * i] = LOWER[usize::from(b >> 4)];
-            buffer[2 * i + 1] = LOWER[usize::from(b & 15)];
-        }
-        // Only ASCII hex digits were written.
-        if let Ok(text) = std::str::from_utf8(&buffer[..2 * chunk.len()]) {
-            out.push_str(text);
-        }
-    }
-}
-
-/// Lower-case hex of `bytes`.
-pub fn hex_lower(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    hex_into(&mut out, bytes);
-    out
-}
-
 /// True for the RFC 3986 unreserved characters, which SigV4 never encodes.
 pub fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
@@ -131,8 +107,12 @@ pub fn encode_path_once(bytes: &[u8]) -> String {
 
 /// Encodes a path for the wire (a presigned URL, a request line): bytes that cannot stand raw in
 /// an HTTP request target (space, controls, non-ASCII, `"<>\^`{|}#`) are encoded, everything else
-/// (including existing `%XY` escapes and reserved characters such as `$` or `:`) is kept.
+/// (including existing `%XY` escapes and reserved characters such as `$` or `:`) is kept. An
+/// empty path goes on the wire as `/`.
 pub fn encode_path_for_wire(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "/".to_string();
+    }
     let mut out = Vec::with_capacity(bytes.len());
     for &b in bytes {
         let raw_ok = b.is_ascii_graphic() && !b"\"<>\\^`{|}#?".contains(&b);
@@ -164,15 +144,6 @@ pub fn hex_fill(out: &mut [u8; 64], bytes: &[u8]) {
     }
 }
 
-/// Lower-case hex of `bytes`, appended to `out`.
-pub fn hex_into_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    const LOWER: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        out.extend_from_slice(&[LOWER[usize::from(b >> 4)], LOWER[usize::from(b & 15)]]);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +161,14 @@ mod tests {
         for (input, keep_slash, want) in cases {
             assert_eq!(uri_encode(input, *keep_slash), *want, "{input:?}");
         }
+    }
+
+    #[test]
+    fn fills_hex_like_the_hex_crate() {
+        let bytes: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(37)).collect();
+        let mut out = [0u8; 64];
+        hex_fill(&mut out, &bytes);
+        assert_eq!(out.as_slice(), hex::encode(&bytes).as_bytes());
     }
 
     #[test]
@@ -219,5 +198,6 @@ mod tests {
             assert_eq!(encode_path_once(input), *once, "{input:?}");
             assert_eq!(encode_path_for_wire(input), *wire, "{input:?}");
         }
+        assert_eq!(encode_path_for_wire(b""), "/");
     }
 }

@@ -115,6 +115,11 @@ pub fn trim_all(header: &Header) -> Vec<u8> {
     out
 }
 
+/// Trimall of the header's value as text (invalid UTF-8 replaced), for messages and comparisons.
+pub fn trim_all_text(header: &Header) -> String {
+    String::from_utf8_lossy(&trim_all(header)).into_owned()
+}
+
 /// Compares header names as their lower-case forms, without building them.
 fn cmp_lower(a: &str, b: &str) -> std::cmp::Ordering {
     a.bytes()

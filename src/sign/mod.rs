@@ -152,10 +152,6 @@ impl<'a> AddedHeaders<'a> {
     }
 }
 
-fn header_text(header: &Header) -> String {
-    String::from_utf8_lossy(&headers::trim_all(header)).into_owned()
-}
-
 impl Signer {
     /// A signer with an empty key cache.
     pub fn new() -> Signer {
@@ -177,7 +173,9 @@ impl Signer {
         mode: Mode,
     ) -> Result<Signed<'r>, SignError> {
         let s3_header = if context.is_s3() {
-            request.header("x-amz-content-sha256").map(header_text)
+            request
+                .header("x-amz-content-sha256")
+                .map(headers::trim_all_text)
         } else {
             None
         };
@@ -235,7 +233,7 @@ impl Signer {
 
         let mut params = request.query().map(query::parse_query).unwrap_or_default();
         if mode == Mode::Query {
-            let expires = context.expiration_in_seconds.unwrap_or(3600);
+            let expires = context.expires();
             if !(1..=MAX_EXPIRES).contains(&expires) {
                 return Err(SignError::ExpiresOutOfRange { value: expires });
             }
@@ -369,7 +367,7 @@ impl Signed<'_> {
             .query()
             .map(query::parse_query)
             .unwrap_or_default();
-        let expires = self.context.expiration_in_seconds.unwrap_or(3600);
+        let expires = self.context.expires();
         params.extend(auth_params(
             self.context,
             &self.scope,
@@ -394,11 +392,7 @@ impl Signed<'_> {
     }
 
     fn wire_path(&self) -> String {
-        let mut path = encoding::encode_path_for_wire(self.request.path());
-        if path.is_empty() {
-            path.push('/');
-        }
-        path
+        encoding::encode_path_for_wire(self.request.path())
     }
 
     /// Query mode: the presigned URL.
@@ -409,7 +403,7 @@ impl Signed<'_> {
         let host = self
             .request
             .header("host")
-            .map(header_text)
+            .map(headers::trim_all_text)
             .unwrap_or_default();
         Some(PresignedUrl::new(
             &host,
@@ -462,7 +456,7 @@ fn additions<'a>(
     if settings.mode == Mode::Header {
         match request.header("x-amz-date") {
             Some(existing) => {
-                let value = header_text(existing);
+                let value = headers::trim_all_text(existing);
                 if value != amz_date {
                     return Err(SignError::ConflictingDate {
                         header: value,

@@ -22,10 +22,27 @@ impl QueryParam {
     }
 }
 
-/// Splits a raw query string into parameters in their original order, canonically encoded:
-/// `&`-separated, each split at its first `=`, percent-decoded (`+` stays a plus sign) and
-/// URI-encoded again. Empty pieces (`a&&b`) are dropped; a key without `=` gets an empty value.
-pub fn parse_query(raw: &[u8]) -> Vec<QueryParam> {
+/// One `&`-separated piece of a raw query string, split at its first `=`; nothing decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawPiece<'a> {
+    /// The whole piece, e.g. `a=b`.
+    pub raw: &'a [u8],
+    /// Before the first `=` (the whole piece when there is none).
+    pub key: &'a [u8],
+    /// After the first `=` (empty when there is none).
+    pub value: &'a [u8],
+}
+
+impl RawPiece<'_> {
+    /// True when the piece has an `=` (`key=` rather than `key`).
+    pub fn has_equals(&self) -> bool {
+        self.raw.len() > self.key.len()
+    }
+}
+
+/// The pieces of a raw query string in their original order: `&`-separated, empty pieces
+/// (`a&&b`) dropped, each split at its first `=`.
+pub fn split_query(raw: &[u8]) -> impl Iterator<Item = RawPiece<'_>> {
     raw.split(|&b| b == b'&')
         .filter(|piece| !piece.is_empty())
         .map(|piece| {
@@ -33,8 +50,20 @@ pub fn parse_query(raw: &[u8]) -> Vec<QueryParam> {
                 Some(i) => (&piece[..i], &piece[i + 1..]),
                 None => (piece, &b""[..]),
             };
-            QueryParam::from_raw(&percent_decode(key), &percent_decode(value))
+            RawPiece {
+                raw: piece,
+                key,
+                value,
+            }
         })
+}
+
+/// Splits a raw query string into parameters in their original order, canonically encoded:
+/// [`split_query`]'s pieces percent-decoded (`+` stays a plus sign) and URI-encoded again; a key
+/// without `=` gets an empty value.
+pub fn parse_query(raw: &[u8]) -> Vec<QueryParam> {
+    split_query(raw)
+        .map(|piece| QueryParam::from_raw(&percent_decode(piece.key), &percent_decode(piece.value)))
         .collect()
 }
 

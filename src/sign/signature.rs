@@ -1,7 +1,7 @@
 //! Signature: `Hex(HMAC(kSigning, StringToSign))`.
 
 use super::encoding::hex_fill;
-use super::signing_key::{KeyedMac, SigningKey};
+use super::signing_key::{hmac_sha256, SigningKey};
 use super::string_to_sign::StringToSign;
 use std::fmt;
 
@@ -12,12 +12,7 @@ pub struct Signature([u8; 64]);
 impl Signature {
     /// `signature = Hex(HMAC-SHA256(kSigning, StringToSign))`.
     pub fn new(key: &SigningKey, string_to_sign: &StringToSign) -> Signature {
-        Signature::with_mac(&key.keyed_mac(), string_to_sign)
-    }
-
-    /// The same, with an HMAC already keyed with kSigning.
-    pub fn with_mac(mac: &KeyedMac, string_to_sign: &StringToSign) -> Signature {
-        Signature::from_mac(&mac.sign(string_to_sign.as_bytes()))
+        Signature::from_mac(&hmac_sha256(key.as_bytes(), string_to_sign.as_bytes()))
     }
 
     /// The hex of an HMAC result.

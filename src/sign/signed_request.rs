@@ -1,6 +1,6 @@
 //! The signed request, as written in the suite's `*-signed-request.txt` files.
 
-use crate::request::Header;
+use crate::request::{write_request, Header};
 use std::fmt;
 
 /// The request line, the original headers followed by the ones signing added, a blank line and
@@ -19,19 +19,7 @@ impl SignedRequest {
         headers: impl IntoIterator<Item = &'a Header>,
         body: &[u8],
     ) -> SignedRequest {
-        let mut out = Vec::with_capacity(256 + body.len());
-        out.extend_from_slice(method.as_bytes());
-        out.push(b' ');
-        out.extend_from_slice(target);
-        out.push(b' ');
-        out.extend_from_slice(version.as_bytes());
-        out.push(b'\n');
-        for header in headers {
-            header.write_lines(&mut out);
-        }
-        out.push(b'\n');
-        out.extend_from_slice(body);
-        SignedRequest(out)
+        SignedRequest(write_request(method, target, version, headers, body))
     }
 
     /// The exact bytes.

@@ -70,7 +70,7 @@ impl KeyedMac {
 impl fmt::Display for SigningKey {
     /// Lower-case hex.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&super::encoding::hex_lower(&self.0))
+        f.write_str(&hex::encode(self.0))
     }
 }
 
@@ -122,7 +122,7 @@ impl SigningKeyCache {
 
     /// The key for this secret and scope, derived at most once while it stays cached.
     pub fn get(&self, secret: &SecretKey, scope: &CredentialScope<'_>) -> SigningKey {
-        self.get_with_mac(secret, scope).0
+        self.with_entry(secret, scope, |key, _| key.clone())
     }
 
     /// The key, and `HMAC-SHA256(key, message)` computed from the cached keyed state (its pad
@@ -138,28 +138,20 @@ impl SigningKeyCache {
             let mac = hmac_sha256(key.as_bytes(), message);
             return (key, mac);
         }
-        let keys = match self.keys.lock() {
-            Ok(keys) => keys,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some(entry) = keys.iter().find(|e| e.is_for(secret, scope)) {
-            return (entry.key.clone(), entry.mac.sign(message));
-        }
-        drop(keys);
-        let (key, mac) = self.get_with_mac(secret, scope);
-        (key, mac.sign(message))
+        self.with_entry(secret, scope, |key, mac| (key.clone(), mac.sign(message)))
     }
 
-    /// The key and an HMAC keyed with it, both derived at most once while they stay cached.
-    pub fn get_with_mac(
+    /// Calls `use_entry` with the key and its keyed HMAC, under one lock: found in the cache, or
+    /// derived (once, or every time when the cache is disabled) and kept.
+    fn with_entry<R>(
         &self,
         secret: &SecretKey,
         scope: &CredentialScope<'_>,
-    ) -> (SigningKey, KeyedMac) {
+        use_entry: impl FnOnce(&SigningKey, &KeyedMac) -> R,
+    ) -> R {
         if self.disabled {
             let key = SigningKey::derive(secret, scope);
-            let mac = key.keyed_mac();
-            return (key, mac);
+            return use_entry(&key, &key.keyed_mac());
         }
         let mut keys = match self.keys.lock() {
             Ok(keys) => keys,
@@ -167,10 +159,11 @@ impl SigningKeyCache {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(entry) = keys.iter().find(|e| e.is_for(secret, scope)) {
-            return (entry.key.clone(), entry.mac.clone());
+            return use_entry(&entry.key, &entry.mac);
         }
         let key = SigningKey::derive(secret, scope);
         let mac = key.keyed_mac();
+        let result = use_entry(&key, &mac);
         if keys.len() >= Self::CAPACITY {
             keys.remove(0);
         }
@@ -179,10 +172,10 @@ impl SigningKeyCache {
             date: scope.date().to_string(),
             region: scope.region().to_string(),
             service: scope.service().to_string(),
-            key: key.clone(),
-            mac: mac.clone(),
+            key,
+            mac,
         });
-        (key, mac)
+        result
     }
 }
 
@@ -203,5 +196,9 @@ mod tests {
         let cache = SigningKeyCache::default();
         assert_eq!(cache.get(&secret, &scope), key);
         assert_eq!(cache.get(&secret, &scope), key);
+        let want = hmac_sha256(key.as_bytes(), b"message");
+        for cache in [cache, SigningKeyCache::disabled()] {
+            assert_eq!(cache.sign(&secret, &scope, b"message"), (key.clone(), want));
+        }
     }
 }

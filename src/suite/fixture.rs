@@ -194,10 +194,7 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
 /// Reads the Authorization header (header mode) or the presigned URL (query mode) from the
 /// signed request when the case has no file of its own for it.
 fn derive_from_signed_request(expected: &mut Expected, mode: Mode) -> Result<(), FixtureError> {
-    let target = match mode {
-        Mode::Header => Stage::Authorization,
-        Mode::Query => Stage::PresignedUrl,
-    };
+    let target = Stage::carrier(mode);
     if expected.stages.contains_key(&target) {
         return Ok(());
     }
@@ -235,8 +232,7 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
             "an older-layout request must carry its X-Amz-Date header (there is no context.json)"
                 .to_string(),
     })?;
-    let date_text =
-        String::from_utf8_lossy(&crate::sign::headers::trim_all(date_header)).into_owned();
+    let date_text = crate::sign::headers::trim_all_text(date_header);
     let timestamp = Timestamp::parse_amz(&date_text).map_err(|e| FixtureError {
         path: request_path.clone(),
         line: Some(date_header.line),
