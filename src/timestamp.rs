@@ -142,8 +142,7 @@ impl Timestamp {
     /// The instant `seconds` after 1970-01-01T00:00:00Z.
     pub fn from_unix(seconds: i64) -> Timestamp {
         let mut amz = [b'0'; 16];
-        let text = Timestamp { seconds, amz }.format_amz();
-        if let Some(bytes) = text.as_bytes().get(..16) {
+        if let Some(bytes) = format_amz(seconds).as_bytes().get(..16) {
             amz.copy_from_slice(bytes);
         }
         Timestamp { seconds, amz }
@@ -183,68 +182,37 @@ impl Timestamp {
         self.seconds
     }
 
-    fn parts(&self) -> (i64, i64, i64, i64, i64, i64) {
-        let days = self.seconds.div_euclid(86400);
-        let secs = self.seconds.rem_euclid(86400);
-        let (y, m, d) = civil_from_days(days);
-        (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
-    }
-
     /// `YYYYMMDD'T'HHMMSS'Z'`, the `X-Amz-Date` format.
     pub fn amz_date(&self) -> String {
-        if (0..=9999).contains(&self.parts().0) {
-            return self.amz_str().to_string();
-        }
-        self.format_amz()
-    }
-
-    fn format_amz(&self) -> String {
-        let (y, mo, d, h, mi, s) = self.parts();
-        let mut out = String::with_capacity(16);
-        push_digits(&mut out, y, 4);
-        push_digits(&mut out, mo, 2);
-        push_digits(&mut out, d, 2);
-        out.push('T');
-        push_digits(&mut out, h, 2);
-        push_digits(&mut out, mi, 2);
-        push_digits(&mut out, s, 2);
-        out.push('Z');
-        out
+        format_amz(self.seconds)
     }
 
     /// `YYYYMMDD`, the date of the credential scope.
     pub fn scope_date(&self) -> String {
-        let (y, m, d, ..) = self.parts();
-        let mut out = String::with_capacity(8);
-        push_digits(&mut out, y, 4);
-        push_digits(&mut out, m, 2);
-        push_digits(&mut out, d, 2);
-        out
+        let (y, m, d, ..) = civil_parts(self.seconds);
+        format!("{y:04}{m:02}{d:02}")
     }
 
     /// RFC 3339 in UTC, `2015-08-30T12:36:00Z`.
     pub fn rfc3339(&self) -> String {
-        let (y, mo, d, h, mi, s) = self.parts();
+        let (y, mo, d, h, mi, s) = civil_parts(self.seconds);
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
     }
 }
 
-/// Appends `value` zero-padded to `width` digits (years outside 0..=9999 keep their digits).
-fn push_digits(out: &mut String, value: i64, width: usize) {
-    if !(0..10_i64.pow(width as u32)).contains(&value) {
-        out.push_str(&format!("{value:0width$}"));
-        return;
-    }
-    let mut digits = [b'0'; 4];
-    let mut rest = value as u32;
-    for slot in digits[..width].iter_mut().rev() {
-        *slot = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    // Only ASCII digits were written.
-    if let Ok(text) = std::str::from_utf8(&digits[..width]) {
-        out.push_str(text);
-    }
+/// Year, month, day, hour, minute and second (UTC) of `seconds` after the epoch.
+fn civil_parts(seconds: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = seconds.div_euclid(86400);
+    let secs = seconds.rem_euclid(86400);
+    let (y, m, d) = civil_from_days(days);
+    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// `YYYYMMDD'T'HHMMSS'Z'` of `seconds` after the epoch (years outside 0..=9999 keep their
+/// digits).
+fn format_amz(seconds: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil_parts(seconds);
+    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
 }
 
 impl fmt::Display for Timestamp {
@@ -276,6 +244,10 @@ mod tests {
             assert_eq!(Timestamp::parse_amz(amz).unwrap(), t);
             assert_eq!(Timestamp::parse_rfc3339(&t.rfc3339()).unwrap(), t);
         }
+        // Beyond year 9999 (an expiry computed from a late time) the year keeps its digits.
+        let late = Timestamp::from_unix(253_402_300_800);
+        assert_eq!(late.amz_date(), "100000101T000000Z");
+        assert_eq!(late.scope_date(), "100000101");
     }
 
     #[test]
