@@ -136,6 +136,11 @@ impl Timestamp {
         };
         let seconds =
             days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+        // An offset can carry 9999-12-31 or 0000-01-01 across a year that X-Amz-Date's four
+        // digits cannot write.
+        if !(0..=9999).contains(&civil_parts(seconds).0) {
+            return Err(err("in UTC it falls outside the years 0000 to 9999"));
+        }
         Ok(Timestamp::from_unix(seconds))
     }
 
@@ -236,6 +241,7 @@ mod tests {
             ("2016-02-29T12:00:00Z", "20160229T120000Z", "20160229"),
             ("1970-01-01T00:00:00Z", "19700101T000000Z", "19700101"),
             ("2013-05-24T00:00:00Z", "20130524T000000Z", "20130524"),
+            ("9999-12-31T23:00:00+02:00", "99991231T210000Z", "99991231"),
         ];
         for (input, amz, date) in cases {
             let t = Timestamp::parse_rfc3339(input).unwrap();
@@ -264,6 +270,8 @@ mod tests {
             "2015-08-30T12:36:00.Z",
             "20150830T123600Z",
             "２015-08-30T12:36:00Z",
+            "9999-12-31T23:00:00-02:00",
+            "0000-01-01T00:30:00+01:00",
         ] {
             assert!(Timestamp::parse_rfc3339(bad).is_err(), "{bad}");
         }
