@@ -260,7 +260,7 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         list_trials(&roots).map_err(|e| ConfigError(e.to_string()))?,
         &args.filter,
     )?;
-    let implementations = implementations(&args)?;
+    let implementations = implementations(args.adapter.as_deref(), args.timeout, args.jobs)?;
     let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
     let info = workers[0].info();
     let progress = std::io::stderr().is_terminal();
@@ -413,12 +413,7 @@ fn write(path: &std::path::Path, bytes: &[u8]) -> Result<(), ConfigError> {
 fn combine(args: ReportArgs) -> Result<ExitCode, ConfigError> {
     let mut reports = Vec::new();
     for path in &args.reports {
-        let bytes = std::fs::read(path)
-            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-        reports.push(
-            Report::from_json(&bytes)
-                .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?,
-        );
+        reports.push(read_report(path)?);
     }
     if let Some(path) = &args.merge {
         let merged = Report::merge(reports.clone()).map_err(ConfigError)?;
@@ -451,20 +446,19 @@ fn select(trials: Vec<TrialRef>, filters: &[String]) -> Result<Vec<TrialRef>, Co
 }
 
 /// The reference signer, or `--jobs` adapter processes.
-fn implementations(args: &RunArgs) -> Result<Vec<Box<dyn Implementation>>, ConfigError> {
-    let Some(command) = &args.adapter else {
+/// The reference signer, or `jobs` sessions of the adapter `command`.
+fn implementations(
+    adapter: Option<&str>,
+    timeout: f64,
+    jobs: usize,
+) -> Result<Vec<Box<dyn Implementation>>, ConfigError> {
+    let Some(command) = adapter else {
         return Ok(vec![Box::new(Reference::new())]);
     };
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(ConfigError(format!(
-            "--timeout must be a positive number of seconds, got {}",
-            args.timeout
-        )));
-    }
-    let mut config = AdapterConfig::new(command.clone());
-    config.timeout = Duration::from_secs_f64(args.timeout);
+    let mut config = AdapterConfig::new(command.to_string());
+    config.timeout = positive_seconds("--timeout", timeout)?;
     let mut adapters: Vec<Box<dyn Implementation>> = Vec::new();
-    for _ in 0..args.jobs.max(1) {
+    for _ in 0..jobs.max(1) {
         let adapter = Adapter::start(config.clone()).map_err(ConfigError)?;
         if let Some(reason) = adapter.given_up() {
             eprintln!("warning: {reason}");
@@ -472,6 +466,37 @@ fn implementations(args: &RunArgs) -> Result<Vec<Box<dyn Implementation>>, Confi
         adapters.push(Box::new(adapter));
     }
     Ok(adapters)
+}
+
+/// A flag's number of seconds, which must be positive and finite.
+fn positive_seconds(flag: &str, seconds: f64) -> Result<Duration, ConfigError> {
+    if !(seconds > 0.0 && seconds.is_finite()) {
+        return Err(ConfigError(format!(
+            "{flag} must be a positive number of seconds, got {seconds}"
+        )));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// `--header "Name: value"` flags as (name, value) pairs, both trimmed.
+fn parse_headers(flags: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
+    flags
+        .iter()
+        .map(|header| {
+            let (name, value) = header.split_once(':').ok_or_else(|| {
+                ConfigError(format!("--header {header:?}: expected `Name: value`"))
+            })?;
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The secret key from `--secret-key`, or else from `SIGV4_SECRET_KEY`.
+fn secret_key(flag: Option<String>) -> Result<String, ConfigError> {
+    flag.or_else(|| std::env::var("SIGV4_SECRET_KEY").ok())
+        .ok_or_else(|| {
+            ConfigError("give the secret key with --secret-key or SIGV4_SECRET_KEY".to_string())
+        })
 }
 
 fn print_verdicts(verdicts: &[Verdict], verbose: bool) {
@@ -536,19 +561,8 @@ fn lint(args: LintArgs) -> Result<ExitCode, ConfigError> {
 
 fn explain(args: ExplainArgs) -> Result<ExitCode, ConfigError> {
     use sigv4_conformance::explain::{explain_request, explain_url, Known};
-    let secret = args
-        .secret_key
-        .or_else(|| std::env::var("SIGV4_SECRET_KEY").ok())
-        .ok_or_else(|| {
-            ConfigError("give the secret key with --secret-key or SIGV4_SECRET_KEY".to_string())
-        })?;
-    let mut headers = Vec::new();
-    for header in &args.headers {
-        let (name, value) = header
-            .split_once(':')
-            .ok_or_else(|| ConfigError(format!("--header {header:?}: expected `Name: value`")))?;
-        headers.push((name.trim().to_string(), value.trim().to_string()));
-    }
+    let secret = secret_key(args.secret_key)?;
+    let headers = parse_headers(&args.headers)?;
     let known = Known {
         secret_access_key: secret,
         normalize: args.normalize,
@@ -623,22 +637,7 @@ fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
         Some(t) => campaign::Limit::Time(parse_duration(t)?),
         None => campaign::Limit::Cases(args.cases.unwrap_or(10_000)),
     };
-    let run_args = RunArgs {
-        suites: Vec::new(),
-        filter: Vec::new(),
-        json: None,
-        markdown: None,
-        junit: None,
-        badge: None,
-        baseline: None,
-        expect: None,
-        timestamp: false,
-        verbose: false,
-        adapter: Some(args.adapter.clone()),
-        timeout: args.timeout,
-        jobs: args.jobs,
-    };
-    let implementations = implementations(&run_args)?;
+    let implementations = implementations(Some(&args.adapter), args.timeout, args.jobs)?;
     let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
     let info = workers[0].info();
     let plan = campaign::Plan {
@@ -859,13 +858,7 @@ fn verify_config(
     ),
     ConfigError,
 > {
-    let secret = args
-        .secret_key
-        .clone()
-        .or_else(|| std::env::var("SIGV4_SECRET_KEY").ok())
-        .ok_or_else(|| {
-            ConfigError("give the secret key with --secret-key or SIGV4_SECRET_KEY".to_string())
-        })?;
+    let secret = secret_key(args.secret_key.clone())?;
     let clock = match &args.clock {
         Some(text) => Some(
             sigv4_conformance::Timestamp::parse_rfc3339(text)
@@ -916,18 +909,13 @@ fn parse_bytes(flag: &str, text: &str) -> Result<u64, ConfigError> {
 fn serve_http(args: ServeArgs) -> Result<ExitCode, ConfigError> {
     use sigv4_conformance::serve::{http::Limits, listen_address, Server, ServerConfig};
     let (config, clock) = verify_config(&args.credentials)?;
-    if !(args.read_timeout > 0.0 && args.read_timeout.is_finite()) {
-        return Err(ConfigError(format!(
-            "--read-timeout must be a positive number of seconds, got {}",
-            args.read_timeout
-        )));
-    }
+    let read_timeout = positive_seconds("--read-timeout", args.read_timeout)?;
     let max_header = parse_bytes("--max-header", &args.max_header)?;
     let limits = Limits {
         max_header_bytes: usize::try_from(max_header).unwrap_or(usize::MAX),
         max_body_bytes: parse_bytes("--max-body", &args.max_body)?,
-        read_timeout: Duration::from_secs_f64(args.read_timeout),
-        write_timeout: Duration::from_secs_f64(args.read_timeout),
+        read_timeout,
+        write_timeout: read_timeout,
     };
     let (addr, outside) = listen_address(args.listen.as_deref()).map_err(ConfigError)?;
     let report = match &args.report {
@@ -991,13 +979,7 @@ fn print_check(label: &str, many: bool, verdict: &sigv4_conformance::serve::Verd
 fn check_urls(args: CheckUrlArgs) -> Result<ExitCode, ConfigError> {
     use sigv4_conformance::serve::{request_from_url, system_now, verify};
     let (config, clock) = verify_config(&args.credentials)?;
-    let mut headers = Vec::new();
-    for header in &args.headers {
-        let (name, value) = header
-            .split_once(':')
-            .ok_or_else(|| ConfigError(format!("--header {header:?}: expected `Name: value`")))?;
-        headers.push((name.trim().to_string(), value.trim().to_string()));
-    }
+    let headers = parse_headers(&args.headers)?;
     let signer = sigv4_conformance::Signer::new();
     let now = clock.unwrap_or_else(system_now);
     let mut all_right = true;

@@ -14,8 +14,7 @@
 //! - no stray `\r`, and no final newline where the format has none.
 
 use crate::request::Request;
-use crate::sign::signing_key::hmac_sha256;
-use crate::sign::{CredentialScope, Mode, SigningKey};
+use crate::sign::{CredentialScope, Mode, Signature};
 use crate::signed_parts::{authorization_field, query_param};
 use crate::stage::Stage;
 use crate::suite::{self, CaseRef, Fixture};
@@ -207,9 +206,8 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
             );
         }
         if let Some(sts) = stages.get(&Stage::StringToSign) {
-            let key = SigningKey::derive(&context.credentials.secret_access_key, &scope);
-            let want = hex::encode(hmac_sha256(key.as_bytes(), &sts.bytes));
-            if s != want {
+            let want = Signature::for_context(context, &sts.bytes);
+            if s != want.as_str() {
                 problem(
                     &sig.path,
                     None,
@@ -288,8 +286,7 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     // must still be the HMAC of the string to sign.
     if stages.get(&Stage::Signature).is_none() {
         if let Some(sts) = stages.get(&Stage::StringToSign) {
-            let key = SigningKey::derive(&context.credentials.secret_access_key, &scope);
-            let want = hex::encode(hmac_sha256(key.as_bytes(), &sts.bytes));
+            let want = Signature::for_context(context, &sts.bytes);
             let carried = stages
                 .get(&Stage::Authorization)
                 .and_then(|a| {
@@ -301,7 +298,7 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
                     })
                 });
             if let Some((found, path)) = carried {
-                if found != want {
+                if found != want.as_str() {
                     problem(path, None, format!("carries signature {found}, which is not the HMAC of {} under the key derived from context.json ({want})", sts.path.display()));
                 }
             }
@@ -340,29 +337,29 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
         }
     }
 
+    // The signed request, parsed once for the checks below.
+    let signed_request = stages
+        .get(&Stage::SignedRequest)
+        .map(|signed| (signed, Request::parse(&signed.bytes).ok()));
+
     // Every signed header is a header of the signed request.
-    if let (Some(signed), Some(names)) = (stages.get(&Stage::SignedRequest), &creq_signed_headers) {
-        if let Ok(request) = Request::parse(&signed.bytes) {
-            for name in names.split(';').filter(|n| !n.is_empty()) {
-                if request.header(name).is_none() {
-                    problem(&signed.path, None, format!("the canonical request signs {name:?}, but the signed request has no such header"));
-                }
+    if let (Some((signed, Some(request))), Some(names)) = (&signed_request, &creq_signed_headers) {
+        for name in names.split(';').filter(|n| !n.is_empty()) {
+            if request.header(name).is_none() {
+                problem(&signed.path, None, format!("the canonical request signs {name:?}, but the signed request has no such header"));
             }
         }
     }
 
     // X-Amz-Date headers of the request and of the signed request.
-    let mut requests: Vec<(PathBuf, Option<Request>)> = vec![(
-        fixture.dir.join("request.txt"),
-        Some(fixture.input.request.clone()),
-    )];
-    if let Some(signed) = stages.get(&Stage::SignedRequest) {
-        requests.push((signed.path.clone(), Request::parse(&signed.bytes).ok()));
+    let request_path = fixture.dir.join("request.txt");
+    let mut requests: Vec<(&PathBuf, Option<&Request>)> =
+        vec![(&request_path, Some(&fixture.input.request))];
+    if let Some((signed, parsed)) = &signed_request {
+        requests.push((&signed.path, parsed.as_ref()));
         if mode == Mode::Header {
             if let Some(auth) = stages.get(&Stage::Authorization).filter(|a| !a.derived) {
-                let in_request = Request::parse(&signed.bytes)
-                    .ok()
-                    .and_then(|r| suite::fixture::authorization_of(&r));
+                let in_request = parsed.as_ref().and_then(suite::fixture::authorization_of);
                 if let Some(found) = in_request {
                     if found != auth.bytes {
                         problem(
@@ -380,21 +377,21 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     }
     for (path, request) in requests {
         let Some(request) = request else {
-            problem(&path, None, "cannot be parsed as a request".to_string());
+            problem(path, None, "cannot be parsed as a request".to_string());
             continue;
         };
         for header in request.headers_named("x-amz-date") {
             let value = text(&crate::sign::headers::trim_all(header));
             if value != amz_date {
                 problem(
-                    &path,
+                    path,
                     Some(header.line),
                     format!("X-Amz-Date {value:?} disagrees with the timestamp {amz_date:?}"),
                 );
             }
         }
         if request.headers_named("x-amz-date").count() > 1 {
-            problem(&path, None, "X-Amz-Date appears more than once".to_string());
+            problem(path, None, "X-Amz-Date appears more than once".to_string());
         }
     }
     problems

@@ -5,8 +5,9 @@ use crate::check::{self, Verdict};
 use crate::implementation::{Implementation, SignOutcome};
 use crate::sign::Mode;
 use crate::suite::bless::{self, BlessMode};
-use crate::suite::{self, CaseRef, SuiteError};
+use crate::suite::{self, CaseRef, Fixture, SuiteError};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 mod embedded {
@@ -53,24 +54,23 @@ pub fn embedded_suite() -> std::io::Result<PathBuf> {
     }
 }
 
-/// The number of files embedded in the binary.
-pub fn embedded_file_count() -> usize {
-    embedded::FILES.len()
-}
-
 /// SHA-256 over the files of a suite's case folders (sorted relative paths and contents; a
 /// folder is a case folder when it holds `request.txt` or a `.req` file): reports carry it so
 /// that two runs can tell whether they ran the same cases. Documentation beside the cases does
 /// not count.
 pub fn suite_hash(root: &Path) -> String {
-    let is_case_folder = |dir: Option<&Path>| {
-        dir.and_then(|d| std::fs::read_dir(d).ok())
-            .is_some_and(|entries| {
+    // Each folder is listed once, not once per file in it.
+    let mut case_folders: HashMap<PathBuf, bool> = HashMap::new();
+    let mut is_case_folder = |dir: Option<&Path>| {
+        let Some(dir) = dir else { return false };
+        *case_folders.entry(dir.to_path_buf()).or_insert_with(|| {
+            std::fs::read_dir(dir).is_ok_and(|entries| {
                 entries.filter_map(Result::ok).any(|e| {
                     let name = e.file_name().to_string_lossy().into_owned();
                     name == "request.txt" || name.ends_with(".req")
                 })
             })
+        })
     };
     let mut files: Vec<(String, PathBuf)> = walkdir::WalkDir::new(root)
         .sort_by_file_name()
@@ -129,6 +129,33 @@ pub fn list_trials(roots: &[PathBuf]) -> Result<Vec<TrialRef>, SuiteError> {
     Ok(trials)
 }
 
+/// The verdict of a trial the implementation cannot run (it does not support the trial's mode).
+fn unsupported(trial: &TrialRef, implementation: &dyn Implementation) -> Option<Verdict> {
+    (!implementation.modes().contains(&trial.mode)).then(|| {
+        Verdict::skipped(
+            &trial.id(),
+            format!(
+                "{} does not support {} mode",
+                implementation.info().name,
+                trial.mode
+            ),
+        )
+    })
+}
+
+/// Loads a trial's fixture; a broken one is the trial's verdict.
+fn load_fixture(trial: &TrialRef) -> Result<Fixture, Box<Verdict>> {
+    suite::load(&trial.case, trial.mode)
+        .map_err(|e| Box::new(Verdict::broken_fixture(&trial.id(), &e)))
+}
+
+/// Checks an outcome against the fixture and names the mistake that explains a failure.
+fn judge(fixture: &Fixture, outcome: SignOutcome) -> Verdict {
+    let mut verdict = check::check(fixture, outcome);
+    check::diagnose(fixture, &mut verdict);
+    verdict
+}
+
 /// Runs one trial: loads it, signs it, checks it; blesses missing expected files first when
 /// asked (reference signer only, native layout only).
 pub fn run_trial(
@@ -136,22 +163,14 @@ pub fn run_trial(
     implementation: &dyn Implementation,
     bless_mode: BlessMode,
 ) -> Verdict {
-    let id = trial.id();
-    if !implementation.modes().contains(&trial.mode) {
-        return Verdict::skipped(
-            &id,
-            format!(
-                "{} does not support {} mode",
-                implementation.info().name,
-                trial.mode
-            ),
-        );
+    if let Some(skipped) = unsupported(trial, implementation) {
+        return skipped;
     }
-    let mut fixture = match suite::load(&trial.case, trial.mode) {
+    let mut fixture = match load_fixture(trial) {
         Ok(f) => f,
-        Err(e) => return Verdict::broken_fixture(&id, &e),
+        Err(verdict) => return *verdict,
     };
-    let mut outcome = implementation.sign(&fixture.input);
+    let outcome = implementation.sign(&fixture.input);
     if bless_mode != BlessMode::Off && trial.case.layout == suite::Layout::Native {
         if let SignOutcome::Signed(outputs) = &outcome {
             match bless::bless(&fixture, outputs, bless_mode) {
@@ -159,20 +178,19 @@ pub fn run_trial(
                     for path in &written {
                         eprintln!("blessed {}", path.display());
                     }
-                    fixture = match suite::load(&trial.case, trial.mode) {
+                    // Only expected files were written: the input, and so the outcome, is the
+                    // same; reload to check against what is now on disk.
+                    fixture = match load_fixture(trial) {
                         Ok(f) => f,
-                        Err(e) => return Verdict::broken_fixture(&id, &e),
+                        Err(verdict) => return *verdict,
                     };
-                    outcome = implementation.sign(&fixture.input);
                 }
                 Ok(_) => {}
-                Err(e) => eprintln!("bless {id}: {e}"),
+                Err(e) => eprintln!("bless {}: {e}", trial.id()),
             }
         }
     }
-    let mut verdict = check::check(&fixture, outcome);
-    check::diagnose(&fixture, &mut verdict);
-    verdict
+    judge(&fixture, outcome)
 }
 
 /// Runs every trial: fixtures are loaded first, then signed in batches (so adapters keep many
@@ -182,21 +200,16 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
     let Some(first) = implementations.first() else {
         return Vec::new();
     };
-    let modes = first.modes();
-    let name = first.info().name;
     let mut verdicts: Vec<Option<Verdict>> = vec![None; trials.len()];
     let mut fixtures = Vec::new();
     for (index, trial) in trials.iter().enumerate() {
-        if !modes.contains(&trial.mode) {
-            verdicts[index] = Some(Verdict::skipped(
-                &trial.id(),
-                format!("{name} does not support {} mode", trial.mode),
-            ));
+        if let Some(skipped) = unsupported(trial, *first) {
+            verdicts[index] = Some(skipped);
             continue;
         }
-        match suite::load(&trial.case, trial.mode) {
+        match load_fixture(trial) {
             Ok(fixture) => fixtures.push((index, fixture)),
-            Err(e) => verdicts[index] = Some(Verdict::broken_fixture(&trial.id(), &e)),
+            Err(verdict) => verdicts[index] = Some(*verdict),
         }
     }
     let workers = implementations.len();
@@ -226,9 +239,7 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
     });
     for ((index, fixture), outcome) in fixtures.iter().zip(outcomes) {
         let outcome = outcome.unwrap_or_else(|| SignOutcome::Broken("no outcome".to_string()));
-        let mut verdict = check::check(fixture, outcome);
-        check::diagnose(fixture, &mut verdict);
-        verdicts[*index] = Some(verdict);
+        verdicts[*index] = Some(judge(fixture, outcome));
     }
     verdicts
         .into_iter()

@@ -4,7 +4,7 @@
 
 use super::{StageLine, StageStatus};
 use crate::implementation::StageOutputs;
-use crate::sign::SigningKey;
+use crate::sign::{CredentialScope, Signature, ALGORITHM};
 use crate::stage::Stage;
 use crate::suite::Fixture;
 use sha2::{Digest, Sha256};
@@ -14,28 +14,17 @@ fn string_to_sign_from(fixture: &Fixture, canonical_request: &[u8]) -> Vec<u8> {
     let context = &fixture.input.context;
     let hash = hex::encode(Sha256::digest(canonical_request));
     let time = context.timestamp;
-    format!(
-        "{}\n{}\n{}/{}/{}/aws4_request\n{hash}",
-        crate::sign::ALGORITHM,
-        time.amz_date(),
-        time.scope_date(),
-        context.region,
-        context.service
-    )
-    .into_bytes()
+    let scope_date = time.scope_date();
+    let scope = CredentialScope::new(&scope_date, &context.region, &context.service);
+    format!("{ALGORITHM}\n{}\n{scope}\n{hash}", time.amz_date()).into_bytes()
 }
 
 /// The signature the reference computes over a string to sign, with the case's signing key.
 fn signature_from(fixture: &Fixture, string_to_sign: &[u8]) -> Vec<u8> {
-    let context = &fixture.input.context;
-    let scope_date = context.timestamp.scope_date();
-    let scope = crate::sign::CredentialScope::new(&scope_date, &context.region, &context.service);
-    let key = SigningKey::derive(&context.credentials.secret_access_key, &scope);
-    hex::encode(crate::sign::signing_key::hmac_sha256(
-        key.as_bytes(),
-        string_to_sign,
-    ))
-    .into_bytes()
+    Signature::for_context(&fixture.input.context, string_to_sign)
+        .as_str()
+        .as_bytes()
+        .to_vec()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

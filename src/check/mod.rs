@@ -229,9 +229,6 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
                             expected: lossy(&expected.bytes),
                             actual: lossy(actual),
                         });
-                        if render_diff {
-                            verdict.diff = Some(stage_diff(stage, &expected.bytes, actual));
-                        }
                     }
                     StageStatus::Fail
                 }
@@ -245,22 +242,24 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
     }
     consistency::annotate(&mut verdict.stages, fixture, &outputs);
     verdict.outputs = outputs;
+    if render_diff {
+        render_first_diff(fixture, &mut verdict);
+    }
     if compared == 0 {
         verdict.status = Status::Error;
-        verdict.fault = Some(if fixture.expected.stages.is_empty() {
-            Fault::Fixture
-        } else {
-            Fault::Signer
-        });
-        verdict.message = if fixture.expected.stages.is_empty() {
-            format!(
+        if fixture.expected.stages.is_empty() {
+            verdict.fault = Some(Fault::Fixture);
+            verdict.message = format!(
                 "nothing to compare: {} has no expected file for mode {} (SIGV4_BLESS=1 writes them)",
                 fixture.dir.display(),
                 fixture.input.mode
-            )
+            );
         } else {
-            "nothing to compare: the signer exposes none of the stages this case covers".to_string()
-        };
+            verdict.fault = Some(Fault::Signer);
+            verdict.message =
+                "nothing to compare: the signer exposes none of the stages this case covers"
+                    .to_string();
+        }
         return verdict;
     }
     if let Some(d) = &verdict.first_divergence {
@@ -269,6 +268,24 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
         verdict.message = format!("diverged at {}", d.stage);
     }
     verdict
+}
+
+/// Renders the diff of the verdict's first divergent stage (expected file against the signer's
+/// output); [`check_with`] does it unless told not to.
+pub fn render_first_diff(fixture: &Fixture, verdict: &mut Verdict) {
+    let Some(stage) = verdict
+        .first_divergence
+        .as_ref()
+        .and_then(|d| Stage::parse(&d.stage))
+    else {
+        return;
+    };
+    if let (Some(expected), Some(actual)) = (
+        fixture.expected.stages.get(&stage),
+        verdict.outputs.get(&stage),
+    ) {
+        verdict.diff = Some(stage_diff(stage, &expected.bytes, actual));
+    }
 }
 
 /// Adds the diagnosis to a divergence: which known mistakes reproduce the signer's output.

@@ -7,7 +7,6 @@ use crate::diagnose::model::Mistakes;
 use crate::diagnose::{describe, Target};
 use crate::implementation::{stage_outputs, Implementation, SignInput, SignOutcome};
 use crate::sign::Signer;
-use crate::stage::Stage;
 use crate::suite::{Expected, ExpectedStage, Fixture};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -269,18 +268,7 @@ pub fn run(
                         let key = group_of(&verdict);
                         let group = outcome.groups.entry(key).or_insert_with(|| {
                             // The first case of a group is the one shown: give it its diff.
-                            let stage = verdict
-                                .first_divergence
-                                .as_ref()
-                                .and_then(|d| Stage::parse(&d.stage));
-                            if let (Some(stage), Some(expected)) =
-                                (stage, stage.and_then(|s| fixture.expected.stages.get(&s)))
-                            {
-                                if let Some(actual) = verdict.outputs.get(&stage) {
-                                    verdict.diff =
-                                        Some(check::stage_diff(stage, &expected.bytes, actual));
-                                }
-                            }
+                            check::render_first_diff(&fixture, &mut verdict);
                             Finding {
                                 case,
                                 verdict,

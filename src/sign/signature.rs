@@ -1,8 +1,10 @@
 //! Signature: `Hex(HMAC(kSigning, StringToSign))`.
 
 use super::encoding::hex_fill;
+use super::scope::CredentialScope;
 use super::signing_key::{hmac_sha256, SigningKey};
 use super::string_to_sign::StringToSign;
+use crate::context::Context;
 use std::fmt;
 
 /// The signature, 64 lower-case hex digits, kept inline.
@@ -13,6 +15,15 @@ impl Signature {
     /// `signature = Hex(HMAC-SHA256(kSigning, StringToSign))`.
     pub fn new(key: &SigningKey, string_to_sign: &StringToSign) -> Signature {
         Signature::from_mac(&hmac_sha256(key.as_bytes(), string_to_sign.as_bytes()))
+    }
+
+    /// The signature of `string_to_sign` under the key derived from the context's secret, date,
+    /// region and service: the reference's answer for a string to sign written by anyone.
+    pub fn for_context(context: &Context, string_to_sign: &[u8]) -> Signature {
+        let scope_date = context.timestamp.scope_date();
+        let scope = CredentialScope::new(&scope_date, &context.region, &context.service);
+        let key = SigningKey::derive(&context.credentials.secret_access_key, &scope);
+        Signature::from_mac(&hmac_sha256(key.as_bytes(), string_to_sign))
     }
 
     /// The hex of an HMAC result.

@@ -32,6 +32,20 @@ pub struct Expected {
     pub error: Option<(String, PathBuf)>,
 }
 
+impl Expected {
+    /// Keeps a value derived from the file at `path` (see [`ExpectedStage::derived`]).
+    fn insert_derived(&mut self, stage: Stage, bytes: Vec<u8>, path: PathBuf) {
+        self.stages.insert(
+            stage,
+            ExpectedStage {
+                bytes,
+                path,
+                derived: true,
+            },
+        );
+    }
+}
+
 /// One loaded case-mode.
 #[derive(Debug, Clone)]
 pub struct Fixture {
@@ -150,20 +164,12 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
             message: e.to_string(),
         })?;
 
-    let mut expected = Expected::default();
-    for stage in Stage::ALL.into_iter().filter(|s| s.applies_to(mode)) {
-        let path = dir.join(stage.file_name(mode));
-        if let Some(bytes) = read_optional(&path)? {
-            expected.stages.insert(
-                stage,
-                ExpectedStage {
-                    bytes,
-                    path,
-                    derived: false,
-                },
-            );
-        }
-    }
+    let mut expected = read_expected(
+        Stage::ALL
+            .into_iter()
+            .filter(|s| s.applies_to(mode))
+            .map(|stage| (stage, dir.join(stage.file_name(mode)))),
+    )?;
     derive_from_signed_request(&mut expected, mode)?;
     let error_path = dir.join(format!("{mode}-error.txt"));
     if let Some(bytes) = read_optional(&error_path)? {
@@ -208,16 +214,29 @@ fn derive_from_signed_request(expected: &mut Expected, mode: Mode) -> Result<(),
     };
     if let Some(bytes) = value {
         let path = signed.path.clone();
-        expected.stages.insert(
-            target,
-            ExpectedStage {
-                bytes,
-                path,
-                derived: true,
-            },
-        );
+        expected.insert_derived(target, bytes, path);
     }
     Ok(())
+}
+
+/// The expected stages of the files that exist among `files`, each read as it is.
+fn read_expected(
+    files: impl IntoIterator<Item = (Stage, PathBuf)>,
+) -> Result<Expected, FixtureError> {
+    let mut expected = Expected::default();
+    for (stage, path) in files {
+        if let Some(bytes) = read_optional(&path)? {
+            expected.stages.insert(
+                stage,
+                ExpectedStage {
+                    bytes,
+                    path,
+                    derived: false,
+                },
+            );
+        }
+    }
+    Ok(expected)
 }
 
 fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
@@ -249,25 +268,15 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         "timestamp": timestamp.rfc3339(),
         "normalize": true,
     });
-    let mut expected = Expected::default();
-    for (ext, stage) in [
-        ("creq", Stage::CanonicalRequest),
-        ("sts", Stage::StringToSign),
-        ("authz", Stage::Authorization),
-        ("sreq", Stage::SignedRequest),
-    ] {
-        let path = dir.join(format!("{stem}.{ext}"));
-        if let Some(bytes) = read_optional(&path)? {
-            expected.stages.insert(
-                stage,
-                ExpectedStage {
-                    bytes,
-                    path,
-                    derived: false,
-                },
-            );
-        }
-    }
+    let mut expected = read_expected(
+        [
+            (Stage::CanonicalRequest, "creq"),
+            (Stage::StringToSign, "sts"),
+            (Stage::Authorization, "authz"),
+            (Stage::SignedRequest, "sreq"),
+        ]
+        .map(|(stage, ext)| (stage, dir.join(format!("{stem}.{ext}")))),
+    )?;
     derive_from_signed_request(&mut expected, Mode::Header)?;
     if let Some(authz) = expected.stages.get(&Stage::Authorization) {
         let text = String::from_utf8_lossy(&authz.bytes);
@@ -278,14 +287,7 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         {
             let path = authz.path.clone();
             let bytes = signature.trim_ascii().as_bytes().to_vec();
-            expected.stages.insert(
-                Stage::Signature,
-                ExpectedStage {
-                    bytes,
-                    path,
-                    derived: true,
-                },
-            );
+            expected.insert_derived(Stage::Signature, bytes, path);
         }
     }
     Ok(Fixture {
