@@ -352,9 +352,8 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     }
 
     // X-Amz-Date headers of the request and of the signed request.
-    let request_path = fixture.dir.join("request.txt");
     let mut requests: Vec<(&PathBuf, Option<&Request>)> =
-        vec![(&request_path, Some(&fixture.input.request))];
+        vec![(&fixture.request_path, Some(&fixture.input.request))];
     if let Some((signed, parsed)) = &signed_request {
         requests.push((&signed.path, parsed.as_ref()));
         if mode == Mode::Header {

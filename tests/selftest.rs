@@ -167,6 +167,34 @@ fn lint_is_clean_on_the_suite_and_names_contradictions() {
 }
 
 #[test]
+fn lint_names_the_request_file_of_an_older_layout_case() {
+    let root = std::env::temp_dir().join(format!("sigv4-selftest-legacy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("get-twice")).unwrap();
+    std::fs::write(
+        root.join("get-twice/get-twice.req"),
+        "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nX-Amz-Date:20150830T123600Z\n\n",
+    )
+    .unwrap();
+    let cases = suite::discover(&root).unwrap();
+    let problems: Vec<String> = sigv4_conformance::lint::lint_cases(&cases)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("get-twice.req") && p.contains("more than once")),
+        "{problems:#?}"
+    );
+    assert!(
+        !problems.iter().any(|p| p.contains("request.txt")),
+        "{problems:#?}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
 fn a_broken_fixture_fails_its_case_only_naming_file_and_line() {
     let root = copy_suite("broken");
     std::fs::write(

@@ -101,6 +101,7 @@ pub fn fixture(seed: u64, case: &GeneratedCase, signer: &Signer) -> Option<Fixtu
             stages,
             error: None,
         },
+        request_path: path.clone(),
         dir: path,
     })
 }

@@ -55,6 +55,8 @@ pub struct Fixture {
     pub expected: Expected,
     /// The case folder.
     pub dir: PathBuf,
+    /// The file the request was read from (`request.txt`, or an older layout's `.req`).
+    pub request_path: PathBuf,
 }
 
 /// A broken fixture: the file (and line) that is wrong. It fails its case only.
@@ -194,6 +196,7 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
         },
         expected,
         dir: dir.clone(),
+        request_path,
     })
 }
 
@@ -301,5 +304,6 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         },
         expected,
         dir: dir.clone(),
+        request_path,
     })
 }
