@@ -123,23 +123,14 @@ fn explain_input(
                     .unwrap_or_default(),
             )
             .into_owned();
-            let (c, h, s) = authorization_parts(&auth)?;
-            vec![
-                ("Credential".into(), c),
-                ("SignedHeaders".into(), h),
-                ("Signature".into(), s),
-            ]
+            named_header_parts(authorization_parts(&auth)?)
         }
-        Mode::Query => {
-            let url = expected
+        Mode::Query => url_parts(
+            expected
                 .get(&Stage::PresignedUrl)
-                .cloned()
-                .unwrap_or_default();
-            ["X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature"]
-                .iter()
-                .map(|k| (k.to_string(), query_param(&url, k).unwrap_or_default()))
-                .collect()
-        }
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        ),
     };
     let differences: Vec<(String, String, String)> = expected_parts
         .iter()
@@ -179,7 +170,7 @@ pub fn explain_request(bytes: &[u8], known: &Known) -> Result<Explanation, Expla
     let auth_value = String::from_utf8_lossy(&authorization.folded_value())
         .trim()
         .to_string();
-    let (credential, signed_headers, _signature) = authorization_parts(&auth_value)?;
+    let (credential, signed_headers, signature) = authorization_parts(&auth_value)?;
     let (akid, _date, region, service) = credential_parts(&credential)?;
     let date_header = request.header("x-amz-date").ok_or_else(|| {
         ExplainError(
@@ -205,9 +196,8 @@ pub fn explain_request(bytes: &[u8], known: &Known) -> Result<Explanation, Expla
     }
     context.sign_body = Some(false);
     let mut actual = StageOutputs::new();
-    actual.insert(Stage::Authorization, auth_value.clone().into_bytes());
-    let (c, h, s) = authorization_parts(&auth_value)?;
-    actual.insert(Stage::Signature, s.clone().into_bytes());
+    actual.insert(Stage::Authorization, auth_value.into_bytes());
+    actual.insert(Stage::Signature, signature.clone().into_bytes());
     let input = SignInput {
         id: "explain/header".into(),
         mode: Mode::Header,
@@ -219,12 +209,27 @@ pub fn explain_request(bytes: &[u8], known: &Known) -> Result<Explanation, Expla
     explain_input(
         input,
         actual,
-        vec![
-            ("Credential".into(), c),
-            ("SignedHeaders".into(), h),
-            ("Signature".into(), s),
-        ],
+        named_header_parts((credential, signed_headers, signature)),
     )
+}
+
+/// The parts of an Authorization header a difference is named by.
+fn named_header_parts(
+    (credential, signed_headers, signature): (String, String, String),
+) -> Vec<(String, String)> {
+    vec![
+        ("Credential".into(), credential),
+        ("SignedHeaders".into(), signed_headers),
+        ("Signature".into(), signature),
+    ]
+}
+
+/// The parameters of a presigned URL a difference is named by.
+fn url_parts(url: &[u8]) -> Vec<(String, String)> {
+    ["X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature"]
+        .iter()
+        .map(|k| (k.to_string(), query_param(url, k).unwrap_or_default()))
+        .collect()
 }
 
 /// Explains a presigned URL.
@@ -283,10 +288,7 @@ pub fn explain_url(url: &str, known: &Known) -> Result<Explanation, ExplainError
     context.expiration_in_seconds = Some(expires);
     let mut actual = StageOutputs::new();
     actual.insert(Stage::PresignedUrl, url.as_bytes().to_vec());
-    let parts = ["X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature"]
-        .iter()
-        .map(|k| (k.to_string(), param(k).unwrap_or_default()))
-        .collect();
+    let parts = url_parts(bytes);
     let input = SignInput {
         id: "explain/query".into(),
         mode: Mode::Query,
@@ -325,17 +327,7 @@ impl Explanation {
             };
             let _ = writeln!(out, "first difference: {first}, in {stage}");
         }
-        if self.diagnosis.is_empty() {
-            out.push_str("diagnosis: no known mistake reproduces this\n");
-        }
-        for (i, d) in self.diagnosis.iter().enumerate() {
-            let lead = if i == 0 { "diagnosis:" } else { "       or:" };
-            let _ = writeln!(
-                out,
-                "{lead} {} ({}): {}",
-                d.mutation, d.stage, d.explanation
-            );
-        }
+        crate::check::message::write_diagnosis(&mut out, &self.diagnosis);
         let _ = writeln!(
             out,
             "\nexpected canonical request:\n{}\n\nexpected string to sign:\n{}",

@@ -2,7 +2,24 @@
 //! divergent stage. Plain text, readable without colour.
 
 use super::{Status, Verdict};
+use crate::diagnose::Diagnosis;
 use std::fmt::Write;
+
+/// Writes the diagnosis lines, `diagnosis: id (stage): explanation` then `       or: …` for
+/// each further candidate, or the line saying no known mistake reproduces the output.
+pub fn write_diagnosis(out: &mut String, diagnosis: &[Diagnosis]) {
+    if diagnosis.is_empty() {
+        out.push_str("diagnosis: no known mistake reproduces this\n");
+    }
+    for (i, d) in diagnosis.iter().enumerate() {
+        let lead = if i == 0 { "diagnosis:" } else { "       or:" };
+        let _ = writeln!(
+            out,
+            "{lead} {} ({}): {}",
+            d.mutation, d.stage, d.explanation
+        );
+    }
+}
 
 /// Renders a verdict as the harness and the command line show it.
 pub fn render(verdict: &Verdict) -> String {
@@ -38,17 +55,7 @@ pub fn render(verdict: &Verdict) -> String {
     }
     if let Some(diagnosis) = &verdict.diagnosis {
         out.push('\n');
-        if diagnosis.is_empty() {
-            out.push_str("diagnosis: no known mistake reproduces this\n");
-        }
-        for (i, d) in diagnosis.iter().enumerate() {
-            let lead = if i == 0 { "diagnosis:" } else { "       or:" };
-            let _ = writeln!(
-                out,
-                "{lead} {} ({}): {}",
-                d.mutation, d.stage, d.explanation
-            );
-        }
+        write_diagnosis(&mut out, diagnosis);
     }
     if let Some(d) = &verdict.first_divergence {
         if let Some(diff) = &verdict.diff {

@@ -64,6 +64,13 @@ pub enum Status {
     Skip,
 }
 
+impl Status {
+    /// True for a failing or erroring trial: what makes a run, or a comparison, not ok.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Status::Fail | Status::Error)
+    }
+}
+
 /// Which kind of fault a non-passing verdict is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -110,7 +110,6 @@ pub struct Target<'a> {
     actual: &'a StageOutputs,
     exposed: Vec<Stage>,
     how: Comparison<'a>,
-    reference: Option<StageOutputs>,
 }
 
 impl<'a> Target<'a> {
@@ -130,13 +129,11 @@ impl<'a> Target<'a> {
         .into_iter()
         .filter(|s| actual.contains_key(s))
         .collect();
-        let reference = model::sign(&case, &Mistakes::none());
         Target {
             case,
             actual,
             exposed,
             how,
-            reference,
         }
     }
 
@@ -167,7 +164,8 @@ impl<'a> Target<'a> {
     /// The single mistakes that reproduce the signer's output, and when none does and
     /// `max_mistakes` is 2, the pairs.
     pub fn search_up_to(&self, max_mistakes: u32) -> Vec<Mistakes> {
-        let Some(reference) = &self.reference else {
+        // Computed here, not in `new`: a target is often only asked `reproduced_by`.
+        let Some(reference) = model::sign(&self.case, &Mistakes::none()) else {
             return Vec::new();
         };
         let changes = |out: &StageOutputs| {

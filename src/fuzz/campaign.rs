@@ -106,12 +106,6 @@ pub fn fixture(seed: u64, case: &GeneratedCase, signer: &Signer) -> Option<Fixtu
     })
 }
 
-/// Signs fixtures with one implementation (outcomes in order).
-fn sign_batch(fixtures: &[Fixture], implementation: &dyn Implementation) -> Vec<SignOutcome> {
-    let inputs: Vec<&SignInput> = fixtures.iter().map(|f| &f.input).collect();
-    implementation.sign_many(&inputs)
-}
-
 /// The group of a divergent verdict.
 pub fn group_of(verdict: &Verdict) -> GroupKey {
     let stage = verdict
@@ -219,12 +213,12 @@ pub fn run(
                     .collect();
                 next += count;
                 let chunk = fixtures.len().div_ceil(workers.len()).max(1);
-                let only: Vec<Fixture> = fixtures.iter().map(|(_, f)| f.clone()).collect();
+                let inputs: Vec<&SignInput> = fixtures.iter().map(|(_, f)| &f.input).collect();
                 let outcomes: Vec<SignOutcome> = std::thread::scope(|inner| {
-                    let handles: Vec<_> = only
+                    let handles: Vec<_> = inputs
                         .chunks(chunk)
                         .zip(workers)
-                        .map(|(part, w)| inner.spawn(move || sign_batch(part, *w)))
+                        .map(|(part, w)| inner.spawn(move || w.sign_many(part)))
                         .collect();
                     handles
                         .into_iter()

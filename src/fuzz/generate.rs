@@ -59,6 +59,15 @@ impl Rng {
     pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
     }
+
+    /// `last` again with probability `percent`, else a new pick from `items`, which becomes
+    /// `last` (so repeated query keys and header names come up often).
+    pub fn repeat_or_pick<T: Copy>(&mut self, last: &mut T, percent: u64, items: &[T]) -> T {
+        if !self.chance(percent) {
+            *last = self.pick(items);
+        }
+        *last
+    }
 }
 
 /// One generated case: what a fixture folder holds.
@@ -189,12 +198,7 @@ fn query(rng: &mut Rng) -> Option<String> {
     let mut pieces = Vec::new();
     let mut last_key = "a";
     for _ in 0..count {
-        let key = if rng.chance(20) {
-            last_key
-        } else {
-            rng.pick(KEYS)
-        };
-        last_key = key;
+        let key = rng.repeat_or_pick(&mut last_key, 20, KEYS);
         let piece = match rng.weighted(&[(8, 0), (1, 1), (1, 2), (1, 3)]) {
             0 => format!("{key}={}", rng.pick(VALUES)),
             1 => key.to_string(),
@@ -234,12 +238,7 @@ fn headers(rng: &mut Rng, out: &mut String) {
     let count = rng.weighted(&[(3, 0), (4, 1), (3, 2), (2, 3), (1, 4)]);
     let mut last = "My-Header";
     for _ in 0..count {
-        let name = if rng.chance(15) {
-            last
-        } else {
-            rng.pick(NAMES)
-        };
-        last = name;
+        let name = rng.repeat_or_pick(&mut last, 15, NAMES);
         let value = rng.pick(HEADER_VALUES);
         let space = if rng.chance(30) { " " } else { "" };
         out.push_str(&format!("{name}:{space}{value}\n"));

@@ -56,7 +56,7 @@ fn summary(case: Option<&CaseReport>) -> String {
 }
 
 fn failing(case: &CaseReport) -> bool {
-    matches!(case.status, Status::Fail | Status::Error)
+    case.status.is_failure()
 }
 
 /// Every case whose result changed, sorted by kind then id.

@@ -202,7 +202,7 @@ fn kind_of(case: Option<&CaseReport>) -> Kind {
 
 /// True for a failing or erroring trial.
 fn is_bad(case: Option<&CaseReport>) -> bool {
-    case.is_some_and(|c| matches!(c.status, Status::Fail | Status::Error))
+    case.is_some_and(|c| c.status.is_failure())
 }
 
 /// Escapes text for HTML element content and double-quoted attribute values.
@@ -240,7 +240,7 @@ fn implementation_label(report: &Report) -> String {
 #[derive(Serialize)]
 struct StageView<'a> {
     stage: &'a str,
-    status: &'static str,
+    status: StageStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
 }
@@ -248,9 +248,9 @@ struct StageView<'a> {
 /// Everything the details panel shows for one case x implementation.
 #[derive(Serialize)]
 struct CellView<'a> {
-    status: &'static str,
+    status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
-    fault: Option<&'static str>,
+    fault: Option<check::Fault>,
     /// The first divergent stage, or `error` for a refusal that did not happen.
     #[serde(skip_serializing_if = "Option::is_none")]
     divergence: Option<&'a str>,
@@ -276,32 +276,6 @@ struct PageData<'a> {
     implementations: Vec<ImplementationView<'a>>,
     cases: Vec<&'a str>,
     cells: Vec<Vec<Option<CellView<'a>>>>,
-}
-
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Fail => "fail",
-        Status::Error => "error",
-        Status::Skip => "skip",
-    }
-}
-
-fn stage_status_name(status: StageStatus) -> &'static str {
-    match status {
-        StageStatus::Pass => "pass",
-        StageStatus::Fail => "fail",
-        StageStatus::Absent => "absent",
-        StageStatus::NotCompared => "not-compared",
-    }
-}
-
-fn fault_name(fault: check::Fault) -> &'static str {
-    match fault {
-        check::Fault::Fixture => "fixture",
-        check::Fault::Signer => "signer",
-        check::Fault::Divergence => "divergence",
-    }
 }
 
 /// Position of a stage name in pipeline order; unknown names sort last, by name.
@@ -341,14 +315,14 @@ fn cell_view(case: &CaseReport) -> CellView<'_> {
         .iter()
         .map(|(stage, status)| StageView {
             stage,
-            status: stage_status_name(*status),
+            status: *status,
             note: case.notes.get(stage).map(String::as_str),
         })
         .collect();
     stages.sort_by(|a, b| stage_order(a.stage).cmp(&stage_order(b.stage)));
     CellView {
-        status: status_name(case.status),
-        fault: case.fault.map(fault_name),
+        status: case.status,
+        fault: case.fault,
         divergence: case.first_divergence.as_ref().map(|d| d.stage.as_str()),
         stages,
         message: &case.message,

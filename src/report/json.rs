@@ -23,14 +23,27 @@ impl Summary {
     pub fn of(verdicts: &[Verdict]) -> Summary {
         let mut s = Summary::default();
         for v in verdicts {
-            match v.status {
-                Status::Pass => s.passed += 1,
-                Status::Fail => s.failed += 1,
-                Status::Error => s.errored += 1,
-                Status::Skip => s.skipped += 1,
-            }
+            s.count(v.status);
         }
         s
+    }
+
+    /// Counts one more trial of `status`.
+    pub fn count(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.passed += 1,
+            Status::Fail => self.failed += 1,
+            Status::Error => self.errored += 1,
+            Status::Skip => self.skipped += 1,
+        }
+    }
+
+    /// Adds another summary's counts.
+    pub fn add(&mut self, other: &Summary) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.errored += other.errored;
+        self.skipped += other.skipped;
     }
 
     /// True when nothing failed or errored.
@@ -167,11 +180,7 @@ impl Report {
                 }
                 merged.cases.push(case);
             }
-            let (s, t) = (&mut merged.summary, &report.summary);
-            s.passed += t.passed;
-            s.failed += t.failed;
-            s.errored += t.errored;
-            s.skipped += t.skipped;
+            merged.summary.add(&report.summary);
             for suite in report.suites {
                 if !merged.suites.contains(&suite) {
                     merged.suites.push(suite);

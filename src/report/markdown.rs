@@ -59,7 +59,7 @@ pub fn summary(report: &Report) -> String {
     let failing: Vec<&CaseReport> = report
         .cases
         .iter()
-        .filter(|c| matches!(c.status, Status::Fail | Status::Error))
+        .filter(|c| c.status.is_failure())
         .collect();
     if failing.is_empty() {
         out.push_str("Every case passed or was skipped.\n");

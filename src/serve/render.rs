@@ -179,16 +179,8 @@ pub fn text(verdict: &Verdict) -> String {
             );
         }
     }
-    if verdict.code == "SignatureDoesNotMatch" && verdict.diagnosis.is_empty() {
-        out.push_str("diagnosis: no known mistake reproduces this\n");
-    }
-    for (i, d) in verdict.diagnosis.iter().enumerate() {
-        let lead = if i == 0 { "diagnosis:" } else { "       or:" };
-        let _ = writeln!(
-            out,
-            "{lead} {} ({}): {}",
-            d.mutation, d.stage, d.explanation
-        );
+    if verdict.code == "SignatureDoesNotMatch" || !verdict.diagnosis.is_empty() {
+        crate::check::message::write_diagnosis(&mut out, &verdict.diagnosis);
     }
     if let Some(hint) = &verdict.hint {
         let _ = writeln!(out, "hint: {hint}");
