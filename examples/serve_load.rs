@@ -72,11 +72,7 @@ struct Planned {
 }
 
 fn now_rfc3339() -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    sigv4_conformance::Timestamp::from_unix(seconds).rfc3339()
+    sigv4_conformance::Timestamp::now().rfc3339()
 }
 
 fn wire(request: &Request, host: &str) -> Vec<u8> {

@@ -291,11 +291,7 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         .join(",");
     let mut report = Report::new(info.clone(), labels, hash, &verdicts);
     if args.timestamp {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
-        report.generated_at = Some(sigv4_conformance::Timestamp::from_unix(now).rfc3339());
+        report.generated_at = Some(sigv4_conformance::Timestamp::now().rfc3339());
     }
     for case in &mut report.cases {
         if let Some((e, _)) = outcomes
@@ -977,11 +973,11 @@ fn print_check(label: &str, many: bool, verdict: &sigv4_conformance::serve::Verd
 }
 
 fn check_urls(args: CheckUrlArgs) -> Result<ExitCode, ConfigError> {
-    use sigv4_conformance::serve::{request_from_url, system_now, verify};
+    use sigv4_conformance::serve::{request_from_url, verify};
     let (config, clock) = verify_config(&args.credentials)?;
     let headers = parse_headers(&args.headers)?;
     let signer = sigv4_conformance::Signer::new();
-    let now = clock.unwrap_or_else(system_now);
+    let now = clock.unwrap_or_else(sigv4_conformance::Timestamp::now);
     let mut all_right = true;
     for url in &args.urls {
         let request = request_from_url(url, Some(&args.method), &headers).map_err(ConfigError)?;
@@ -997,11 +993,11 @@ fn check_urls(args: CheckUrlArgs) -> Result<ExitCode, ConfigError> {
 }
 
 fn check_requests(args: CheckRequestArgs) -> Result<ExitCode, ConfigError> {
-    use sigv4_conformance::serve::{request_from_file, system_now, verify, Verdict};
+    use sigv4_conformance::serve::{request_from_file, verify, Verdict};
     use std::io::Read as _;
     let (config, clock) = verify_config(&args.credentials)?;
     let signer = sigv4_conformance::Signer::new();
-    let now = clock.unwrap_or_else(system_now);
+    let now = clock.unwrap_or_else(sigv4_conformance::Timestamp::now);
     let mut all_right = true;
     for path in &args.files {
         let bytes = if path.as_os_str() == "-" {

@@ -144,7 +144,8 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool, usize)> {
     })
 }
 
-fn is_token_byte(b: u8) -> bool {
+/// True for the bytes of an HTTP token (RFC 9110), such as a header name or a method.
+pub(crate) fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 

@@ -1,7 +1,9 @@
 //! Signing time: RFC 3339 in, SigV4's `YYYYMMDD'T'HHMMSS'Z'` (always UTC) out.
 //!
 //! A hand-written parser: the format is small and fixed, and the signer must never read the
-//! clock or a time zone (local time instead of UTC is one of the classic signer mistakes).
+//! clock or a time zone (local time instead of UTC is one of the classic signer mistakes). Only
+//! the tool around it reads the clock, with [`Timestamp::now`]: report times and the verifying
+//! server.
 
 use std::fmt;
 
@@ -142,6 +144,16 @@ impl Timestamp {
             return Err(err("in UTC it falls outside the years 0000 to 9999"));
         }
         Ok(Timestamp::from_unix(seconds))
+    }
+
+    /// The system clock, to the second (never used by the signer: a case's time is its
+    /// context's).
+    pub fn now() -> Timestamp {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        Timestamp::from_unix(seconds)
     }
 
     /// The instant `seconds` after 1970-01-01T00:00:00Z.

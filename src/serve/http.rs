@@ -10,7 +10,7 @@
 //! - Header values are kept as they arrived (the bytes after the `:`, untrimmed; obsolete line
 //!   folding kept as continuation lines), because the signature covers what arrived.
 
-use crate::request::{Header, Request};
+use crate::request::{is_token_byte, Header, Request};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -191,8 +191,24 @@ fn find_head_end(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     None
 }
 
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+/// Splits an absolute URL (`http://` or `https://`) into its host (port included) and its
+/// request target: the path and query as written, `/` when there is no path. `None` for any
+/// other form.
+pub fn split_absolute(url: &[u8]) -> Option<(&[u8], Vec<u8>)> {
+    let rest = [&b"http://"[..], b"https://"]
+        .iter()
+        .find_map(|scheme| url.strip_prefix(*scheme))?;
+    let split = rest
+        .iter()
+        .position(|&b| b == b'/' || b == b'?')
+        .unwrap_or(rest.len());
+    let (host, target) = rest.split_at(split);
+    let target = match target.first() {
+        None => b"/".to_vec(),
+        Some(b'?') => [&b"/"[..], target].concat(),
+        Some(_) => target.to_vec(),
+    };
+    Some((host, target))
 }
 
 /// The parts of a header section, parsed.
@@ -275,15 +291,8 @@ fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
         });
     }
     // The absolute form a proxy sends (`http://host/path`) stands for its path and query.
-    let target = match [&b"http://"[..], b"https://"]
-        .iter()
-        .find_map(|scheme| target.strip_prefix(*scheme))
-    {
-        Some(rest) => match rest.iter().position(|&b| b == b'/' || b == b'?') {
-            Some(i) if rest[i] == b'/' => rest[i..].to_vec(),
-            Some(i) => [&b"/"[..], &rest[i..]].concat(),
-            None => b"/".to_vec(),
-        },
+    let target = match split_absolute(target) {
+        Some((_host, target)) => target,
         None => target.to_vec(),
     };
     Ok(Head {
@@ -439,8 +448,8 @@ impl<S: Stream> Connection<S> {
         }
     }
 
-    /// Reads the next request. `on_continue` is called (to write `100 Continue`) when the client
-    /// waits for it before sending its body.
+    /// Reads the next request, writing `100 Continue` first when the client waits for it before
+    /// sending its body.
     pub fn read_request(&mut self) -> Result<WireRequest, HttpError> {
         let deadline = Instant::now() + self.limits.read_timeout;
         let max = self.limits.max_header_bytes;

@@ -19,7 +19,7 @@ pub mod report;
 pub mod server;
 pub mod verify;
 
-pub use server::{listen_address, system_now, Server, ServerConfig};
+pub use server::{listen_address, Server, ServerConfig};
 pub use verify::{verify, Config, Verdict};
 
 use crate::request::{Header, Request};
@@ -31,25 +31,18 @@ pub fn request_from_url(
     method: Option<&str>,
     headers: &[(String, String)],
 ) -> Result<Request, String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
+    let (host, target) = http::split_absolute(url.as_bytes())
         .ok_or_else(|| format!("{url:?} is not an http:// or https:// URL"))?;
-    let split = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (host, target) = (&rest[..split], &rest[split..]);
     if host.is_empty() {
         return Err(format!("{url:?} has no host"));
     }
-    let target = match target {
-        "" => "/".to_string(),
-        t if t.starts_with('?') => format!("/{t}"),
-        t => t.to_string(),
-    };
+    // The host is a part of `url` cut at ASCII bytes, so it is text.
+    let host = String::from_utf8_lossy(host);
     let mut request = Request {
         method: method.unwrap_or("GET").to_string(),
-        target: target.into_bytes(),
+        target,
         version: "HTTP/1.1".into(),
-        headers: vec![Header::new("Host", host)],
+        headers: vec![Header::new("Host", &host)],
         body: Vec::new(),
     };
     for (name, value) in headers {

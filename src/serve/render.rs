@@ -134,8 +134,14 @@ pub fn action(request: &crate::request::Request) -> Option<String> {
 }
 
 /// Whether the client of `request` reads XML: it does not ask for JSON, and it speaks S3 (or the
-/// server behaves as S3) or a query protocol (`Action=` in the query or a form body).
-pub fn wants_xml(request: &crate::request::Request, verdict: &Verdict, s3: bool) -> bool {
+/// server behaves as S3) or a query protocol (`has_action`: [`action`] found `Action=` in the
+/// query or a form body).
+pub fn wants_xml(
+    request: &crate::request::Request,
+    verdict: &Verdict,
+    s3: bool,
+    has_action: bool,
+) -> bool {
     let accept = request
         .header("accept")
         .map(|h| String::from_utf8_lossy(&h.folded_value()).to_ascii_lowercase())
@@ -143,7 +149,7 @@ pub fn wants_xml(request: &crate::request::Request, verdict: &Verdict, s3: bool)
     if accept.contains("json") {
         return false;
     }
-    s3 || verdict.service.as_deref() == Some("s3") || action(request).is_some()
+    s3 || verdict.service.as_deref() == Some("s3") || has_action
 }
 
 /// The verdict as `check-url` and `check-request` print it.

@@ -10,6 +10,7 @@ use crate::check::{Divergence, Fault, StageStatus, Status};
 use crate::diagnose::Diagnosis;
 use crate::implementation::ImplementationInfo;
 use crate::report::json::{CaseReport, DiagnosisEntry, Report, Summary, Tool};
+use crate::sign::Mode;
 use crate::stage::Stage;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -79,9 +80,15 @@ fn stage_map(verdict: &Verdict) -> BTreeMap<String, StageStatus> {
     map
 }
 
+/// The case id of the `n`th request, e.g. `serve/3/header`: in the report and the
+/// `x-sigv4-case` header.
+pub fn case_id(n: u64, mode: Mode) -> String {
+    format!("serve/{n}/{mode}")
+}
+
 /// The report case of one verdict.
 pub fn case_of(n: u64, verdict: &Verdict, seen: &Seen) -> CaseReport {
-    let id = format!("serve/{n}/{}", verdict.mode);
+    let id = case_id(n, verdict.mode);
     let client = seen.user_agent.as_deref().unwrap_or("no User-Agent");
     let (status, fault) = if verdict.accepted() {
         (Status::Pass, None)

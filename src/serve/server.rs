@@ -37,15 +37,6 @@ pub struct ServerConfig {
     pub log: bool,
 }
 
-/// The system clock, to the second.
-pub fn system_now() -> Timestamp {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    Timestamp::from_unix(seconds)
-}
-
 /// The address to listen on: `127.0.0.1:8080` by default. A name (`localhost:8080`) must resolve
 /// to loopback addresses only; an address beyond this machine is accepted only when written
 /// out as an IP address (`--listen 0.0.0.0:8080`), and the second value says so.
@@ -177,7 +168,7 @@ fn seen(request: &Request) -> Seen {
 
 impl Shared {
     fn now(&self) -> Timestamp {
-        self.config.clock.unwrap_or_else(system_now)
+        self.config.clock.unwrap_or_else(Timestamp::now)
     }
 
     /// Records and logs a verdict; returns its case id and request id.
@@ -193,7 +184,7 @@ impl Shared {
             }
             None => self.counter.fetch_add(1, Ordering::SeqCst),
         };
-        let case_id = format!("serve/{n}/{}", verdict.mode);
+        let case_id = super::report::case_id(n, verdict.mode);
         if self.config.log {
             let stage = verdict.stage.as_deref().unwrap_or("-");
             let code = if verdict.accepted() {
@@ -220,8 +211,14 @@ impl Shared {
     fn answer(&self, request: &Request, peer: &str) -> Response {
         let verdict = verify(request, &self.config.verify, &self.signer, self.now());
         let (case_id, request_id) = self.record(&verdict, &seen(request), peer);
-        let xml = render::wants_xml(request, &verdict, self.config.verify.s3)
-            .then(|| render::action(request));
+        // Only an accepted request's body depends on what the client reads.
+        let xml = verdict
+            .accepted()
+            .then(|| render::action(request))
+            .and_then(|action| {
+                render::wants_xml(request, &verdict, self.config.verify.s3, action.is_some())
+                    .then_some(action)
+            });
         respond(&verdict, &case_id, &request_id, xml)
     }
 }

@@ -35,14 +35,16 @@ use crate::implementation::{SignInput, StageOutputs};
 use crate::request::Request;
 use crate::sign::encoding::percent_decode;
 use crate::sign::headers::trim_all_text;
+use crate::sign::payload::EMPTY_SHA256;
 use crate::sign::query::split_query;
 use crate::sign::{Mode, Signer, MAX_EXPIRES};
 use crate::stage::Stage;
 use crate::timestamp::Timestamp;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 
 /// The algorithm this server verifies.
-pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+pub use crate::sign::ALGORITHM;
 
 /// The largest difference allowed between `X-Amz-Date` and the server's clock: 15 minutes.
 pub const MAX_SKEW_SECONDS: i64 = 900;
@@ -262,6 +264,16 @@ const QUERY_AUTH: [&str; 7] = [
     "X-Amz-Security-Token",
 ];
 
+/// A request target from a path and raw query pieces (joined by `&`; no `?` when there are none).
+fn with_query(path: &[u8], pieces: &[&[u8]]) -> Vec<u8> {
+    let mut target = path.to_vec();
+    if !pieces.is_empty() {
+        target.push(b'?');
+        target.extend_from_slice(&pieces.join(&b'&'));
+    }
+    target
+}
+
 fn header_text(request: &Request, name: &str) -> Option<String> {
     request.header(name).map(trim_all_text)
 }
@@ -352,7 +364,7 @@ fn parse_authorization(value: &str) -> Result<HeaderAuth, (String, String)> {
 }
 
 /// What the request says about its own signature, whichever the mode.
-struct Claim {
+struct Claim<'r> {
     mode: Mode,
     scope: Scope,
     credential: String,
@@ -361,8 +373,9 @@ struct Claim {
     time: Timestamp,
     expires: Option<i64>,
     token: Option<String>,
-    /// The request with the presigned parameters removed (query mode), or as it arrived.
-    request: Request,
+    /// The request with the presigned parameters removed (query mode), or as it arrived
+    /// (header mode: borrowed, not copied with its body).
+    request: Cow<'r, Request>,
 }
 
 /// Verifies one request as it arrived, at server time `now`.
@@ -408,10 +421,12 @@ pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestam
             .hint("The client sent the request unsigned: give it credentials (curl --aws-sigv4 with --user AK:SK; botocore and the AWS CLI read them from the environment or ~/.aws).");
     }
     let claim = match mode {
-        Mode::Header => header_claim(request, config, base.clone()),
-        Mode::Query => query_claim(request, &params, base.clone()),
+        Mode::Header => header_claim(request, config, base),
+        Mode::Query => query_claim(request, &params, base),
     };
-    let claim = match claim {
+    // The verdict so far carries what the claim named (access key, signature, signed headers,
+    // what was provided).
+    let (claim, base) = match claim {
         Ok(claim) => claim,
         Err(verdict) => return verdict,
     };
@@ -434,7 +449,11 @@ fn malformed_header(base: Verdict, s3: bool, message: String, hint: String) -> V
 
 // A rejection is an ordinary outcome here, and built once per request: no need to box it.
 #[allow(clippy::result_large_err)]
-fn header_claim(request: &Request, config: &Config, mut base: Verdict) -> Result<Claim, Verdict> {
+fn header_claim<'r>(
+    request: &'r Request,
+    config: &Config,
+    mut base: Verdict,
+) -> Result<(Claim<'r>, Verdict), Verdict> {
     let s3 = config.s3_for(None);
     if request.headers_named("authorization").count() > 1 {
         return Err(malformed_header(
@@ -499,7 +518,7 @@ fn header_claim(request: &Request, config: &Config, mut base: Verdict) -> Result
             .hint(hint));
         }
     };
-    Ok(Claim {
+    let claim = Claim {
         mode: Mode::Header,
         scope,
         credential: auth.credential,
@@ -508,8 +527,9 @@ fn header_claim(request: &Request, config: &Config, mut base: Verdict) -> Result
         time,
         expires: None,
         token: header_text(request, "x-amz-security-token"),
-        request: request.clone(),
-    })
+        request: Cow::Borrowed(request),
+    };
+    Ok((claim, base))
 }
 
 fn query_error(base: Verdict, message: impl Into<String>, hint: impl Into<String>) -> Verdict {
@@ -524,11 +544,11 @@ fn query_error(base: Verdict, message: impl Into<String>, hint: impl Into<String
 
 // A rejection is an ordinary outcome here, and built once per request: no need to box it.
 #[allow(clippy::result_large_err)]
-fn query_claim(
-    request: &Request,
+fn query_claim<'r>(
+    request: &'r Request,
     params: &[Piece<'_>],
     mut base: Verdict,
-) -> Result<Claim, Verdict> {
+) -> Result<(Claim<'r>, Verdict), Verdict> {
     base.provided = Some(String::from_utf8_lossy(&request.target).into_owned());
     let get = |name: &str| -> Result<Option<&str>, Verdict> {
         let mut found = params.iter().filter(|p| p.key == name);
@@ -619,13 +639,8 @@ fn query_claim(
         .map(|p| p.raw)
         .collect();
     let mut stripped = request.clone();
-    let mut target = request.path().to_vec();
-    if !own.is_empty() {
-        target.push(b'?');
-        target.extend_from_slice(&own.join(&b'&'));
-    }
-    stripped.target = target;
-    Ok(Claim {
+    stripped.target = with_query(request.path(), &own);
+    let claim = Claim {
         mode: Mode::Query,
         scope,
         credential: credential.to_string(),
@@ -634,8 +649,9 @@ fn query_claim(
         time,
         expires: Some(expires_value),
         token,
-        request: stripped,
-    })
+        request: Cow::Owned(stripped),
+    };
+    Ok((claim, base))
 }
 
 fn scope_error(base: Verdict, mode: Mode, message: String, hint: String) -> Verdict {
@@ -657,7 +673,7 @@ fn scope_error(base: Verdict, mode: Mode, message: String, hint: String) -> Verd
 }
 
 fn check_claim(
-    claim: Claim,
+    claim: Claim<'_>,
     arrived: &Request,
     config: &Config,
     signer: &Signer,
@@ -665,13 +681,6 @@ fn check_claim(
     mut base: Verdict,
 ) -> Verdict {
     let mode = claim.mode;
-    base.access_key = Some(claim.scope.access_key.clone());
-    base.signature_provided = Some(claim.signature.clone());
-    base.signed_headers = Some(claim.signed_headers.clone());
-    base.provided = Some(match mode {
-        Mode::Header => header_text(arrived, "authorization").unwrap_or_default(),
-        Mode::Query => String::from_utf8_lossy(&arrived.target).into_owned(),
-    });
     let scope = &claim.scope;
     base.service = Some(scope.service.clone());
     let s3 = config.s3_for(Some(&scope.service));
@@ -868,7 +877,7 @@ fn check_claim(
     if let (Mode::Header, Some(value)) = (mode, &payload_header) {
         let actual = hex::encode(Sha256::digest(&arrived.body));
         if value != "UNSIGNED-PAYLOAD" && !value.eq_ignore_ascii_case(&actual) {
-            let empty = value == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+            let empty = value.as_bytes() == EMPTY_SHA256;
             let hint = if empty {
                 format!("The signature covers an empty body, but {} bytes arrived: hash the body that is sent (a streamed or re-serialised body hashed as empty does this).", arrived.body.len())
             } else {
@@ -908,7 +917,7 @@ fn probe(
 
 fn signature_mismatch(
     base: Verdict,
-    claim: &Claim,
+    claim: &Claim<'_>,
     arrived: &Request,
     context: Context,
     signer: &Signer,
@@ -963,7 +972,7 @@ fn signature_mismatch(
         id: format!("serve/{mode}"),
         mode,
         request_bytes: Vec::new(),
-        request: request.clone(),
+        request: request.as_ref().clone(),
         context_json: serde_json::Value::Null,
         context: context.clone(),
     };
@@ -981,13 +990,9 @@ fn signature_mismatch(
                         .filter(|(j, _)| *j != i)
                         .map(|(_, p)| p.raw)
                         .collect();
-                    let path = request.path().to_vec();
+                    let target = with_query(request.path(), &rest);
                     if probe(signer, request, &context, mode, provided, |r, _| {
-                        r.target = path;
-                        if !rest.is_empty() {
-                            r.target.push(b'?');
-                            r.target.extend_from_slice(&rest.join(&b'&'));
-                        }
+                        r.target = target;
                     }) {
                         hints.push(format!(
                             "The signature is right for the request without the query parameter {:?}: it was added after signing.",
@@ -1013,16 +1018,17 @@ fn signature_mismatch(
                 }
             }
         }
-        if context.payload_hash.is_none() && !request.body.is_empty() {
-            let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-            if probe(signer, request, &context, mode, provided, |_, c| {
-                c.payload_hash = Some(empty.into())
-            }) {
-                hints.push(format!(
-                    "The signature is right for an empty body, but {} bytes arrived: the signer hashed no body (a streamed body, or one added after signing).",
-                    request.body.len()
-                ));
-            }
+        let empty_body = String::from_utf8_lossy(EMPTY_SHA256).into_owned();
+        if context.payload_hash.is_none()
+            && !request.body.is_empty()
+            && probe(signer, request, &context, mode, provided, |_, c| {
+                c.payload_hash = Some(empty_body)
+            })
+        {
+            hints.push(format!(
+                "The signature is right for an empty body, but {} bytes arrived: the signer hashed no body (a streamed body, or one added after signing).",
+                request.body.len()
+            ));
         }
     }
 
