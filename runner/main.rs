@@ -993,7 +993,7 @@ fn check_urls(args: CheckUrlArgs) -> Result<ExitCode, ConfigError> {
 }
 
 fn check_requests(args: CheckRequestArgs) -> Result<ExitCode, ConfigError> {
-    use sigv4_conformance::serve::{request_from_file, verify, Verdict};
+    use sigv4_conformance::serve::{request_from_file, verify};
     use std::io::Read as _;
     let (config, clock) = verify_config(&args.credentials)?;
     let signer = sigv4_conformance::Signer::new();
@@ -1012,7 +1012,7 @@ fn check_requests(args: CheckRequestArgs) -> Result<ExitCode, ConfigError> {
         };
         let verdict = match request_from_file(&bytes) {
             Ok(request) => verify(&request, &config, &signer, now),
-            Err(message) => Verdict::unreadable(400, "BadRequest", message),
+            Err(unreadable) => unreadable,
         };
         all_right &= verdict.accepted();
         print_check(&path.display().to_string(), args.files.len() > 1, &verdict);

@@ -965,6 +965,19 @@ fn check_url_and_check_request_exit_0_or_1() {
     let vanilla = dir.join("vanilla.txt");
     let (code, out) = run(&[&["check-request"][..], &creds, &[vanilla.to_str().unwrap()]].concat());
     assert_eq!(code, Some(0), "{out}");
+    // A file that is not HTTP/1.x gets the status and code serve would answer, not a 400.
+    std::fs::write(
+        dir.join("http3.txt"),
+        "GET / HTTP/3.0\r\nHost: example.amazonaws.com\r\n\r\n",
+    )
+    .unwrap();
+    let http3 = dir.join("http3.txt");
+    let (code, out) = run(&[&["check-request"][..], &creds, &[http3.to_str().unwrap()]].concat());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.starts_with("rejected: 505 HttpVersionNotSupported:"),
+        "{out}"
+    );
     let target = presigned_target(GET_URL, &context("service", CLOCK, ""));
     let url = format!("https://example.amazonaws.com{target}");
     let (code, out) = run(&[&["check-url"][..], &creds, &[url.as_str()]].concat());

@@ -53,14 +53,15 @@ pub fn request_from_url(
 
 /// A request read from a file: as it went over the wire (`\r\n` line ends, a `Content-Length`
 /// body) or in the suite's `request.txt` form (`\n` line ends, the body after the empty line).
-pub fn request_from_file(bytes: &[u8]) -> Result<Request, String> {
+/// What cannot be read is the verdict the server would give, with its HTTP status and code.
+// An unreadable file is an ordinary outcome of `check-request`: no need to box the verdict.
+#[allow(clippy::result_large_err)]
+pub fn request_from_file(bytes: &[u8]) -> Result<Request, Verdict> {
     http::parse_message(bytes).map_err(|e| {
-        let limits = http::Limits::default();
-        format!(
-            "{} {}: {}",
+        Verdict::unreadable(
             e.status().unwrap_or(400),
             e.code(),
-            e.message(&limits)
+            e.message(&http::Limits::default()),
         )
     })
 }
