@@ -294,19 +294,13 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
             Err(HttpError::Closed) | Err(HttpError::Io(_)) => return,
             Err(error) => {
                 let Some(status) = error.status() else { return };
-                let verdict = Verdict::unreadable(status, error.code(), error.message(&limits));
+                let mut verdict =
+                    Verdict::unreadable(status, error.code(), error.message(&limits));
                 let (case_id, request_id) = match &error {
-                    // The head was read: this is a request, and it goes in the report.
+                    // The head was read: this is a request, and it goes in the report, in the
+                    // mode verify would have judged it in.
                     HttpError::BodyTooLarge { request, .. } => {
-                        let mut verdict = verdict.clone();
-                        verdict.mode = if request
-                            .query()
-                            .is_some_and(|q| String::from_utf8_lossy(q).contains("X-Amz-Signature"))
-                        {
-                            crate::sign::Mode::Query
-                        } else {
-                            crate::sign::Mode::Header
-                        };
+                        verdict.mode = super::verify::mode_of(request);
                         shared.record(&verdict, &seen(request), &peer)
                     }
                     _ => {

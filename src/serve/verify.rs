@@ -378,22 +378,44 @@ struct Claim<'r> {
     request: Cow<'r, Request>,
 }
 
-/// Verifies one request as it arrived, at server time `now`.
-pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestamp) -> Verdict {
-    let query = request.query().unwrap_or_default();
-    let params = pieces(query);
-    let presigned = params.iter().any(|p| {
+/// Whether the query carries presigned parameters (`X-Amz-Algorithm`, `X-Amz-Signature` or
+/// `X-Amz-Credential`, decoded).
+fn is_presigned(params: &[Piece<'_>]) -> bool {
+    params.iter().any(|p| {
         matches!(
             p.key.as_str(),
             "X-Amz-Algorithm" | "X-Amz-Signature" | "X-Amz-Credential"
         )
-    });
-    let authorizations = request.headers_named("authorization").count();
-    let mode = if authorizations == 0 && presigned {
+    })
+}
+
+/// Query mode for a presigned query without an Authorization header; header mode otherwise
+/// (both, or neither, are rejected as header-mode requests).
+fn mode_for(authorizations: usize, presigned: bool) -> Mode {
+    if authorizations == 0 && presigned {
         Mode::Query
     } else {
         Mode::Header
-    };
+    }
+}
+
+/// The mode `verify` would judge `request` in: for requests that are answered before they are
+/// verified (a body over the limit).
+pub fn mode_of(request: &Request) -> Mode {
+    let params = pieces(request.query().unwrap_or_default());
+    mode_for(
+        request.headers_named("authorization").count(),
+        is_presigned(&params),
+    )
+}
+
+/// Verifies one request as it arrived, at server time `now`.
+pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestamp) -> Verdict {
+    let query = request.query().unwrap_or_default();
+    let params = pieces(query);
+    let presigned = is_presigned(&params);
+    let authorizations = request.headers_named("authorization").count();
+    let mode = mode_for(authorizations, presigned);
     let base = Verdict::new(mode);
     let s3 = config.s3_for(None);
     if authorizations > 0 && presigned {
