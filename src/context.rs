@@ -60,8 +60,8 @@ pub struct Context {
     /// `normalize`: remove dot segments and collapse `//` in the path (default true; never for S3).
     #[serde(default)]
     pub normalize: Option<bool>,
-    /// `sign_body`: add a signed `x-amz-content-sha256` header (default false; true for S3 in
-    /// header mode).
+    /// `sign_body`: add a signed `x-amz-content-sha256` header, in header mode only (default
+    /// false; true for S3). No effect in query mode.
     #[serde(default)]
     pub sign_body: Option<bool>,
     /// `expiration_in_seconds`: `X-Amz-Expires` in query mode (default 3600).

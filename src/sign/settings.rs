@@ -96,7 +96,9 @@ pub struct Settings {
     pub normalization: PathNormalization,
     /// Path encoding.
     pub encoding: PercentEncoding,
-    /// Whether a signed `x-amz-content-sha256` header carries the payload hash.
+    /// Whether a signed `x-amz-content-sha256` header carries the payload hash. Header mode only:
+    /// in query mode the context's `sign_body` never adds the header (the payload hash is still
+    /// the body's), as aws-c-auth, the signer the official suite was generated with, does.
     pub sign_body: bool,
     /// Session token handling.
     pub session_token: SessionTokenMode,
@@ -122,7 +124,9 @@ impl Settings {
         } else {
             PercentEncoding::Single
         };
-        let sign_body = context.sign_body.unwrap_or(s3 && mode == Mode::Header);
+        // aws-c-auth adds the header in header mode only (official suite:
+        // post-x-www-form-urlencoded/query signs no x-amz-content-sha256).
+        let sign_body = mode == Mode::Header && context.sign_body.unwrap_or(s3);
         let session_token = match (&context.credentials.token, context.omit_session_token) {
             (None, _) => SessionTokenMode::None,
             (Some(_), Some(true)) => SessionTokenMode::AddedAfterSigning,
