@@ -260,17 +260,6 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         line: Some(date_header.line),
         message: e.to_string(),
     })?;
-    let context = Context::legacy_example(timestamp);
-    let context_json = serde_json::json!({
-        "credentials": {
-            "access_key_id": context.credentials.access_key_id,
-            "secret_access_key": context.credentials.secret_access_key.expose(),
-        },
-        "region": context.region,
-        "service": context.service,
-        "timestamp": timestamp.rfc3339(),
-        "normalize": true,
-    });
     let mut expected = read_expected(
         [
             (Stage::CanonicalRequest, "creq"),
@@ -281,6 +270,27 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         .map(|(stage, ext)| (stage, dir.join(format!("{stem}.{ext}")))),
     )?;
     derive_from_signed_request(&mut expected, Mode::Header)?;
+    let mut context = Context::legacy_example(timestamp);
+    if let Some(token) = legacy_token(&request, &expected) {
+        context.omit_session_token = Some(!token.signed);
+        context.credentials.token = Some(token.value);
+    }
+    let mut context_json = serde_json::json!({
+        "credentials": {
+            "access_key_id": context.credentials.access_key_id,
+            "secret_access_key": context.credentials.secret_access_key.expose(),
+        },
+        "region": context.region,
+        "service": context.service,
+        "timestamp": timestamp.rfc3339(),
+        "normalize": true,
+    });
+    if let Some(token) = &context.credentials.token {
+        context_json["credentials"]["token"] = token.clone().into();
+        if context.omit_session_token == Some(true) {
+            context_json["omit_session_token"] = true.into();
+        }
+    }
     if let Some(authz) = expected.stages.get(&Stage::Authorization) {
         let text = String::from_utf8_lossy(&authz.bytes);
         if let Some(signature) = text
@@ -306,4 +316,36 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         dir: dir.clone(),
         request_path,
     })
+}
+
+/// The session token of an older-layout case, which has no context.json to hold one.
+struct LegacyToken {
+    /// The token.
+    value: String,
+    /// Whether the canonical request signs it (`post-sts-header-before`) or it was added after
+    /// signing (`post-sts-header-after`).
+    signed: bool,
+}
+
+/// Infers an older-layout case's session token from its files: the signed request (`.sreq`)
+/// carries an `X-Amz-Security-Token` header that the request (`.req`) does not, so signing added
+/// it. It was signed when the canonical request (`.creq`) lists `x-amz-security-token` among its
+/// signed headers, and added after signing otherwise.
+fn legacy_token(request: &Request, expected: &Expected) -> Option<LegacyToken> {
+    if request.header("x-amz-security-token").is_some() {
+        return None;
+    }
+    let signed_request = expected.stages.get(&Stage::SignedRequest)?;
+    let parsed = Request::parse(&signed_request.bytes).ok()?;
+    let value = crate::sign::headers::trim_all_text(parsed.header("x-amz-security-token")?);
+    let signed = expected
+        .stages
+        .get(&Stage::CanonicalRequest)
+        .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
+        .and_then(|c| {
+            let lines: Vec<&str> = c.split('\n').collect();
+            lines.len().checked_sub(2).map(|i| lines[i].to_string())
+        })
+        .is_some_and(|names| names.split(';').any(|n| n == "x-amz-security-token"));
+    Some(LegacyToken { value, signed })
 }
