@@ -21,6 +21,9 @@ fn collect(dir: &Path, root: &Path, files: &mut Vec<String>) {
 }
 
 fn main() {
+    // The host platform, for `cargo metadata --filter-platform` (src/suite/official.rs).
+    let target = std::env::var("TARGET").unwrap_or_default();
+    println!("cargo:rustc-env=SIGV4_HOST_TARGET={target}");
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_string());
     let root = Path::new(&manifest).join("suite");
     println!("cargo:rerun-if-changed=suite");

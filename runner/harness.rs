@@ -7,13 +7,21 @@
 //!   (`SIGV4_BLESS=overwrite` rewrites them); never when `CI` is set;
 //! - `SIGV4_ADAPTER='<command>'`: check a third-party signer through adapter protocol v1 instead
 //!   of the reference (`SIGV4_TIMEOUT` seconds per case, default 5).
+//!
+//! With neither `SIGV4_SUITE` nor `SIGV4_ADAPTER`, the official AWS suites run too, as trials
+//! `official/<name>/<id>` (`src/suite/official.rs` finds them; a missing one is one ignored trial
+//! that says why). Their copies' own inconsistencies are pinned in
+//! `tests/official/<name>.expect.toml`: such a trial is ignored with its reason while it fails as
+//! pinned, and fails once it passes or fails elsewhere. `SIGV4_OFFICIAL=0` leaves them out.
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use sigv4_conformance::adapter::{Adapter, AdapterConfig};
 use sigv4_conformance::check::{message, Status};
 use sigv4_conformance::implementation::{Implementation, Reference};
+use sigv4_conformance::report::expect;
 use sigv4_conformance::run::{list_trials, run_trial};
 use sigv4_conformance::suite::bless::BlessMode;
+use sigv4_conformance::suite::official;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -51,6 +59,91 @@ fn implementation() -> Result<(Arc<dyn Implementation>, BlessMode), String> {
     Ok((Arc::new(adapter), BlessMode::Off))
 }
 
+/// The official suites' trials (reference signer only), each named `official/<name>/<id>`.
+fn official_trials() -> Vec<Trial> {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut tests = Vec::new();
+    for (name, found) in official::locate(&manifest_dir) {
+        let suite = match found {
+            Ok(suite) => suite,
+            Err(reason) => {
+                let reason = format!("official suite {name} not found: {reason}");
+                tests.push(Trial::ignorable_test(
+                    format!("official/{name}"),
+                    move || Ok(Completion::ignored_with(reason)),
+                ));
+                continue;
+            }
+        };
+        let expectations = match expect::load(&suite.expect) {
+            Ok(list) => Arc::new(list),
+            Err(e) => {
+                tests.push(Trial::test(format!("official/{name}"), move || {
+                    Err(e.into())
+                }));
+                continue;
+            }
+        };
+        let trials = match list_trials(std::slice::from_ref(&suite.root)) {
+            Ok(trials) => trials,
+            Err(e) => {
+                let e = e.to_string();
+                tests.push(Trial::test(format!("official/{name}"), move || {
+                    Err(e.into())
+                }));
+                continue;
+            }
+        };
+        for trial in trials {
+            let expectations = Arc::clone(&expectations);
+            tests.push(Trial::ignorable_test(
+                format!("official/{name}/{}", trial.id()),
+                move || {
+                    let verdict = run_trial(&trial, &Reference::new(), BlessMode::Off);
+                    let pinned: Vec<_> = expectations
+                        .iter()
+                        .filter(|e| e.id == verdict.id)
+                        .cloned()
+                        .collect();
+                    let outcome = expect::evaluate(&pinned, std::slice::from_ref(&verdict), false);
+                    match (outcome.first(), verdict.status) {
+                        (Some((e, expect::Outcome::AsExpected)), _) => {
+                            Ok(Completion::ignored_with(format!(
+                                "pinned at {}: {}",
+                                e.stage, e.reason
+                            )))
+                        }
+                        (Some((_, expect::Outcome::Skipped)), _) => {
+                            Ok(Completion::ignored_with(verdict.message))
+                        }
+                        (Some((e, expect::Outcome::Passed)), _) => Err(Failed::from(format!(
+                            "stale pin: {} passes now, but {} pins it at {} ({})",
+                            verdict.id,
+                            suite_expect_name(name),
+                            e.stage,
+                            e.reason
+                        ))),
+                        (Some((e, other)), _) => Err(Failed::from(format!(
+                            "pinned at {}: {}; but {other:?}\n\n{}",
+                            e.stage,
+                            e.reason,
+                            message::render(&verdict)
+                        ))),
+                        (None, Status::Pass) => Ok(Completion::Completed),
+                        (None, Status::Skip) => Ok(Completion::ignored_with(verdict.message)),
+                        (None, _) => Err(Failed::from(message::render(&verdict))),
+                    }
+                },
+            ));
+        }
+    }
+    tests
+}
+
+fn suite_expect_name(name: &str) -> String {
+    format!("tests/official/{name}.expect.toml")
+}
+
 fn main() -> ExitCode {
     let args = Arguments::from_args();
     let (implementation, bless) = match implementation() {
@@ -67,7 +160,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let tests = trials
+    let official = std::env::var_os("SIGV4_SUITE").is_none()
+        && std::env::var_os("SIGV4_ADAPTER").is_none()
+        && std::env::var("SIGV4_OFFICIAL").as_deref() != Ok("0");
+    let mut tests: Vec<Trial> = trials
         .into_iter()
         .map(|trial| {
             let implementation = Arc::clone(&implementation);
@@ -81,5 +177,8 @@ fn main() -> ExitCode {
             })
         })
         .collect();
+    if official {
+        tests.extend(official_trials());
+    }
     libtest_mimic::run(&args, tests).exit_code()
 }

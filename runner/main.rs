@@ -320,7 +320,7 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
     for (e, outcome) in &outcomes {
         match outcome {
             report::expect::Outcome::AsExpected => {
-                say!("expected failure: {} at {} ({})", e.id, e.stage, e.reason)
+                say!("expected failure: {} at {}: {}", e.id, e.stage, e.reason)
             }
             report::expect::Outcome::Passed => {
                 ok = false;
@@ -341,6 +341,9 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
             report::expect::Outcome::Missing => {
                 ok = false;
                 say!("STALE EXPECTATION: {} is not a trial of this run", e.id);
+            }
+            report::expect::Outcome::Skipped => {
+                say!("expected failure: {} was skipped by the signer", e.id)
             }
         }
     }

@@ -3,7 +3,7 @@
 //! reported as expected; one that passes, fails at another stage, or is not in the run fails the
 //! run, so the list never goes stale.
 
-use crate::check::{Status, Verdict};
+use crate::check::{Fault, Status, Verdict};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -14,7 +14,7 @@ pub struct Expectation {
     /// Trial id, e.g. `v4/get-header-value-tab/header`.
     pub id: String,
     /// The first divergent stage it is expected to fail at (`error` for a refusal that does not
-    /// happen).
+    /// happen, `fixture` for a case whose own files are broken, such as a missing context.json).
     pub stage: String,
     /// Why: a sentence or an issue link.
     pub reason: String,
@@ -43,7 +43,9 @@ pub fn load(path: &Path) -> Result<Vec<Expectation>, String> {
     };
     let list = list.map_err(|e| format!("{}: {e}", path.display()))?;
     for e in &list {
-        let known = crate::stage::Stage::parse(&e.stage).is_some() || e.stage == "error";
+        let known = crate::stage::Stage::parse(&e.stage).is_some()
+            || e.stage == "error"
+            || e.stage == BROKEN_FIXTURE;
         if !known {
             return Err(format!(
                 "{}: {}: unknown stage {:?}",
@@ -56,6 +58,9 @@ pub fn load(path: &Path) -> Result<Vec<Expectation>, String> {
     Ok(list)
 }
 
+/// The `stage` of an expectation that the case is a broken fixture (its files cannot be loaded).
+pub const BROKEN_FIXTURE: &str = "fixture";
+
 /// What happened to one expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -67,6 +72,8 @@ pub enum Outcome {
     Other(String),
     /// The run has no such trial.
     Missing,
+    /// The signer skipped the trial: it can neither confirm nor refute the expectation.
+    Skipped,
 }
 
 /// Matches the expectations against the verdicts. `complete` says the run was not filtered, so an
@@ -84,6 +91,12 @@ pub fn evaluate<'a>(
                 None => return None,
                 Some(v) => match (v.status, v.first_divergence.as_ref()) {
                     (Status::Pass, _) => Outcome::Passed,
+                    (Status::Skip, _) => Outcome::Skipped,
+                    (Status::Error, _)
+                        if e.stage == BROKEN_FIXTURE && v.fault == Some(Fault::Fixture) =>
+                    {
+                        Outcome::AsExpected
+                    }
                     (Status::Fail, Some(d)) if d.stage == e.stage => Outcome::AsExpected,
                     (Status::Fail, Some(d)) => {
                         Outcome::Other(format!("fails at {} instead", d.stage))
@@ -125,5 +138,32 @@ mod tests {
         .unwrap();
         assert!(load(&json).unwrap_err().contains("unknown stage"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_broken_fixture_and_a_skip_are_told_apart() {
+        let broken = crate::suite::FixtureError {
+            path: "x/context.json".into(),
+            line: None,
+            message: "cannot read".to_string(),
+        };
+        let pin = |stage: &str| Expectation {
+            id: "x/header".to_string(),
+            stage: stage.to_string(),
+            reason: "r".to_string(),
+        };
+        let fixture = [Verdict::broken_fixture("x/header", &broken)];
+        let outcome = |e: &Expectation, v: &[Verdict]| {
+            evaluate(std::slice::from_ref(e), v, true)[0].1.clone()
+        };
+        assert_eq!(outcome(&pin(BROKEN_FIXTURE), &fixture), Outcome::AsExpected);
+        // Pinned at a stage, a broken fixture is something else: the pin is stale.
+        assert!(matches!(
+            outcome(&pin("canonical_request"), &fixture),
+            Outcome::Other(_)
+        ));
+        let skipped = [Verdict::skipped("x/header", "no such mode".to_string())];
+        assert_eq!(outcome(&pin(BROKEN_FIXTURE), &skipped), Outcome::Skipped);
+        assert_eq!(outcome(&pin("signature"), &[]), Outcome::Missing);
     }
 }

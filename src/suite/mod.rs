@@ -8,6 +8,7 @@
 pub mod bless;
 pub mod discover;
 pub mod fixture;
+pub mod official;
 
 pub use discover::{discover, incomplete_folders, CaseRef, Layout, SuiteError};
 pub use fixture::{load, Expected, ExpectedStage, Fixture, FixtureError};
