@@ -9,7 +9,7 @@ import botocore, botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-HANDLED = {"credentials", "region", "service", "timestamp", "normalize", "expiration_in_seconds"}
+HANDLED = {"credentials", "region", "service", "timestamp", "normalize", "sign_body", "expiration_in_seconds"}
 
 
 class Recording(botocore.auth.SigV4Auth):  # keeps each stage botocore computes while signing
@@ -21,6 +21,8 @@ class Recording(botocore.auth.SigV4Auth):  # keeps each stage botocore computes 
 def sign(mode, ctx, req):
     if mode != "header" or set(ctx) - HANDLED or ctx.get("normalize", True) is not True or ctx["service"] == "s3":
         return {"skip": "this minimal adapter handles only normalised, non-S3 header signing"}
+    if ctx.get("sign_body"):  # SigV4Auth has no switch to add a signed x-amz-content-sha256
+        return {"skip": "sign_body: botocore's SigV4Auth never adds x-amz-content-sha256"}
     # Freeze the signer's clock at the case's timestamp: never read the real clock.
     now = datetime.datetime.fromisoformat(ctx["timestamp"]).astimezone(datetime.timezone.utc)
     botocore.auth.get_current_datetime = lambda remove_tzinfo=True: now.replace(tzinfo=None)
@@ -36,7 +38,8 @@ def sign(mode, ctx, req):
                        ctx["service"], ctx["region"])
     signer.add_auth(r)
     return {"canonical_request": signer.creq, "string_to_sign": signer.sts,
-            "signature": signer.sig, "authorization": r.headers["Authorization"]}
+            "signature": signer.sig, "authorization": r.headers["Authorization"],
+            "alterations": []}  # botocore got the request as it is: nothing was changed for it
 
 
 for line in sys.stdin:  # one JSON object per line; at EOF the loop ends and we exit with status 0
@@ -49,5 +52,5 @@ for line in sys.stdin:  # one JSON object per line; at EOF the loop ends and we 
         try:
             out = {"type": "result", "id": msg["id"], **sign(msg["mode"], msg["context"], msg["request"])}
         except Exception as e:  # the signer refused (or the input was odd): answer, never crash
-            out = {"type": "result", "id": msg["id"], "error": f"{type(e).__name__}: {e}"}
+            out = {"type": "result", "id": msg["id"], "error": f"{type(e).__name__}: {e}", "alterations": []}
     print(json.dumps(out), flush=True)  # one line per answer, flushed
