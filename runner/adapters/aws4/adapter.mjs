@@ -6,15 +6,18 @@
 // signer.datetime before sign(); the canonical request, string to sign and signature are the
 // values of the signer's own canonicalString() / stringToSign() / signature() as sign() called
 // them (captured by wrapping those methods on the instance, not recomputed afterwards: after a
-// query-mode sign() the query already holds X-Amz-Signature). See README.md for the
-// context-key mapping and for what is answered with "skip".
+// query-mode sign() the query already holds X-Amz-Signature). The adapter is a translator: it
+// hands aws4 the request as given and never trims, merges, sorts, encodes or hashes. A context
+// value goes to aws4's own input for it, verbatim; the one step aws4 cannot take
+// (omit_session_token in query mode: the token added after signing) is named in the result's
+// "alterations". See README.md for the mapping of every context key and request feature, and for
+// what is answered with "skip".
 
 import { createRequire } from "node:module";
 import querystring from "node:querystring";
-import crypto from "node:crypto";
 import {
-  Skip, BadInput, quietConsole, resolveContext, checkRequest, headerObject, hasHeader,
-  normalizeIsNoop, encodingIsNoop, encodeRfc3986, runAdapter,
+  Skip, BadInput, quietConsole, resolveContext, checkRequest, headerObject,
+  normalizeIsNoop, encodingIsNoop, runAdapter,
 } from "../node-common/adapter-kit.mjs";
 
 const require = createRequire(import.meta.url);
@@ -32,31 +35,24 @@ for (const m of ["canonicalString", "stringToSign", "signature", "sign"]) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shared helpers (../node-common/adapter-kit.mjs): context and request validation, duplicate
-// headers joined with "," (aws4 takes headers as an object, one value per name), and the RFC 3986
+// Shared helpers (../node-common/adapter-kit.mjs): context and request validation, the headers
+// object (names and values as given; a name repeated verbatim is a skip), and the RFC 3986
 // no-op checks normalizeIsNoop / encodingIsNoop.
-
-// aws4's parsePath() treats request.path as a URL: if it holds a character outside this set it
-// re-encodes the whole target for the wire (encodeURI(decodeURI(path))) before signing.
-const AWS4_URL_CHARS = /[^0-9A-Za-z;,/?:@&=+$\-_.!~*'()#%]/;
 
 // ---------------------------------------------------------------------------------------------
 // One signing request.
 
-function sign(msg) {
+function sign(msg, alterations) {
   const mode = msg.mode;
   if (mode !== "header" && mode !== "query") throw new BadInput(`unknown mode: ${mode}`);
   const c = resolveContext(msg.context, mode);
   const r = msg.request;
   checkRequest(r);
 
-  if (c.service === "" || c.region === "") {
-    throw new Skip("empty service or region: aws4 replaces it with one inferred from the host");
-  }
-
   // Path. Non-S3: aws4 always normalises; it double-encodes, or with doNotEncodePath decodes
   // each segment and encodes it once. S3: never normalised, each segment decoded and encoded once.
-  // A switch aws4 lacks is still exact when it would not change this path.
+  // A switch aws4 lacks is still exact when it would not change this path; the path itself is
+  // handed over unchanged either way.
   if (c.s3) {
     if (c.doubleEncode && !encodingIsNoop(r.path)) {
       throw new Skip("double_uri_encode for s3: aws4 always single-encodes s3 paths");
@@ -64,82 +60,77 @@ function sign(msg) {
   } else if (!c.normalize && !normalizeIsNoop(r.path)) {
     throw new Skip("normalize:false on a path that normalisation would change: aws4 always normalises non-S3 paths");
   }
-  if (AWS4_URL_CHARS.test(r.path)) {
-    throw new Skip("the path holds characters not valid in a URL: aws4 percent-encodes them for the wire " +
-      "before signing, so the suite's raw path cannot be handed over as the wire path");
-  }
 
-  const headers = headerObject(r.headers);
-  const ignore = Object.create(null);
+  // Headers: names and values as given (a name repeated verbatim cannot be held: skip).
+  const headers = headerObject(r.headers, "aws4");
+  const ignore = Object.create(null); // extraHeadersToIgnore: lower-case names
   for (const h of c.unsigned) ignore[h] = true;
-  const generated = mode === "header" ? ["x-amz-date", "authorization"] : [];
-  if (c.token && mode === "header") generated.push("x-amz-security-token");
-  if (c.signBody) generated.push("x-amz-content-sha256");
-  for (const h of c.unsigned) {
-    if (generated.includes(h)) throw new Skip(`unsigned_headers names ${h}, a header the signer adds itself`);
-  }
+  const own = (lc) => r.headers.filter(([n]) => n.toLowerCase() === lc);
 
-  // Session token: credentials.sessionToken (signed header / signed query parameter).
-  // omit_session_token, query mode: "added after signing" taken literally: sign() without the
-  // token, then X-Amz-Security-Token appended to the presigned URL (tokenAfter).
+  // Session token: credentials.sessionToken (aws4 adds a signed X-Amz-Security-Token header /
+  // query parameter). omit_session_token, header mode: extraHeadersToIgnore keeps the header aws4
+  // adds out of the canonical request (a library switch). Query mode: aws4 has no such switch, so
+  // the token is withheld from sign() and added to the query after signing (tokenAfter), which is
+  // reported as an alteration.
   let tokenAfter = null;
-  if (c.token && c.omitToken && mode === "query") {
-    if (r.query !== null && Object.keys(querystring.parse(r.query)).some((k) => k.toLowerCase() === "x-amz-security-token")) {
-      throw new Skip("omit_session_token with an X-Amz-Security-Token already in the request query");
+  if (c.token && c.omitToken) {
+    if (mode === "query") {
+      tokenAfter = c.token;
+      alterations.push("omit_session_token: the session token was withheld from sign() (aws4 has no switch to " +
+        "leave it unsigned in a query) and X-Amz-Security-Token was added to the presigned URL after signing");
+    } else {
+      ignore["x-amz-security-token"] = true;
     }
-    tokenAfter = c.token;
-  } else if (c.token && c.omitToken) {
-    if (hasHeader(headers, "x-amz-security-token")) {
-      throw new Skip("omit_session_token with an x-amz-security-token header in the request");
-    }
-    // sign() adds X-Amz-Security-Token; extraHeadersToIgnore keeps it out of the canonical request.
-    ignore["x-amz-security-token"] = true;
   }
 
   // Payload. aws4's payload hash is: UNSIGNED-PAYLOAD for s3 in query mode (fixed); otherwise an
-  // X-Amz-Content-Sha256 / x-amz-content-sha256 header when present, else the body's SHA-256.
-  // It adds (and signs) that header itself only for s3 in header mode.
-  const body = Buffer.from(r.body_base64, "base64");
-  const hasSha = hasHeader(headers, "x-amz-content-sha256");
+  // X-Amz-Content-Sha256 / x-amz-content-sha256 request header when present, else the body's
+  // SHA-256. It adds (and signs) X-Amz-Content-Sha256 itself only for s3 in header mode.
   if (c.s3 && mode === "query") {
     // c.payloadHash is never null here (the s3 query default is UNSIGNED-PAYLOAD)
     if (c.payloadHash !== "UNSIGNED-PAYLOAD") {
-      throw new Skip(`payload_hash ${c.payloadHash} for s3 in query mode: aws4 always uses UNSIGNED-PAYLOAD there`);
-    }
-    if (c.signBody) {
-      if (hasSha) throw new Skip("sign_body with an x-amz-content-sha256 header already in the request");
-      headers["X-Amz-Content-Sha256"] = c.payloadHash; // a signed request header (aws4 keeps headers in query mode)
+      throw new Skip(`payload hash ${c.payloadHash} for s3 in query mode: aws4 always uses UNSIGNED-PAYLOAD there`);
     }
   } else if (c.payloadHash !== null) {
-    if (hasSha) throw new Skip("payload_hash with an x-amz-content-sha256 header already in the request");
-    headers["X-Amz-Content-Sha256"] = c.payloadHash; // aws4 takes it as the payload hash
-    if (!c.signBody) ignore["x-amz-content-sha256"] = true;
-  } else if (c.s3) {
-    // header mode: aws4 adds X-Amz-Content-Sha256: <body hash>, signed.
-    if (!c.signBody) {
-      if (hasSha) throw new Skip("sign_body:false with an x-amz-content-sha256 header in the request");
-      ignore["x-amz-content-sha256"] = true;
+    // A literal payload hash: aws4 has no option for one; its input for it (the way its README
+    // shows for UNSIGNED-PAYLOAD) is an X-Amz-Content-Sha256 request header, read by
+    // canonicalString() before hashing the body. The context's literal goes there verbatim (a
+    // translation: nothing is computed), kept out of signing with extraHeadersToIgnore unless signed.
+    const mine = own("x-amz-content-sha256");
+    if (mine.length > 0 && !mine.every(([, v]) => v === c.payloadHash)) {
+      throw new Skip("a literal payload hash, but the request carries its own x-amz-content-sha256 header with " +
+        "another value: aws4 takes the payload hash only from that header");
     }
-  } else if (c.signBody) {
-    // Non-S3: aws4 never adds x-amz-content-sha256 itself, but takes the payload hash from an
-    // X-Amz-Content-Sha256 header (canonicalString). The header carries the body's SHA-256 from
-    // node crypto, the hash aws4 itself uses (hex, as aws4's hash() writes it), and is signed.
-    if (hasSha) throw new Skip("sign_body with an x-amz-content-sha256 header already in the request");
-    headers["X-Amz-Content-Sha256"] = crypto.createHash("sha256").update(body).digest("hex");
+    if (mine.length === 0) {
+      headers["X-Amz-Content-Sha256"] = c.payloadHash;
+      const signed = mode === "header" && c.signBody;
+      if (!signed) ignore["x-amz-content-sha256"] = true;
+    }
+  } else if (mode === "header" && c.s3) {
+    // aws4 adds X-Amz-Content-Sha256: <body hash>, signed; sign_body:false: extraHeadersToIgnore.
+    if (!c.signBody) ignore["x-amz-content-sha256"] = true;
+  } else if (mode === "header" && c.signBody && own("x-amz-content-sha256").length === 0) {
+    throw new Skip("sign_body for a service other than s3: aws4 adds the signed x-amz-content-sha256 header only " +
+      "for s3 and has no switch for it");
   }
 
-  // Expiry: aws4 sets X-Amz-Expires itself only for s3 (86400) and only when the query has none;
-  // the caller puts it in the query.
+  // Expiry: aws4 has no option for it; its input is X-Amz-Expires in the query of `path` (its
+  // README: `path: '/?X-Amz-Expires=12345', signQuery: true`; it sets one itself only for s3, to
+  // 86400, when the query has none). The context's value goes there verbatim (a translation).
   let target = r.path + (r.query !== null ? `?${r.query}` : "");
   if (mode === "query") {
-    if (r.query !== null && Object.hasOwn(querystring.parse(r.query), "X-Amz-Expires")) {
-      throw new Skip("the request query already holds X-Amz-Expires, aws4's only expiry input");
+    const has = r.query !== null ? querystring.parse(r.query)["X-Amz-Expires"] : undefined;
+    if (has !== undefined) {
+      if (has !== String(c.expires)) {
+        throw new Skip("the request query already holds another X-Amz-Expires, aws4's only expiry input");
+      }
+    } else {
+      target += (r.query === null ? "?" : r.query === "" || r.query.endsWith("&") ? "" : "&") +
+        `X-Amz-Expires=${c.expires}`;
     }
-    target += (r.query === null ? "?" : r.query === "" || r.query.endsWith("&") ? "" : "&") +
-      `X-Amz-Expires=${c.expires}`;
   }
 
-  const hostPair = r.headers.find(([n]) => n.toLowerCase() === "host");
+  const body = Buffer.from(r.body_base64, "base64");
   const opts = {
     method: r.method,
     path: target,
@@ -148,7 +139,6 @@ function sign(msg) {
     region: c.region,
     extraHeadersToIgnore: ignore,
   };
-  if (hostPair) opts.host = hostPair[1].trim();
   if (body.length) opts.body = body; // an empty Buffer is truthy: aws4 would add Content-Type
   if (mode === "query") opts.signQuery = true;
   if (!c.s3 && !c.doubleEncode) opts.doNotEncodePath = true;
@@ -194,13 +184,14 @@ function sign(msg) {
     if (signer.parsedPath.query["X-Amz-Signature"] !== out.signature) {
       throw new Error("presigned request carries no X-Amz-Signature equal to the captured signature");
     }
-    const host = signed.headers.Host ?? signed.headers.host ?? signed.hostname ?? signed.host;
-    if (typeof host === "string") {
-      let url = `https://${host.trim()}${signed.path}`;
-      // after signing; encoded like aws4's own query values (encodeURIComponent + RFC 3986 extras)
-      if (tokenAfter !== null) url += `&X-Amz-Security-Token=${encodeRfc3986(tokenAfter)}`;
-      out.presigned_url = url;
+    let path = signed.path;
+    if (tokenAfter !== null) {
+      // after signing, written by aws4's own formatPath()
+      signer.parsedPath.query["X-Amz-Security-Token"] = tokenAfter;
+      path = signer.formatPath();
     }
+    const host = signed.headers.Host ?? signed.headers.host ?? signed.hostname ?? signed.host;
+    if (typeof host === "string") out.presigned_url = `https://${host.trim()}${path}`;
   }
   return out;
 }

@@ -1,9 +1,13 @@
 // Shared code of the Node.js adapters (runner/adapters/smithy, runner/adapters/aws4): adapter
 // protocol v1 (docs/adapter-protocol.md) reading and writing, context and request validation,
-// duplicate-header joining and the RFC 3986 path checks. Node built-ins only (no npm
-// dependencies), so each adapter still installs and runs from its own folder; the
-// library-specific mapping stays in each adapter.mjs, which imports this file with
-// `../node-common/adapter-kit.mjs`. Importing it has no side effects.
+// the headers object both libraries take, and the RFC 3986 facts about a path that decide whether
+// a switch a library lacks would change anything. Node built-ins only (no npm dependencies), so
+// each adapter still installs and runs from its own folder; the library-specific mapping stays
+// in each adapter.mjs, which imports this file with `../node-common/adapter-kit.mjs`. Importing
+// it has no side effects.
+//
+// Nothing here does signer work: no trimming, merging, sorting, encoding or hashing of the
+// request. The request reaches the library as the protocol gives it.
 
 import { createInterface } from "node:readline";
 
@@ -28,7 +32,7 @@ export function quietConsole() {
 const CONTEXT_KEYS = new Set([
   "credentials", "region", "service", "timestamp", "normalize", "sign_body",
   "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
-  "unsigned_headers",
+  "signed_body_value", "unsigned_headers",
 ]);
 const CREDENTIAL_KEYS = new Set(["access_key_id", "secret_access_key", "token"]);
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -77,13 +81,16 @@ export function resolveContext(ctx, mode) {
     service: ctx.service,
     s3,
     date,
-    // "never applied for s3"
+    // "never applied for s3"; sign_body: header mode only (no effect in query mode)
     normalize: s3 ? false : opt(ctx, "normalize", "boolean", true),
     signBody: opt(ctx, "sign_body", "boolean", s3 && mode === "header"),
     expires: opt(ctx, "expiration_in_seconds", "integer", 3600),
     omitToken: opt(ctx, "omit_session_token", "boolean", false),
     doubleEncode: opt(ctx, "double_uri_encode", "boolean", !s3),
-    payloadHash: opt(ctx, "payload_hash", "string", s3 && mode === "query" ? "UNSIGNED-PAYLOAD" : null),
+    // payload_hash, or the official suite's name signed_body_value (payload_hash wins); the
+    // suite's default is UNSIGNED-PAYLOAD for s3 in query mode, else none (the body's hash).
+    payloadHash: opt(ctx, "payload_hash", "string", null) ??
+      opt(ctx, "signed_body_value", "string", s3 && mode === "query" ? "UNSIGNED-PAYLOAD" : null),
     unsigned: unsigned.map((h) => h.toLowerCase()),
   };
 }
@@ -103,24 +110,20 @@ export function checkRequest(r) {
   }
 }
 
-// Both libraries take headers as an object (one value per name). Repeated names (any case) are
-// joined with "," in order, under the first spelling of the name, the way an HTTP client folds
-// repeated fields into one (RFC 7230 section 3.2.2). Optional whitespace around a field value is
-// not part of the value (RFC 7230 section 3.2.4), so each value of a REPEATED name loses its
-// leading and trailing spaces/tabs before the join; inner whitespace is kept. A name that occurs
-// once is passed untrimmed, as the protocol gives it: the library's own whitespace rule is what
-// is tested.
-const trimOws = (v) => v.replace(/^[ \t]+|[ \t]+$/g, "");
-export function headerObject(pairs) {
-  const groups = new Map(); // lower-case name -> {name: first spelling, values: [...]}
-  for (const [name, value] of pairs) {
-    const lc = name.toLowerCase();
-    if (groups.has(lc)) groups.get(lc).values.push(value);
-    else groups.set(lc, { name, values: [value] });
-  }
+// Both libraries take headers as a plain object, one value per property name. The object is
+// built from the request's pairs as given: names as written, values untrimmed (a folded value
+// keeps its "\n" and continuation line). Names that differ only in case are distinct properties
+// and both reach the library, which decides what to do with them. A name written the same way
+// twice cannot be held by such an object (the second would overwrite the first): that is the
+// library's input-model limit, answered with skip; the values are never merged.
+export function headerObject(pairs, library) {
   const out = Object.create(null);
-  for (const { name, values } of groups.values()) {
-    out[name] = values.length === 1 ? values[0] : values.map(trimOws).join(",");
+  for (const [name, value] of pairs) {
+    if (Object.hasOwn(out, name)) {
+      throw new Skip(`the request repeats the header ${JSON.stringify(name)}: ${library} takes headers as an ` +
+        "object with one value per name, so repeated headers cannot be handed over");
+    }
+    out[name] = value;
   }
   return out;
 }
@@ -161,16 +164,16 @@ export const normalizeIsNoop = (path) => path.startsWith("/") && normalizePath(p
 // Encoding once or twice (or not at all) gives the same text: only RFC 3986 unreserved and "/".
 export const encodingIsNoop = (path) => /^[A-Za-z0-9\-._~/]*$/.test(path);
 
-// encodeURIComponent plus the RFC 3986 extras (! ' ( ) * percent-encoded): unreserved kept.
-export const encodeRfc3986 = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-
 // ---------------------------------------------------------------------------------------------
 // Protocol loop.
 //
 // runAdapter({implementation, modes, stages, sign}) answers the handshake with the given fields
-// and every "sign" message with sign(msg)'s stages (sign may be synchronous or async; a Skip
-// becomes "skip", anything else thrown becomes "error"). It exits 0 once stdin is closed, every
-// answer is written and stdout has been flushed.
+// and every "sign" message with sign(msg, alterations)'s stages (sign may be synchronous or async;
+// a Skip becomes "skip", anything else thrown becomes "error"). `alterations` is an empty array
+// that sign() pushes a sentence onto for every change it made to the request or context before
+// the library saw it beyond pure translation of representation; every result that carries
+// stages or an error carries it as "alterations" ([] = the library got the request unaltered).
+// It exits 0 once stdin is closed, every answer is written and stdout has been flushed.
 
 function send(obj) {
   process.stdout.write(JSON.stringify(obj) + "\n");
@@ -188,17 +191,18 @@ export function runAdapter({ implementation, modes, stages, sign }) {
 
   async function handle(msg) {
     const id = msg.id;
+    const alterations = [];
     try {
       // A synchronous sign() is answered in the same tick (no await), an async one when it settles.
-      const answer = sign(msg);
+      const answer = sign(msg, alterations);
       const result = answer instanceof Promise ? await answer : answer;
-      send({ type: "result", id, ...result });
+      send({ type: "result", id, ...result, alterations });
     } catch (e) {
       if (e instanceof Skip) {
         send({ type: "result", id, skip: e.reason });
       } else {
         console.error(`[${id}]`, e instanceof Error ? e.stack : e);
-        send({ type: "result", id, error: e instanceof Error ? e.message : String(e) });
+        send({ type: "result", id, error: e instanceof Error ? e.message : String(e), alterations });
       }
     }
   }
@@ -228,7 +232,9 @@ export function runAdapter({ implementation, modes, stages, sign }) {
       return;
     }
     console.error("unknown message type:", msg.type);
-    if (msg.id !== undefined) send({ type: "result", id: msg.id, error: `unknown message type: ${msg.type}` });
+    if (msg.id !== undefined) {
+      send({ type: "result", id: msg.id, error: `unknown message type: ${msg.type}`, alterations: [] });
+    }
   });
   rl.on("close", async () => {
     await Promise.allSettled([...pending]);

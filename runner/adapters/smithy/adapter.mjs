@@ -5,19 +5,25 @@
 // The signer is driven through its public API (sign() / presign()); the canonical request,
 // string to sign, signing key and signature are captured by wrapping the TypeScript-private
 // methods createCanonicalRequest / createStringToSign / getSignature on each signer instance,
-// so every stage is what the library itself computed during the real call. See README.md for
-// the context-key mapping and for what is answered with "skip".
+// so every stage is what the library itself computed during the real call. The adapter is a
+// translator: it hands the library the request as given and never trims, merges, sorts, encodes
+// or hashes. A context value goes to the library's own input for it, verbatim; the one step the
+// library cannot take (omit_session_token in query mode: the token appended after presign()) is
+// named in the result's "alterations". See README.md for the mapping of every context key and
+// request feature, and for what is answered with "skip".
 
 import { createRequire } from "node:module";
 import {
-  Skip, BadInput, quietConsole, resolveContext, checkRequest, headerObject, hasHeader,
-  normalizeIsNoop, encodingIsNoop, encodeRfc3986, runAdapter,
+  Skip, BadInput, quietConsole, resolveContext, checkRequest, headerObject,
+  normalizeIsNoop, encodingIsNoop, runAdapter,
 } from "../node-common/adapter-kit.mjs";
 
 const require = createRequire(import.meta.url);
 const { SignatureV4 } = require("@smithy/signature-v4");
 const { HttpRequest } = require("@smithy/protocol-http");
 const { Hash } = require("@smithy/hash-node");
+// The SDK's own URL query writer (the signer's dependency; only used to print presigned_url).
+const { buildQueryString } = require("@smithy/core/protocols");
 const LIB_VERSION = require("@smithy/signature-v4/package.json").version;
 
 quietConsole(); // nothing but protocol lines may reach stdout
@@ -32,9 +38,9 @@ for (const m of ["createCanonicalRequest", "createStringToSign", "getSignature"]
 const Sha256 = Hash.bind(null, "sha256"); // node crypto, as the SDK's Node runtime config does
 
 // ---------------------------------------------------------------------------------------------
-// Shared helpers (../node-common/adapter-kit.mjs): context and request validation, duplicate
-// headers joined with "," (smithy takes headers as an object, one value per name), and the RFC
-// 3986 no-op checks normalizeIsNoop / encodingIsNoop used for the path equivalences in sign().
+// Shared helpers (../node-common/adapter-kit.mjs): context and request validation, the headers
+// object (names and values as given; a name repeated verbatim is a skip), and the RFC 3986
+// no-op checks normalizeIsNoop / encodingIsNoop used for the path equivalences in sign().
 
 // ---------------------------------------------------------------------------------------------
 // Query: the protocol's raw query turned into a smithy QueryParameterBag.
@@ -83,25 +89,12 @@ function queryObject(raw) {
   return q;
 }
 
-// URL query the way @smithy/querystring-builder writes one (escapeUri = RFC 3986 unreserved kept).
-const escapeUri = encodeRfc3986;
-function formatQuery(query) {
-  const parts = [];
-  for (const key of Object.keys(query).sort()) {
-    const v = query[key];
-    const k = escapeUri(key);
-    if (Array.isArray(v)) for (const item of v) parts.push(item == null ? k : `${k}=${escapeUri(item)}`);
-    else parts.push(v == null ? k : `${k}=${escapeUri(v)}`);
-  }
-  return parts.join("&");
-}
-
 // ---------------------------------------------------------------------------------------------
 // One signing request.
 
 const toHex = (u8) => Buffer.from(u8).toString("hex");
 
-async function sign(msg) {
+async function sign(msg, alterations) {
   const mode = msg.mode;
   if (mode !== "header" && mode !== "query") throw new BadInput(`unknown mode: ${mode}`);
   const c = resolveContext(msg.context, mode);
@@ -110,7 +103,8 @@ async function sign(msg) {
 
   // Path: smithy's one switch uriEscapePath = (normalise AND encode the path once more);
   // false = the path verbatim (no normalisation, single encoding). When the context asks for only
-  // one of the two, the case is still exact if the other one is a no-op on this path.
+  // one of the two, the case is still exact if the other one is a no-op on this path; the path
+  // itself is handed over unchanged either way.
   let uriEscapePath;
   if (c.normalize === c.doubleEncode) uriEscapePath = c.doubleEncode;
   else if (c.doubleEncode) {
@@ -131,65 +125,54 @@ async function sign(msg) {
     }
   }
 
-  const headers = headerObject(r.headers);
-  const unsignable = new Set(c.unsigned);
+  // Headers: names and values as given (a name repeated verbatim cannot be held: skip).
+  const headers = headerObject(r.headers, "@smithy/signature-v4's HttpRequest");
+  const unsignable = new Set(c.unsigned); // unsigned_headers, lower-cased (smithy compares lower case)
   const unhoistable = new Set();
-  const generated = ["x-amz-date", "authorization"];
-  if (c.token) generated.push("x-amz-security-token");
-  if (c.signBody) generated.push("x-amz-content-sha256");
-  for (const h of c.unsigned) {
-    if (generated.includes(h)) throw new Skip(`unsigned_headers names ${h}, a header the signer adds itself`);
-  }
 
   // Session token: credentials.sessionToken (signed header / signed query parameter).
-  // omit_session_token, query mode: "added after signing" taken literally: presign() without the
-  // token, then X-Amz-Security-Token appended to the presigned URL (tokenAfter).
+  // omit_session_token, header mode: sign() adds x-amz-security-token and unsignableHeaders keeps
+  // it out of the canonical request (a library switch). Query mode: presign() has no such switch,
+  // so the token is withheld from presign() and appended to the URL after signing (tokenAfter),
+  // which is reported as an alteration.
   let tokenAfter = null;
   const query = queryObject(r.query);
   if (c.token && c.omitToken) {
     if (mode === "query") {
-      if (Object.keys(query).some((k) => k.toLowerCase() === "x-amz-security-token")) {
-        throw new Skip("omit_session_token with an X-Amz-Security-Token already in the request query");
-      }
       tokenAfter = c.token;
+      alterations.push("omit_session_token: the session token was withheld from presign() (it has no switch to " +
+        "leave the token unsigned) and X-Amz-Security-Token was appended to the presigned URL after signing");
     } else {
-      if (hasHeader(headers, "x-amz-security-token")) {
-        throw new Skip("omit_session_token with an x-amz-security-token header in the request");
-      }
-      // sign() adds x-amz-security-token; unsignableHeaders keeps it out of the canonical request.
       unsignable.add("x-amz-security-token");
     }
   }
 
   const hostPair = r.headers.find(([n]) => n.toLowerCase() === "host");
-  const hostname = hostPair ? hostPair[1].trim() : null;
+  const hostname = hostPair ? hostPair[1].trim() : null; // only for printing presigned_url
   const body = Buffer.from(r.body_base64, "base64");
 
-  // Payload. The library takes a literal payload hash only from an x-amz-content-sha256 header
-  // (getPayloadHash reads it before hashing the body); it signs that header unless told not to.
-  let applyChecksum = false;
+  // Payload. sign_body, header mode: applyChecksum (sign() then adds a signed
+  // x-amz-content-sha256 carrying the payload hash). Query mode: no effect; presign() hashes the
+  // body itself. A literal payload hash (payload_hash / signed_body_value): smithy has no option
+  // for one; its input for it is an x-amz-content-sha256 request header (getPayloadHash reads it
+  // before hashing the body), which is how the SDK's own S3 presigner hands it UNSIGNED-PAYLOAD.
+  // The context's literal goes there verbatim (a translation: nothing is computed), kept out of
+  // the canonical headers with unsignableHeaders unless signed, and out of the query with
+  // unhoistableHeaders.
   if (c.payloadHash !== null) {
-    if (hasHeader(headers, "x-amz-content-sha256")) {
-      throw new Skip("payload_hash with an x-amz-content-sha256 header already in the request");
+    const own = r.headers.filter(([n]) => n.toLowerCase() === "x-amz-content-sha256");
+    if (own.length > 0 && !own.every(([, v]) => v === c.payloadHash)) {
+      throw new Skip("a literal payload hash, but the request carries its own x-amz-content-sha256 header with " +
+        "another value: smithy takes the payload hash only from that header");
     }
-    headers["x-amz-content-sha256"] = c.payloadHash;
-    if (!c.signBody) unsignable.add("x-amz-content-sha256");
-  } else if (c.signBody) {
-    if (mode === "query") {
-      // presign() has no checksum option; it takes the payload hash from an x-amz-content-sha256
-      // header (getPayloadHash). The header carries the body's SHA-256 computed with the Sha256
-      // constructor the signer is configured with (lower-case hex, as getPayloadHash writes a
-      // body hash), and is signed (not unsignable) and kept a header (unhoistable, below).
-      if (hasHeader(headers, "x-amz-content-sha256")) {
-        throw new Skip("sign_body with an x-amz-content-sha256 header already in the request");
-      }
-      const h = new Sha256();
-      h.update(new Uint8Array(body));
-      headers["x-amz-content-sha256"] = toHex(await h.digest());
-    } else {
-      applyChecksum = true; // sign() adds x-amz-content-sha256: <body hash>, signed
+    if (own.length === 0) {
+      headers["x-amz-content-sha256"] = c.payloadHash;
+      const signed = mode === "header" && c.signBody;
+      if (!signed) unsignable.add("x-amz-content-sha256");
+      unhoistable.add("x-amz-content-sha256");
     }
   }
+  const applyChecksum = mode === "header" && c.signBody;
 
   const request = new HttpRequest({
     method: r.method,
@@ -241,8 +224,8 @@ async function sign(msg) {
     });
   } else {
     // presign() moves every x-amz-* header into the query unless it is unhoistable; the suite's
-    // model keeps the request's headers as signed headers (only the X-Amz-* auth parameters go
-    // into the query), so every header name of the request is listed.
+    // model keeps the request's headers as headers (only the X-Amz-* auth parameters go into the
+    // query), so every header name of the request is listed (the library's switch for that).
     for (const name of Object.keys(headers)) unhoistable.add(name.toLowerCase());
     signed = await signer.presign(request, {
       signingDate: c.date,
@@ -271,11 +254,8 @@ async function sign(msg) {
     if (signed.query["X-Amz-Signature"] !== out.signature) {
       throw new Error("presigned request carries no X-Amz-Signature equal to the captured signature");
     }
-    if (hostname !== null) {
-      let url = `https://${hostname}${signed.path}?${formatQuery(signed.query)}`;
-      if (tokenAfter !== null) url += `&X-Amz-Security-Token=${escapeUri(tokenAfter)}`; // after signing
-      out.presigned_url = url;
-    }
+    if (tokenAfter !== null) signed.query["X-Amz-Security-Token"] = tokenAfter; // after signing
+    if (hostname !== null) out.presigned_url = `https://${hostname}${signed.path}?${buildQueryString(signed.query)}`;
   }
   return out;
 }
