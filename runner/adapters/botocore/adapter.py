@@ -2,27 +2,27 @@
 """sigv4-conformance adapter (protocol v1) for botocore's SigV4 signers.
 
 Reads JSON lines on stdin, answers JSON lines on stdout (docs/adapter-protocol.md).
-Signing is done by botocore's own classes (SigV4Auth, SigV4QueryAuth, S3SigV4Auth,
-S3SigV4QueryAuth) through their real ``add_auth``; the stages reported are the
-return values of botocore's own ``canonical_request``/``string_to_sign``/``signature``
-methods captured during that call, plus the Authorization header / URL it wrote.
-When botocore has no way to express a case's context, the answer is a skip with the
-reason. See README.md beside this file for the mapping.
+A thin translator: the case's service picks the class (S3SigV4Auth / S3SigV4QueryAuth for
+service ``s3``, SigV4Auth / SigV4QueryAuth otherwise), the request goes to botocore as an
+``AWSRequest`` built from the wire request (URL = https:// + Host + target, headers appended as
+given, body as ``data``), and botocore's real ``add_auth`` signs it. The stages reported are the
+return values of botocore's own ``canonical_request``/``string_to_sign``/``signature`` methods
+captured during that call, plus the Authorization header / URL it wrote. A context key botocore
+has no switch for is a skip; what botocore signs differently is a failure; what it raises on is
+an error. See README.md beside this file for the mapping table.
 """
 
 import base64
 import binascii
-import collections
 import datetime
-import hashlib
 import json
 import sys
 import traceback
-from urllib.parse import unquote_to_bytes
 
 import botocore
 import botocore.auth
-from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
+from botocore.auth import (SIGNED_HEADERS_BLACKLIST, S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth,
+                           SigV4QueryAuth)
 from botocore.awsrequest import AWSRequest
 from botocore.compat import quote, urlsplit
 from botocore.config import Config
@@ -65,7 +65,7 @@ class BadInput(Exception):
 KNOWN_KEYS = {
     "credentials", "region", "service", "timestamp", "normalize", "sign_body",
     "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
-    "unsigned_headers",
+    "signed_body_value", "unsigned_headers",
 }
 
 
@@ -123,8 +123,8 @@ def read_context(ctx, mode):
         "normalize": _get(ctx, "normalize", bool, True) and not s3,
         "double": _get(ctx, "double_uri_encode", bool, not s3),
         "sign_body": _get(ctx, "sign_body", bool, s3 and mode == "header"),
-        "payload_hash": _get(ctx, "payload_hash", str,
-                             "UNSIGNED-PAYLOAD" if (s3 and mode == "query") else None),
+        # payload_hash wins over the official suite's name for it, signed_body_value
+        "payload_hash": _get(ctx, "payload_hash", str, _get(ctx, "signed_body_value", str, None)),
         "expires": _get(ctx, "expiration_in_seconds", int, 3600),
         "omit_token": _get(ctx, "omit_session_token", bool, False),
         "unsigned": _get(ctx, "unsigned_headers", list, []),
@@ -135,122 +135,87 @@ def read_context(ctx, mode):
     return c
 
 
-# --- the botocore configurations this adapter can drive -------------------------------------------
-# Each row is one fixed behaviour of a botocore signer class (plus a real botocore request
-# context / client config switch). N = normalises the path, E = URI-encodes the path (the suite's
-# double_uri_encode: the path is taken as the wire path and encoded once more), B = adds a signed
-# X-Amz-Content-SHA256 header, HASH = payload hash in the canonical request.
-SHA256 = "<sha256 of the body>"
+# --- the class and botocore's own switches ---------------------------------------------------------
+UNSIGNED = "UNSIGNED-PAYLOAD"
+TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+CLASSES = {("header", False): SigV4Auth, ("header", True): S3SigV4Auth,
+           ("query", False): SigV4QueryAuth, ("query", True): S3SigV4QueryAuth}
 
 
-def _unsigned_ctx(req):
+def _unsigned_ctx(req):  # what botocore's client sets for an operation with unsigned payloads
     req.context["payload_signing_enabled"] = False
 
 
-def _s3_unsigned_cfg(req):
+def _s3_unsigned_cfg(req):  # the user's Config(s3={"payload_signing_enabled": False})
     req.context["client_config"] = Config(s3={"payload_signing_enabled": False})
 
 
-def _trailer_ctx(req):
+def _trailer_ctx(req):  # what botocore's flexible-checksum handler sets for a trailing checksum
     req.context["checksum"] = {"request_algorithm": {"in": "trailer", "name": "crc32"}}
 
 
-CONFIGS = [
-    # mode,   class,            s3 class, N,     E,     B,     HASH, setup
-    ("header", SigV4Auth,        False, True,  True,  False, SHA256, None),
-    ("header", SigV4Auth,        False, True,  True,  True,  "UNSIGNED-PAYLOAD", _unsigned_ctx),
-    ("header", SigV4Auth,        False, True,  True,  False, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", _trailer_ctx),
-    ("header", S3SigV4Auth,      True,  False, False, True,  SHA256, None),
-    ("header", S3SigV4Auth,      True,  False, False, True,  "UNSIGNED-PAYLOAD", _s3_unsigned_cfg),
-    ("header", S3SigV4Auth,      True,  False, False, True,  "STREAMING-UNSIGNED-PAYLOAD-TRAILER", _trailer_ctx),
-    ("query",  SigV4QueryAuth,   False, True,  True,  False, SHA256, None),
-    ("query",  SigV4QueryAuth,   False, True,  True,  False, "UNSIGNED-PAYLOAD", _unsigned_ctx),
-    ("query",  S3SigV4QueryAuth, True,  False, False, False, "UNSIGNED-PAYLOAD", None),
-]
+def settings(mode, c, path, has_sha_header):
+    """The botocore class and switch for the case's context, or Skip when botocore has none.
 
+    Nothing here touches the request: it picks the class by the case's service and one of
+    botocore's real switches for the payload hash, and decides whether a context key botocore
+    cannot express makes a difference on this very input."""
+    s3 = c["s3"]
+    cls = CLASSES[(mode, s3)]
 
-def choose_config(mode, c, path, body):
-    """Pick the botocore configuration whose behaviour is the case's context.
+    # normalize / double_uri_encode: fixed by the class (SigV4*: normalise and encode the path;
+    # S3*: neither). A differing context value is a skip unless it is a no-op on this path,
+    # decided with botocore's own normalize_url_path / quote.
+    if not s3 and not c["normalize"] and normalize_url_path(path) != path:
+        raise Skip(f"normalize=false: {cls.__name__} always normalises the path (no switch) and "
+                   "this path changes under normalisation")
+    p = normalize_url_path(path) if (c["normalize"] and not s3) else path
+    if c["double"] == s3 and quote(p, safe="/~") != p:
+        if s3:
+            raise Skip(f"double_uri_encode=true: {cls.__name__} never URI-encodes the path (no "
+                       "switch) and this path has characters to encode")
+        raise Skip(f"double_uri_encode=false: {cls.__name__} always URI-encodes the path (no "
+                   "switch) and this path has characters to encode")
 
-    A feature botocore fixes differently (normalisation, path encoding) is accepted only
-    when it is a no-op on this very path, checked with botocore's own helpers."""
-    rows = [r for r in CONFIGS if r[0] == mode and (r[2] or not c["s3"])]
-    rows_b = [r for r in rows if r[5] == c["sign_body"]]
-    if not rows_b:
-        if mode == "query":
-            raise Skip("sign_body=true in query mode: botocore's presigners never add a signed "
-                       "x-amz-content-sha256 header")
-        raise Skip("sign_body=false for s3: S3SigV4Auth always adds a signed X-Amz-Content-SHA256")
+    # payload hash: botocore's switches are UNSIGNED-PAYLOAD and a trailing checksum; otherwise
+    # the body's SHA-256 (or, without the S3 signer, the request's own X-Amz-Content-SHA256).
     want = c["payload_hash"]
-    body_hash = hashlib.sha256(body).hexdigest()
+    setup = None
+    if want is None or (want == UNSIGNED and mode == "query" and s3):
+        pass  # the class's own default (S3SigV4QueryAuth: always UNSIGNED-PAYLOAD)
+    elif want == UNSIGNED and not (mode == "query" and s3):
+        setup = _s3_unsigned_cfg if s3 else _unsigned_ctx
+    elif want == TRAILER and not (mode == "query" and s3):
+        setup = _trailer_ctx
+    elif has_sha_header and not s3:
+        pass  # SigV4Auth/SigV4QueryAuth take the payload hash from the request's own header
+    else:
+        raise Skip(f"payload_hash={want!r}: {cls.__name__} has no switch for this literal "
+                   f"(only {UNSIGNED} and {TRAILER}" + (", and S3SigV4QueryAuth only "
+                   f"{UNSIGNED}" if s3 else "") + ")")
 
-    def hash_ok(r):
-        if r[6] == SHA256:
-            return want is None or want == body_hash
-        return want == r[6]
+    # sign_body (header mode; no effect in query mode): S3SigV4Auth always adds a signed
+    # X-Amz-Content-SHA256, SigV4Auth only with its UNSIGNED-PAYLOAD switch.
+    if mode == "header":
+        adds = s3 or setup is _unsigned_ctx
+        if c["sign_body"] and not adds and not has_sha_header:
+            raise Skip(f"sign_body=true: {cls.__name__} has no switch to add a signed "
+                       "X-Amz-Content-SHA256 header (only the S3 signer, for service s3, adds one)")
+        if not c["sign_body"] and adds:
+            raise Skip(f"sign_body=false: {cls.__name__}"
+                       + (" always adds" if s3 else " with payload_signing_enabled=False adds")
+                       + " a signed X-Amz-Content-SHA256 header (no switch to leave it out)")
 
-    rows_h = [r for r in rows_b if hash_ok(r)]
-    if not rows_h:
-        kinds = sorted({r[6] for r in rows_b if r[6] != SHA256})
-        raise Skip(f"payload_hash={want!r} with sign_body={str(c['sign_body']).lower()}: botocore's "
-                   f"{mode} signers here can only use the body's SHA-256"
-                   + (f" or {', '.join(kinds)}" if kinds else ""))
-
-    normal = normalize_url_path(path)  # botocore's own normalisation ('' becomes '/')
-    norm_noop = normal == path
-
-    def fits(r):
-        if r[3] != c["normalize"] and not norm_noop:
-            return False
-        p = normal if c["normalize"] else path
-        if r[4] != c["double"] and quote(p, safe="/~") != p:
-            return False
-        return True
-
-    exact = [r for r in rows_h if r[3] == c["normalize"] and r[4] == c["double"]]
-    if exact:
-        return exact[0]
-    fit = [r for r in rows_h if fits(r)]
-    if fit:
-        return fit[0]
-    r = rows_h[0]
-    if r[3] != c["normalize"] and not norm_noop:
-        if c["normalize"]:
-            raise Skip(f"path normalisation wanted but {r[1].__name__} (the only botocore signer "
-                       "for this sign_body/payload_hash) never normalises")
-        raise Skip(f"normalize=false: {r[1].__name__} always normalises the path and this path "
-                   "changes under normalisation")
-    if c["double"]:
-        raise Skip(f"double_uri_encode=true: {r[1].__name__} (the only botocore signer for this "
-                   "service/sign_body) never URI-encodes the path")
-    raise Skip(f"double_uri_encode=false: {r[1].__name__} always URI-encodes the path and this "
-               "path has characters to encode")
+    # unsigned_headers: no switch; botocore leaves only its own list unsigned.
+    signed_anyway = sorted({h.lower() for h in c["unsigned"]} - set(SIGNED_HEADERS_BLACKLIST))
+    if signed_anyway:
+        raise Skip("unsigned_headers: botocore has no option to leave a header unsigned and "
+                   "signs " + ", ".join(signed_anyway))
+    return cls, setup
 
 
 # --- request ---------------------------------------------------------------------------------------
-def decode_query(query):
-    """Query string -> ordered (name, value) pairs, percent-decoded ('+' is a literal '+'),
-    as botocore's serializers hand operation parameters to the signer (request.params)."""
-    pairs = []
-    if query is None:
-        return pairs
-    for part in query.split("&"):
-        if part == "":
-            continue
-        k, _, v = part.partition("=")
-        try:
-            pairs.append((_unquote_strict(k), _unquote_strict(v)))
-        except UnicodeDecodeError:
-            raise Skip("query parameter percent-decodes to bytes that are not UTF-8; botocore's "
-                       "params are text") from None
-    return pairs
-
-
-def _unquote_strict(s):
-    return unquote_to_bytes(s).decode("utf-8")
-
-
-def build_request(r, mode):
+def build_request(r):
     if not isinstance(r, dict):
         raise BadInput("request must be an object")
     method = _req_str(r, "method", "request.")
@@ -273,57 +238,43 @@ def build_request(r, mode):
                    "signs text)")
     hosts = [v for n, v in headers if n.lower() == "host"]
     if not hosts:
-        raise Skip("request has no Host header; botocore always signs a host (taken from the URL)")
-    if mode == "query" and body:
-        raise Skip("query mode with a body: botocore's presigners move the body into the query "
-                   "string as form parameters, they cannot presign a request keeping its body")
-    host = hosts[0].strip()
-    url = "https://" + host + path
+        raise Skip("request has no Host header: botocore takes the request as a URL, which needs "
+                   "a host")
+    host = hosts[0].strip(" \t")
+    # The wire target, as botocore's own client hands it to the signer: the URL carries the path
+    # and the already-encoded query string (botocore.awsrequest.prepare_request_dict).
+    url = "https://" + host + path + ("" if query is None else "?" + query)
     try:
         parts = urlsplit(url)
     except ValueError as e:
-        raise Skip(f"botocore takes host and path from a URL and {url!r} is not one ({e})") from None
-    if parts.netloc != host or parts.path != path or parts.query or parts.fragment:
-        raise Skip("botocore takes the path from a URL and this host/path does not survive "
+        raise Skip(f"botocore takes the request as a URL and {url!r} is not one ({e})") from None
+    if (parts.netloc != host or parts.path != path or parts.query != (query or "")
+            or parts.fragment):
+        raise Skip("botocore takes the request as a URL and this host/target does not survive "
                    "urlsplit verbatim (e.g. '#', tab, CR/LF, or a path not starting with '/')")
-    req = AWSRequest(method=method, url=url, data=body, params=decode_query(query))
-    for name, value in headers:  # HTTPHeaders appends: order and duplicates are kept
+    req = AWSRequest(method=method, url=url, data=body)
+    for name, value in headers:  # HTTPHeaders appends: order, duplicates and values as given
         req.headers[name] = value
-    return req, path, body
-
-
-HEADER_REWRITES = {
-    "authorization": "removed: botocore drops any Authorization header before signing",
-    "content-type": "removed: the presigners drop 'application/x-www-form-urlencoded; "
-                    "charset=utf-8', the value botocore would have set itself",
-    "date": "replaced by the signing time; botocore then signs Date and no X-Amz-Date",
-    "x-amz-date": "replaced by the signing time (the request carries another time, or a Date header)",
-    "x-amz-security-token": "replaced by the credentials' token",
-    "x-amz-content-sha256": "replaced by the signer's own payload hash",
-}
+    return req, path
 
 
 # --- signing ----------------------------------------------------------------------------------------
 def sign(msg):
+    """The stages botocore computes, and the list of alterations (see README.md)."""
     mode = msg.get("mode")
     if mode not in ("header", "query"):
         raise BadInput(f"unknown mode {mode!r}")
     c = read_context(msg.get("context"), mode)
-    req, path, body = build_request(msg.get("request"), mode)
-    # omit_session_token: the token is added after signing, so it is no input of the signature.
-    # botocore signs with credentials without a token (its own, unchanged computation), and the
-    # token is then attached the way "added after signing" is defined: an unsigned header, or a
-    # query parameter appended to the presigned URL outside the canonical query.
-    add_token_after = c["token"] if c["omit_token"] else None
-    if add_token_after is not None:
-        if any(n.lower() == "x-amz-security-token" for n, _ in req.headers.items()) or any(
-                k == "X-Amz-Security-Token" for k, _ in (req.params or [])):
-            raise Skip("omit_session_token=true and the request already carries an "
-                       "X-Amz-Security-Token: botocore would sign that one")
-    _, cls, _, _, _, _, _, setup = choose_config(mode, c, path, body)
+    req, path = build_request(msg.get("request"))
+    has_sha_header = "X-Amz-Content-SHA256" in req.headers  # case-insensitive
+    cls, setup = settings(mode, c, path, has_sha_header)
+    alterations = []
 
+    # omit_session_token: the token is added after signing, so it is no input of the signature:
+    # botocore (no switch) signs with credentials without it, as its user would.
+    token_after = c["token"] if c["omit_token"] else None
     creds = Credentials(c["access_key"], c["secret_key"],
-                        None if add_token_after is not None else c["token"])
+                        None if token_after is not None else c["token"])
     if cls in (SigV4QueryAuth, S3SigV4QueryAuth):
         signer = cls(creds, c["service"], c["region"], expires=c["expires"])
     else:
@@ -336,7 +287,6 @@ def sign(msg):
     orig_cr, orig_sts, orig_sig = signer.canonical_request, signer.string_to_sign, signer.signature
 
     def canonical_request(request):
-        got["signed_names"] = set(signer.headers_to_sign(request))
         got["canonical_request"] = orig_cr(request)
         return got["canonical_request"]
 
@@ -352,40 +302,25 @@ def sign(msg):
     signer.string_to_sign = string_to_sign
     signer.signature = signature
 
-    given = collections.Counter((n.lower(), v) for n, v in req.headers.items())
     _FROZEN[0] = c["timestamp"]
     try:
         signer.add_auth(req)
     finally:
         _FROZEN[0] = None
 
-    # botocore may delete or rewrite headers of the request before signing; then the request it
-    # signed is not the case's request, which it therefore cannot express.
-    after = collections.Counter((n.lower(), v) for n, v in req.headers.items())
-    if mode == "header":
-        after[("authorization", req.headers["Authorization"])] -= 1  # botocore's own
-    gone = sorted({n for n, _ in (given - after)})
-    if gone:
-        raise Skip(f"{cls.__name__} deletes or rewrites request header(s) before signing: "
-                   + "; ".join(f"{n} ({HEADER_REWRITES.get(n, 'changed by botocore')})" for n in gone))
-
-    wanted_unsigned = {h.lower() for h in c["unsigned"]}
-    signed_anyway = sorted(wanted_unsigned & got["signed_names"])
-    if signed_anyway:
-        raise Skip("unsigned_headers: botocore has no option to leave a header unsigned and signs "
-                   + ", ".join(signed_anyway))
-
-    if add_token_after is not None:  # after signing: outside SignedHeaders / the canonical query
-        if mode == "header":
-            req.headers["X-Amz-Security-Token"] = add_token_after
-        else:
-            req.url += "&X-Amz-Security-Token=" + quote(add_token_after, safe="-_.~")
-
     out = {k: got[k] for k in ("canonical_request", "string_to_sign", "signature")}
     if mode == "header":
         out["authorization"] = req.headers["Authorization"]
     else:
-        out["presigned_url"] = req.url
+        url = req.url
+        if token_after is not None:
+            # After signing, outside the canonical query: not botocore's text, so named.
+            url += "&X-Amz-Security-Token=" + quote(token_after, safe="-_.~")
+            alterations.append("omit_session_token: X-Amz-Security-Token appended by the adapter "
+                               "to botocore's presigned URL after signing (botocore signed "
+                               "without the token)")
+        out["presigned_url"] = url
+    out["alterations"] = alterations
     return out
 
 
@@ -396,10 +331,11 @@ def answer(msg):
     except Skip as e:
         return {"type": "result", "id": mid, "skip": str(e)}
     except BadInput as e:
-        return {"type": "result", "id": mid, "error": f"bad input: {e}"}
-    except Exception as e:  # botocore refused or failed: an error answer, never a crash
+        return {"type": "result", "id": mid, "error": f"bad input: {e}", "alterations": []}
+    except Exception as e:  # botocore refused (raised): an error answer, never a crash
         traceback.print_exc(file=sys.stderr)
-        return {"type": "result", "id": mid, "error": f"{type(e).__name__}: {e}"}
+        return {"type": "result", "id": mid, "error": f"{type(e).__name__}: {e}",
+                "alterations": []}
     return {"type": "result", "id": mid, **res}
 
 

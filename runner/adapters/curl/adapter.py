@@ -5,13 +5,15 @@ Each `sign` request runs the system curl under Debian's `faketime` (clock frozen
 timestamp) against a loopback listener owned by this process, which captures the raw request curl
 actually sent and answers 200. The answer is the Authorization header curl sent, verbatim, and its
 Signature= part: nothing is recomputed here. Header mode only (curl has no presigning).
+A thin translator: the request's headers go to curl as -H lines as given, the body as
+--data-binary; the adapter adds no header curl's user would not add and computes nothing (every
+result with stages or an error carries "alterations": []).
 
 Python 3 standard library only. Install faketime with runner/adapters/curl/install.sh.
 See README.md next to this file for the mapping, the skips and the known divergences.
 """
 import base64
 import datetime
-import hashlib
 import json
 import os
 import queue
@@ -32,7 +34,7 @@ BODY_IDLE = 0.5          # seconds the listener waits for more body bytes before
 
 KNOWN_KEYS = {"credentials", "region", "service", "timestamp", "normalize", "sign_body",
               "expiration_in_seconds", "omit_session_token", "double_uri_encode",
-              "payload_hash", "unsigned_headers"}
+              "payload_hash", "signed_body_value", "unsigned_headers"}
 
 
 class Skip(Exception):
@@ -160,6 +162,7 @@ def read_context(ctx):
         check_type(ctx, key, bool, "a boolean")
     check_type(ctx, "expiration_in_seconds", int, "an integer")
     check_type(ctx, "payload_hash", str, "a string")
+    check_type(ctx, "signed_body_value", str, "a string")
     check_type(ctx, "unsigned_headers", list, "an array of strings")
     if not all(isinstance(h, str) for h in ctx.get("unsigned_headers", [])):
         raise ValueError("context.unsigned_headers must be an array of strings")
@@ -180,7 +183,8 @@ def sign(mode, ctx, req):
     cred = ctx["credentials"]
     service = ctx["service"]
     s3 = service == "s3"
-    sign_body = ctx.get("sign_body", s3)
+    sign_body = ctx.get("sign_body", s3)   # header mode: curl presigns nothing
+    payload_hash = ctx.get("payload_hash", ctx.get("signed_body_value"))
 
     if not CURL:
         raise Refused("curl is not installed")
@@ -188,16 +192,17 @@ def sign(mode, ctx, req):
         raise Refused("faketime is not installed: run runner/adapters/curl/install.sh")
 
     # --- what curl's command line cannot express ------------------------------------------
+    names = [n.lower() for n, _ in req["headers"]]
+    has_sha = "x-amz-content-sha256" in names
     if ctx.get("unsigned_headers"):
         raise Skip("unsigned_headers: curl signs every header given with -H; it has no option to leave one unsigned")
-    if ctx.get("omit_session_token") and "token" in cred:
-        raise Skip("omit_session_token: curl 7.88 has no session-token option; the token can only be "
-                   "sent as an -H header, which curl signs like any other")
-    if "payload_hash" in ctx and not sign_body:
-        body_hash = hashlib.sha256(base64.b64decode(req["body_base64"])).hexdigest()
-        if ctx["payload_hash"] != body_hash:
-            raise Skip("payload_hash without sign_body: curl takes a literal payload hash only from an "
-                       "x-amz-content-sha256 -H header, which it then signs")
+    if sign_body and not has_sha:
+        raise Skip("sign_body" + (" (the default for s3)" if "sign_body" not in ctx else "")
+                   + ": curl 7.88 never adds an x-amz-content-sha256 header itself (it only takes the "
+                   "payload hash from one the request already carries), and this request carries none")
+    if payload_hash is not None and not has_sha:
+        raise Skip("payload_hash: curl 7.88 has no option for a literal payload hash (it takes one only "
+                   "from an x-amz-content-sha256 header in the request), and this request carries none")
     if ":" in cred["access_key_id"]:
         raise Skip("access key id contains ':': --user splits at the first ':'")
     for key in ("region", "service"):
@@ -211,22 +216,16 @@ def sign(mode, ctx, req):
         raise Skip("the request holds bytes that are not UTF-8 (replaced by U+FFFD before they reach the adapter)")
     if not target.startswith("/"):
         raise Skip(f"target {target!r} is not origin-form: curl builds the request target from a URL")
-    if " " in target:
-        raise Skip("raw space in the request target: curl's URL parser rejects it (exit 3, malformed URL)")
-    if any(ord(c) < 0x21 or c == "\x7f" for c in target):
-        raise Skip("control character in the request target: curl's URL parser rejects it")
+    # A raw space or control character in the target goes to curl as it is: curl's URL parser
+    # refuses it (exit 3), and that refusal is the answer. Only NUL cannot be put in an argument.
+    if "\0" in target or any("\0" in n + v for n, v in req["headers"]):
+        raise Skip("NUL in the request: a command-line argument cannot carry it")
     if "#" in target:
         raise Skip("'#' in the request target: curl treats it as a fragment and does not send it")
 
-    names = [n.lower() for n, _ in req["headers"]]
     if "host" not in names:
-        raise Skip("no Host header: curl always sends (and signs) a Host header")
-    if "authorization" in names:
-        raise Skip("the request already has an Authorization header: curl then does not sign at all")
-    if sign_body and "x-amz-content-sha256" in names:
-        raise Skip("sign_body with an x-amz-content-sha256 header already in the request: curl would send and sign both")
-    if "token" in cred and "x-amz-security-token" in names:
-        raise Skip("session token with an X-Amz-Security-Token header already in the request: curl would send and sign both")
+        raise Skip("no Host header: the adapter sends curl to a loopback URL and gives the host with "
+                   "-H Host; without one curl would sign the loopback address")
 
     args = [FAKETIME, "-f", when.strftime("%Y-%m-%d %H:%M:%S"),
             CURL, "-q", "--silent", "--show-error", "--max-time", str(CURL_MAX_TIME),
@@ -238,11 +237,9 @@ def sign(mode, ctx, req):
         # curl's switch for an un-normalised path: it then sends, and signs, the path as given.
         args.append("--path-as-is")
 
+    # Every header as -H 'Name:value', value as given (untrimmed; a folded value keeps its "\n" and
+    # continuation line: curl sends and signs it as it is).
     for name, value in req["headers"]:
-        if "\n" in value:
-            raise Skip(f"folded (multi-line) header {name!r}: curl's -H builds one header line; it cannot send an obs-fold")
-        if "\r" in value:
-            raise Skip(f"CR in the value of header {name!r}: -H cannot send it")
         if not name or any(c in name for c in " \t:;"):
             raise Skip(f"header name {name!r} cannot be given to curl's -H")
         if value.strip(" \t") == "":
@@ -251,10 +248,11 @@ def sign(mode, ctx, req):
         else:
             args += ["-H", f"{name}:{value}"]
     body = base64.b64decode(req["body_base64"])
-    if sign_body:
-        payload_hash = ctx.get("payload_hash") or hashlib.sha256(body).hexdigest()
-        args += ["-H", f"x-amz-content-sha256:{payload_hash}"]
-    if "token" in cred:
+    # The session token: curl 7.88 has no option for it; its user sends it with -H, and curl signs
+    # it like any -H header. omit_session_token (the token is added after signing) has no switch:
+    # curl's user signs without it, so no token header is given and the Authorization is curl's.
+    # A request that carries its own X-Amz-Security-Token already has it among its -H lines.
+    if "token" in cred and not ctx.get("omit_session_token") and "x-amz-security-token" not in names:
         args += ["-H", f"X-Amz-Security-Token:{cred['token']}"]
 
     body_file = None
@@ -300,10 +298,10 @@ def sign(mode, ctx, req):
         raise Refused("curl sent no Authorization header")
     for name in ("x-amz-date", "date"):   # curl 7.88 re-sends the header it took its time from
         given = names.count(name)
-        if sent.get(name, 0) > given:
+        if given and sent.get(name, 0) > given:
             log(f"note: curl sent {name} {sent[name]} times; the request has it {given} time(s)")
     m = re.search(r"Signature=([^,\s]*)", auth)
-    out = {"authorization": auth}
+    out = {"authorization": auth, "alterations": []}
     if m:
         out["signature"] = m.group(1)
     return out
@@ -316,13 +314,13 @@ def answer(msg):
     except Skip as e:
         return {"type": "result", "id": mid, "skip": str(e)}
     except Refused as e:
-        return {"type": "result", "id": mid, "error": str(e)}
+        return {"type": "result", "id": mid, "error": str(e), "alterations": []}
     except (ValueError, KeyError, TypeError) as e:  # a malformed request or context
         log(f"{mid}: {type(e).__name__}: {e}")
-        return {"type": "result", "id": mid, "error": f"{type(e).__name__}: {e}"}
+        return {"type": "result", "id": mid, "error": f"{type(e).__name__}: {e}", "alterations": []}
     except Exception as e:  # anything else: answer, never crash
         traceback.print_exc(file=sys.stderr)
-        return {"type": "result", "id": mid, "error": f"{type(e).__name__}: {e}"}
+        return {"type": "result", "id": mid, "error": f"{type(e).__name__}: {e}", "alterations": []}
 
 
 def main():

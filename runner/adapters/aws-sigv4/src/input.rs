@@ -20,6 +20,7 @@ pub struct Context {
     pub expiration_in_seconds: Option<i64>,
     pub omit_session_token: bool,
     pub double_uri_encode: Option<bool>,
+    /// `payload_hash`, or the official suite's `signed_body_value` (`payload_hash` wins).
     pub payload_hash: Option<String>,
     pub unsigned_headers: Vec<String>,
 }
@@ -45,6 +46,7 @@ const CONTEXT_KEYS: &[&str] = &[
     "omit_session_token",
     "double_uri_encode",
     "payload_hash",
+    "signed_body_value",
     "unsigned_headers",
 ];
 const CREDENTIAL_KEYS: &[&str] = &["access_key_id", "secret_access_key", "token"];
@@ -128,7 +130,10 @@ pub fn parse_context(value: &Value) -> Result<Context, String> {
         expiration_in_seconds,
         omit_session_token: opt_bool(map, "omit_session_token", "context")?.unwrap_or(false),
         double_uri_encode: opt_bool(map, "double_uri_encode", "context")?,
-        payload_hash: opt_string(map, "payload_hash", "context")?,
+        payload_hash: match opt_string(map, "payload_hash", "context")? {
+            Some(hash) => Some(hash),
+            None => opt_string(map, "signed_body_value", "context")?,
+        },
         unsigned_headers,
     })
 }

@@ -131,12 +131,17 @@ fn result(id: Value, outcome: Outcome) -> Value {
     answer.insert("type".into(), "result".into());
     answer.insert("id".into(), id);
     match outcome {
-        Outcome::Stages(stages) => answer.extend(stages),
+        // `alterations`: the adapter changes nothing the crate sees (README.md, "Mapping").
+        Outcome::Stages(stages) => {
+            answer.extend(stages);
+            answer.insert("alterations".into(), json!([]));
+        }
         Outcome::Skip(reason) => {
             answer.insert("skip".into(), reason.into());
         }
         Outcome::Error(message) => {
             answer.insert("error".into(), message.into());
+            answer.insert("alterations".into(), json!([]));
         }
     }
     Value::Object(answer)

@@ -1,7 +1,8 @@
 //! One `sign` request → aws-sigv4 1.6.4 → the stages it exposes.
 //!
-//! Context keys map 1:1 onto `SigningSettings` (see README.md). Inputs the crate's `http` types
-//! cannot hold are answered with `skip`, never altered to fit.
+//! Context keys map 1:1 onto `SigningSettings` (see README.md). The request goes to the crate as
+//! it is: what the crate refuses is an `error`, what it signs differently is reported as signed.
+//! `skip` only when the case cannot be written as the crate's input (a URI) at all.
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -52,9 +53,6 @@ const REDACTED_HEADERS: &[&str] = &[
     "x-amz-copy-source-server-side-encryption-customer-key-md5",
 ];
 
-/// Headers aws-sigv4 never signs in a presigned URL (`canonical_request.rs`, `headers()`).
-const NEVER_SIGNED_IN_QUERY: &[&str] = &["x-amz-user-agent", "x-amz-checksum-mode"];
-
 pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
     let s3 = ctx.service == "s3";
 
@@ -76,54 +74,26 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             "request has no Host header: the URI handed to SignableRequest needs a host".into(),
         );
     };
-    for (name, value) in &req.headers {
-        if http::HeaderName::from_bytes(name.to_lowercase().as_bytes()).is_err() {
-            return Outcome::Skip(format!(
-                "header name {name:?} is not a valid http::HeaderName: aws-sigv4 builds its \
-                 canonical headers with the http crate and cannot hold it"
-            ));
-        }
-        // aws-sigv4 trims spaces and squeezes space runs, then calls HeaderValue::from_str; spaces
-        // are valid, so validating the untrimmed value gives the same verdict.
-        if http::HeaderValue::from_str(value).is_err() {
-            let bad = value
-                .bytes()
-                .find(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
-                .unwrap_or(0);
-            let why = if bad == b'\n' {
-                " (an obsolete folded continuation line, kept by the suite as \"\\n\" + the \
-                 line: unfolding it would alter the input)"
-            } else {
-                ""
-            };
-            return Outcome::Skip(format!(
-                "value of header {name:?} contains byte 0x{bad:02x}{why}; aws-sigv4's \
-                 http::HeaderValue rejects control characters"
-            ));
-        }
-    }
+    // Header names and values go to the crate as they are: when http::HeaderName/HeaderValue
+    // reject one (a folded continuation line kept as "\n" + the line, a CR, ...), sign() refuses,
+    // and that refusal is the answer (an error), never a skip.
     let uri = match &req.query {
         Some(query) => format!("https://{host}{}?{query}", req.path),
         None => format!("https://{host}{}", req.path),
     };
-    match uri.parse::<http::Uri>() {
-        Err(e) => {
+    // The crate parses this string with http::Uri (SignableRequest::new): when it rejects it (a
+    // raw space, ...), that refusal is the answer. When it accepts it but reads another target
+    // (a '#' starts a fragment in a URI), the case's target cannot be handed to the crate as a URI.
+    if let Ok(parsed) = uri.parse::<http::Uri>() {
+        if parsed.path() != req.path || parsed.query() != req.query.as_deref() {
             return Outcome::Skip(format!(
-                "http::Uri rejects {uri:?} ({e}){}: SignableRequest takes the already-encoded \
-                 wire URI, and pre-encoding the target would change the input the suite gives",
-                describe_uri_chars(&req.path, req.query.as_deref())
-            ))
-        }
-        Ok(parsed) => {
-            if parsed.path() != req.path || parsed.query() != req.query.as_deref() {
-                return Outcome::Skip(format!(
-                    "http::Uri would alter the target: path {:?} query {:?} become {:?} {:?}",
-                    req.path,
-                    req.query,
-                    parsed.path(),
-                    parsed.query()
-                ));
-            }
+                "the target cannot be written as the URI SignableRequest takes: http::Uri reads \
+                 path {:?} query {:?} as {:?} {:?}",
+                req.path,
+                req.query,
+                parsed.path(),
+                parsed.query()
+            ));
         }
     }
     let unsigned: Vec<String> = ctx
@@ -131,18 +101,6 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
         .iter()
         .map(|h| h.to_lowercase())
         .collect();
-    if mode == Mode::Query {
-        if let Some((name, _)) = req.headers.iter().find(|(name, _)| {
-            let lower = name.to_lowercase();
-            NEVER_SIGNED_IN_QUERY.contains(&lower.as_str()) && !unsigned.contains(&lower)
-        }) {
-            return Outcome::Skip(format!(
-                "aws-sigv4 never signs {name:?} in a presigned URL (hard-coded), and the case \
-                 signs every header not listed in unsigned_headers"
-            ));
-        }
-    }
-
     // --- Settings: the suite's context keys, 1:1. ---
     let mut settings = SigningSettings::default();
     settings.signature_location = match mode {
@@ -160,15 +118,10 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
     } else {
         PercentEncodingMode::Single
     };
-    let sign_body = ctx.sign_body.unwrap_or(s3 && mode == Mode::Header);
-    if sign_body && mode == Mode::Query {
-        return Outcome::Skip(
-            "sign_body in query mode: aws-sigv4 adds x-amz-content-sha256 \
-             (PayloadChecksumKind::XAmzSha256) in header mode only"
-                .into(),
-        );
-    }
-    settings.payload_checksum_kind = if sign_body {
+    // sign_body (default: true for s3) -> XAmzSha256 in both modes. The crate adds the signed
+    // x-amz-content-sha256 header only when the signature goes into headers (canonical_request.rs,
+    // headers()): in query mode it adds none, which is the suite's rule.
+    settings.payload_checksum_kind = if ctx.sign_body.unwrap_or(s3) {
         PayloadChecksumKind::XAmzSha256
     } else {
         PayloadChecksumKind::NoHeader
@@ -372,25 +325,6 @@ fn trim_all(value: &str) -> String {
         }
     }
     out
-}
-
-fn describe_uri_chars(path: &str, query: Option<&str>) -> String {
-    let text = format!(
-        "{path}{}",
-        query.map(|q| format!("?{q}")).unwrap_or_default()
-    );
-    let mut found = Vec::new();
-    if text.contains(' ') {
-        found.push("a raw space");
-    }
-    if !text.is_ascii() {
-        found.push("raw non-ASCII");
-    }
-    if found.is_empty() {
-        String::new()
-    } else {
-        format!("; the target has {}", found.join(" and "))
-    }
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
