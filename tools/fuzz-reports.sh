@@ -16,13 +16,14 @@ seed=20261124
 cases=3000
 declare -A adapters=(
   [reference]="$bin adapter"
+  [awscrt]="runner/adapters/awscrt/.venv/bin/python runner/adapters/awscrt/adapter.py"
   [botocore]="runner/adapters/botocore/.venv/bin/python runner/adapters/botocore/adapter.py"
   [smithy]="node runner/adapters/smithy/adapter.mjs"
   [aws4]="node runner/adapters/aws4/adapter.mjs"
   [aws-sigv4]="runner/adapters/aws-sigv4/target/release/aws-sigv4-adapter"
 )
 status=0
-for name in reference botocore smithy aws4 aws-sigv4; do
+for name in reference awscrt botocore smithy aws4 aws-sigv4; do
   rm -rf "${out:?}/$name"
   mkdir -p "$out"
   "$bin" fuzz --adapter "${adapters[$name]}" --cases "$cases" --seed "$seed" \

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs the reference signer and every shipped adapter over the suite and writes
-# reports/<name>/report.json and summary.md, then the matrix in reports/README.md.
+# reports/<name>/report.json and summary.md, then the matrix in reports/README.md; and over the
+# official AWS suites (tools/official-suites.sh: the aws-c-auth v4 folder and the older layout),
+# writing reports/<name>/official-v4.json and official-legacy.json and their table in
+# reports/README.md.
 # With --check, writes to target/reports/ instead and fails when any result differs from the
 # committed reports (in either direction). Install the adapters first (runner/adapters/*/install.sh).
 set -euo pipefail
@@ -11,8 +14,18 @@ check=false
 [ "${1:-}" = "--check" ] && check=true
 out=reports
 $check && out=target/reports
+# The official copies, reached through links under target/official so that reports name the
+# same relative path on every machine.
+mkdir -p target/official
+ln -sfn "$(tools/official-suites.sh v4)" target/official/v4
+tools/official-suites.sh legacy > /dev/null
+declare -A official=(
+  [v4]="target/official/v4"
+  [legacy]="target/official/aws4_testsuite"
+)
 declare -A adapters=(
   [reference]=""
+  [awscrt]="runner/adapters/awscrt/.venv/bin/python runner/adapters/awscrt/adapter.py"
   [botocore]="runner/adapters/botocore/.venv/bin/python runner/adapters/botocore/adapter.py"
   [smithy]="node runner/adapters/smithy/adapter.mjs"
   [aws4]="node runner/adapters/aws4/adapter.mjs"
@@ -20,16 +33,24 @@ declare -A adapters=(
   [curl]="python3 runner/adapters/curl/adapter.py"
 )
 status=0
-for name in reference botocore smithy aws4 aws-sigv4 curl; do
+names=(reference awscrt botocore smithy aws4 aws-sigv4 curl)
+for name in "${names[@]}"; do
   mkdir -p "$out/$name"
-  args=(run --json "$out/$name/report.json" --markdown "$out/$name/summary.md")
-  [ -n "${adapters[$name]}" ] && args+=(--adapter "${adapters[$name]}")
-  { "$bin" "${args[@]}" || true; } | tail -1 | sed "s/^/$name: /"
-  if $check && ! diff -u "reports/$name/report.json" "$out/$name/report.json" > "$out/$name/report.diff"; then
-    echo "$name: the results differ from reports/$name/report.json (a regression, or a fix to record):"
-    head -80 "$out/$name/report.diff"
-    status=1
-  fi
+  adapter=()
+  [ -n "${adapters[$name]}" ] && adapter=(--adapter "${adapters[$name]}")
+  { "$bin" run --json "$out/$name/report.json" --markdown "$out/$name/summary.md" "${adapter[@]}" || true; } |
+    tail -1 | sed "s/^/$name: /"
+  for suite in v4 legacy; do
+    { "$bin" run --suite "${official[$suite]}" --json "$out/$name/official-$suite.json" "${adapter[@]}" || true; } |
+      tail -1 | sed "s/^/$name (official $suite): /"
+  done
+  for file in report official-v4 official-legacy; do
+    if $check && ! diff -u "reports/$name/$file.json" "$out/$name/$file.json" > "$out/$name/$file.diff"; then
+      echo "$name: the results differ from reports/$name/$file.json (a regression, or a fix to record):"
+      head -80 "$out/$name/$file.diff"
+      status=1
+    fi
+  done
 done
 "$bin" report --html "$out/index.html" "$out"/*/report.json > /dev/null
 if $check && ! cmp -s reports/index.html "$out/index.html"; then
@@ -47,5 +68,13 @@ head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
 open(path, "w").write(head + begin + "\n" + sys.argv[1] + "\n" + end + tail)
 PY
+  python3 tools/official-table.py reports
+fi
+if $check; then
+  python3 tools/official-table.py "$out" --print > "$out/official-table.md"
+  if ! python3 tools/official-table.py reports --print | cmp -s - "$out/official-table.md"; then
+    echo "the official-suite table differs from the committed reports"
+    status=1
+  fi
 fi
 exit $status
