@@ -235,3 +235,110 @@ fn a_broken_fixture_fails_its_case_only_naming_file_and_line() {
     assert!(trials.iter().all(|t| t.case.layout == Layout::Native));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn lint_names_the_contradictions_found_in_the_official_copies() {
+    let root = copy_suite("lint-official");
+    let named = |problems: &[String], file: &str, text: &str| {
+        problems
+            .iter()
+            .any(|p| p.contains(file) && p.contains(text))
+    };
+    // 1. request.txt edited without its expected files (the official get-space-normalized).
+    let case = root.join("v4/get-space-normalized");
+    let request = std::fs::read_to_string(case.join("request.txt")).unwrap();
+    std::fs::write(
+        case.join("request.txt"),
+        request.replace(
+            "/my photos/summer trip.jpg",
+            "/my%20photos/summer%20trip.jpg",
+        ),
+    )
+    .unwrap();
+    // 2. No context.json, and a canonical request dated otherwise than the request
+    //    (the official double-encode-path).
+    let case = root.join("v4/get-with-x-amz-date");
+    std::fs::remove_file(case.join("context.json")).unwrap();
+    let creq = std::fs::read_to_string(case.join("header-canonical-request.txt")).unwrap();
+    std::fs::write(
+        case.join("header-canonical-request.txt"),
+        creq.replace("x-amz-date:20150830T123600Z", "x-amz-date:20210511T154045Z"),
+    )
+    .unwrap();
+    // 3. A canonical request that signs a header the request does not carry.
+    let case = root.join("v4/get-vanilla");
+    let creq = std::fs::read_to_string(case.join("header-canonical-request.txt")).unwrap();
+    std::fs::write(
+        case.join("header-canonical-request.txt"),
+        creq.replace(
+            "x-amz-date:20150830T123600Z\n",
+            "x-amz-date:20150830T123600Z\nx-forged:1\n",
+        )
+        .replace("host;x-amz-date\n", "host;x-amz-date;x-forged\n"),
+    )
+    .unwrap();
+    let cases = suite::discover(&root).unwrap();
+    let problems: Vec<String> = sigv4_conformance::lint::lint_cases(&cases)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert!(
+        named(
+            &problems,
+            "get-space-normalized/header-signed-request.txt",
+            "was edited without the other"
+        ),
+        "{problems:#?}"
+    );
+    assert!(
+        named(
+            &problems,
+            "get-with-x-amz-date/header-canonical-request.txt",
+            "signs x-amz-date \"20210511T154045Z\""
+        ),
+        "{problems:#?}"
+    );
+    assert!(
+        named(
+            &problems,
+            "get-vanilla/header-canonical-request.txt",
+            "signs \"x-forged\""
+        ),
+        "{problems:#?}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn an_older_layout_token_is_read_from_the_signed_request() {
+    let root = std::env::temp_dir().join(format!("sigv4-selftest-token-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let request = "POST / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+    let signed_request = "POST / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nX-Amz-Security-Token:TOKEN\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=SIGNED, Signature=00\n\n";
+    for (name, signed_headers, signed) in [
+        ("after", "host;x-amz-date", false),
+        ("before", "host;x-amz-date;x-amz-security-token", true),
+    ] {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.req")), request).unwrap();
+        std::fs::write(
+            dir.join(format!("{name}.sreq")),
+            signed_request.replace("SIGNED", signed_headers),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{name}.creq")),
+            format!("POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n{signed_headers}\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        )
+        .unwrap();
+    }
+    for case in suite::discover(&root).unwrap() {
+        let fixture = suite::load(&case, sigv4_conformance::sign::Mode::Header).unwrap();
+        let context = &fixture.input.context;
+        assert_eq!(context.credentials.token.as_deref(), Some("TOKEN"));
+        let signed = case.id == "before";
+        assert_eq!(context.omit_session_token, Some(!signed), "{}", case.id);
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
