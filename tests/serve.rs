@@ -1003,3 +1003,147 @@ fn check_url_and_check_request_exit_0_or_1() {
     assert_eq!(status.code(), Some(2), "no secret is a usage error");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The Authorization header of `request` with its signature replaced.
+fn with_signature(request: &Request, signature: &str) -> Request {
+    let mut forged = request.clone();
+    let auth = String::from_utf8(forged.header("authorization").unwrap().value.clone()).unwrap();
+    let (head, _) = auth.split_once("Signature=").unwrap();
+    set_header(
+        &mut forged,
+        "authorization",
+        &format!("{head}Signature={signature}"),
+    );
+    forged
+}
+
+/// Every file under `dir`, as text.
+fn files_in(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            out.push((
+                path.clone(),
+                String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn forged_requests_never_get_their_signature_from_any_output() {
+    let dir = temp_dir("oracle");
+    let path = dir.join("report.json");
+    let server = start(&[
+        "--clock",
+        CLOCK,
+        "--service",
+        "service",
+        "--report",
+        path.to_str().unwrap(),
+    ]);
+    let ctx = context("service", CLOCK, "");
+    let signer = Signer::new();
+    // What must never come out: the right signature of every forged request, the signing key.
+    let mut secrets: Vec<String> = vec![SECRET.to_string()];
+    let mut sign = |raw: &str, mode: Mode| {
+        let request = Request::parse(raw.as_bytes()).unwrap();
+        let signed = signer.sign(&request, &ctx, mode).unwrap();
+        secrets.push(signed.signature.as_str().to_string());
+        secrets.push(hex::encode(signed.signing_key.as_bytes()));
+    };
+    // The client holds a right signature for this GET, and for no other request.
+    let get = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+    let delete = "DELETE /important/object HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+    let other = "GET /other HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+    sign(delete, Mode::Header);
+    sign(other, Mode::Header);
+    sign(GET_URL, Mode::Query);
+    let right_get = signed(get, &ctx);
+    let right_delete = signed(delete, &ctx);
+    let right_other = signed(other, &ctx);
+    let get_signature = {
+        let auth =
+            String::from_utf8(right_get.header("authorization").unwrap().value.clone()).unwrap();
+        auth.rsplit_once('=').unwrap().1.to_string()
+    };
+    let mut answers = Vec::new();
+    let mut forged: Vec<Vec<u8>> = Vec::new();
+    // Header mode: a signature that is not hex (first divergent stage: signature), zeros, a
+    // DELETE carrying the signature of the GET, and a right signature in upper case (the
+    // lower-case one must not come out: the mistake is diagnosed at the signature stage).
+    for signature in ["x", &"0".repeat(64), &"f".repeat(63)] {
+        forged.push(wire(&with_signature(&right_delete, signature)));
+    }
+    forged.push(wire(&with_signature(&right_delete, &get_signature)));
+    let other_signature = {
+        let auth =
+            String::from_utf8(right_other.header("authorization").unwrap().value.clone()).unwrap();
+        auth.rsplit_once('=').unwrap().1.to_string()
+    };
+    forged.push(wire(&with_signature(
+        &right_other,
+        &other_signature.to_ascii_uppercase(),
+    )));
+    // Query mode: a presigned URL with its signature replaced.
+    let target = presigned_target(GET_URL, &ctx);
+    let (keep, _) = target.split_once("X-Amz-Signature=").unwrap();
+    for signature in ["x", &"0".repeat(64)] {
+        forged.push(
+            format!("GET {keep}X-Amz-Signature={signature} HTTP/1.1\r\nHost: example.amazonaws.com\r\nConnection: close\r\n\r\n")
+                .into_bytes(),
+        );
+    }
+    for bytes in &forged {
+        let a = send(server.port, bytes);
+        assert_eq!(a.element("Code"), Some("SignatureDoesNotMatch"), "{a:?}");
+        answers.push(format!("{:?}\n{}", a.headers, a.body));
+    }
+    // The upper-case signature was diagnosed at the signature stage: the stage whose expected
+    // value used to be the right signature.
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.contains("signature-uppercase-hex")),
+        "{answers:?}"
+    );
+    wait_for_report(&path, forged.len());
+    let markdown = dir.join("matrix.md");
+    let html = dir.join("matrix.html");
+    let out = Command::new(BIN)
+        .args(["report", "--markdown"])
+        .arg(&markdown)
+        .arg("--html")
+        .arg(&html)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut outputs: Vec<(PathBuf, String)> = files_in(&dir);
+    outputs.push(("log".into(), server.log()));
+    for (i, answer) in answers.iter().enumerate() {
+        outputs.push((format!("answer {i}").into(), answer.clone()));
+    }
+    for (name, text) in &outputs {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{} holds {secret}:\n{text}",
+                name.display()
+            );
+        }
+    }
+    let report = wait_for_report(&path, forged.len());
+    let withheld: Vec<&str> = report
+        .cases
+        .iter()
+        .filter_map(|c| c.first_divergence.as_ref())
+        .filter(|d| d.stage == "signature")
+        .map(|d| d.expected.as_str())
+        .collect();
+    assert!(!withheld.is_empty(), "{report:?}");
+    assert!(withheld.iter().all(|e| e.starts_with("withheld")));
+    let _ = std::fs::remove_dir_all(&dir);
+}

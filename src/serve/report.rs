@@ -80,6 +80,10 @@ fn stage_map(verdict: &Verdict) -> BTreeMap<String, StageStatus> {
     map
 }
 
+/// The `expected` of a divergence at the signing key or after it: the server never reveals
+/// what it computed there.
+pub const WITHHELD: &str = "withheld: the server never reveals the signature it computed (that would be a valid signature for a request that was not signed correctly); compare the canonical request and string to sign instead";
+
 /// The case id of the `n`th request, e.g. `serve/3/header`: in the report and the
 /// `x-sigv4-case` header.
 pub fn case_id(n: u64, mode: Mode) -> String {
@@ -112,10 +116,17 @@ pub fn case_of(n: u64, verdict: &Verdict, seen: &Seen) -> CaseReport {
         message.push_str(hint);
     }
     let first_divergence = verdict.stage.as_ref().map(|stage| {
+        // Only what AWS shows too: the canonical request and the string to sign. The signing key,
+        // the signature, and the Authorization header or presigned URL made with them would be a
+        // valid signature for a request that was not signed correctly (a signing oracle).
         let expected = match stage.as_str() {
             "canonical_request" => verdict.canonical_request.clone(),
             "string_to_sign" => verdict.string_to_sign.clone(),
-            "signing_key" | "signature" => verdict.expected_signature.clone(),
+            "signing_key" | "signature" | "authorization" | "presigned_url" | "signed_request"
+                if verdict.code == "SignatureDoesNotMatch" =>
+            {
+                Some(WITHHELD.to_string())
+            }
             _ => None,
         };
         Divergence {

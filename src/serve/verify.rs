@@ -87,6 +87,12 @@ impl Config {
 }
 
 /// The verdict on one request.
+///
+/// It goes to the client, the log and the report, so it never holds the reference's signature,
+/// signing key or anything else that stands in for the secret: for a request that was not signed
+/// correctly, that would make the server a signing oracle (anyone able to send requests and read
+/// an answer, a log or a report would get a valid signature for any request). The canonical
+/// request and string to sign are shown, as AWS shows them.
 #[derive(Debug, Clone)]
 pub struct Verdict {
     /// The HTTP status: 200 when the signature is right.
@@ -109,8 +115,6 @@ pub struct Verdict {
     pub string_to_sign: Option<String>,
     /// The signature the request carries.
     pub signature_provided: Option<String>,
-    /// The reference's signature: for the server's own report, never sent to the client.
-    pub expected_signature: Option<String>,
     /// The access key the request names.
     pub access_key: Option<String>,
     /// The `SignedHeaders` (or `X-Amz-SignedHeaders`) the request names.
@@ -143,7 +147,6 @@ impl Verdict {
             canonical_request: None,
             string_to_sign: None,
             signature_provided: None,
-            expected_signature: None,
             access_key: None,
             signed_headers: None,
             provided: None,
@@ -891,7 +894,6 @@ fn check_claim(
     let signature = signed_ref.signature.as_str().to_string();
     base.canonical_request = Some(signed_ref.canonical_request.to_string());
     base.string_to_sign = Some(signed_ref.string_to_sign.to_string());
-    base.expected_signature = Some(signature.clone());
     drop(signed_ref);
     if !constant_time_eq(signature.as_bytes(), claim.signature.as_bytes()) {
         return signature_mismatch(base, &claim, arrived, context, signer, &signed);
