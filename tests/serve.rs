@@ -1017,6 +1017,20 @@ fn with_signature(request: &Request, signature: &str) -> Request {
     forged
 }
 
+/// The Authorization header of `request` with its SignedHeaders replaced (the signature kept).
+fn with_signed_headers(request: &Request, list: &str) -> Request {
+    let mut forged = request.clone();
+    let auth = String::from_utf8(forged.header("authorization").unwrap().value.clone()).unwrap();
+    let (head, rest) = auth.split_once("SignedHeaders=").unwrap();
+    let (_, tail) = rest.split_once(',').unwrap();
+    set_header(
+        &mut forged,
+        "authorization",
+        &format!("{head}SignedHeaders={list},{tail}"),
+    );
+    forged
+}
+
 /// Every file under `dir`, as text.
 fn files_in(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
@@ -1146,4 +1160,77 @@ fn forged_requests_never_get_their_signature_from_any_output() {
     assert!(!withheld.is_empty(), "{report:?}");
     assert!(withheld.iter().all(|e| e.starts_with("withheld")));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn signed_headers_are_verified_exactly_as_listed() {
+    let server = start(&["--clock", CLOCK, "--service", "service"]);
+    let raw = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nX-Forwarded-For:10.0.0.1\nX-Absent-Not:1\n\n";
+    let mut ctx = context("service", CLOCK, "");
+    ctx.unsigned_headers = vec!["X-Forwarded-For".into(), "X-Absent-Not".into()];
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let signed = Signer::new().sign(&request, &ctx, Mode::Header).unwrap();
+    assert_eq!(signed.signed_headers().as_str(), "host;x-amz-date");
+    let right = Request::parse(signed.signed_request().as_bytes()).unwrap();
+    assert_eq!(send(server.port, &wire(&right)).status, 200);
+    // The signature covers host;x-amz-date: any other list is rejected, never a pass.
+    let cases = [
+        ("host;x-absent;x-amz-date", 403, "SignatureDoesNotMatch"),
+        ("Host;X-Amz-Date", 403, "SignatureDoesNotMatch"),
+        ("HOST;X-AMZ-DATE", 403, "SignatureDoesNotMatch"),
+        ("x-amz-date;host", 403, "SignatureDoesNotMatch"),
+        ("host;host;x-amz-date", 403, "SignatureDoesNotMatch"),
+        ("host;x-amz-date;x-amz-date", 403, "SignatureDoesNotMatch"),
+        ("host;;x-amz-date", 400, "IncompleteSignature"),
+        (";host;x-amz-date", 400, "IncompleteSignature"),
+        ("host;x-amz-date;", 400, "IncompleteSignature"),
+        (
+            "HOST;Host;;X-AMZ-DATE;x-forwarded-for;authorization",
+            400,
+            "IncompleteSignature",
+        ),
+        ("authorization;host;x-amz-date", 400, "IncompleteSignature"),
+        ("x-amz-date", 400, "IncompleteSignature"),
+        ("host; x-amz-date", 400, "IncompleteSignature"),
+    ];
+    for (list, status, code) in cases {
+        let a = send(server.port, &wire(&with_signed_headers(&right, list)));
+        assert_eq!(
+            (a.status, a.element("Code").unwrap_or("")),
+            (status, code),
+            "{list}: {}",
+            a.body
+        );
+        assert!(!a.body.contains("signature right"), "{list}: {}", a.body);
+    }
+    // The same in a presigned URL.
+    let target = presigned_target(GET_URL, &ctx);
+    assert!(target.contains("X-Amz-SignedHeaders=host&"), "{target}");
+    for (list, status, code) in [
+        ("host%3Bx-absent", 403, "SignatureDoesNotMatch"),
+        ("HOST", 403, "SignatureDoesNotMatch"),
+        ("host%3Bhost", 403, "SignatureDoesNotMatch"),
+        ("host%3B", 400, "AuthorizationQueryParametersError"),
+        (
+            "authorization%3Bhost",
+            400,
+            "AuthorizationQueryParametersError",
+        ),
+    ] {
+        let t = target.replace(
+            "X-Amz-SignedHeaders=host&",
+            &format!("X-Amz-SignedHeaders={list}&"),
+        );
+        let a = send(
+            server.port,
+            format!("GET {t} HTTP/1.1\r\nHost: example.amazonaws.com\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert_eq!(
+            (a.status, a.element("Code").unwrap_or("")),
+            (status, code),
+            "{list}: {}",
+            a.body
+        );
+    }
 }
