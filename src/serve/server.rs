@@ -294,8 +294,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
             Err(HttpError::Closed) | Err(HttpError::Io(_)) => return,
             Err(error) => {
                 let Some(status) = error.status() else { return };
-                let mut verdict =
-                    Verdict::unreadable(status, error.code(), error.message(&limits));
+                let mut verdict = Verdict::unreadable(status, error.code(), error.message(&limits));
                 let (case_id, request_id) = match &error {
                     // The head was read: this is a request, and it goes in the report, in the
                     // mode verify would have judged it in.
