@@ -792,8 +792,9 @@ struct ServeArgs {
     /// address must be written as an IP address.
     #[arg(long, value_name = "ADDR:PORT")]
     listen: Option<String>,
-    /// Append every verdict to this JSON report (schema 1), flushed per request; a FILE.jsonl
-    /// sidecar holds one line per request.
+    /// Append every verdict to this JSON report (schema 1), written per request, and one line
+    /// per request to a FILE.jsonl sidecar; both readable by their owner only. A field of a case
+    /// keeps at most 4 KiB.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Largest body accepted, in bytes (K, M, G, KiB, MiB, GiB suffixes allowed); 413 beyond.

@@ -1162,6 +1162,30 @@ fn forged_requests_never_get_their_signature_from_any_output() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[cfg(unix)]
+#[test]
+fn report_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("mode");
+    let path = dir.join("report.json");
+    // A sidecar left readable by an older version is made private too.
+    std::fs::write(dir.join("report.jsonl"), "").unwrap();
+    std::fs::set_permissions(
+        dir.join("report.jsonl"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let server = start(&["--clock", CLOCK, "--report", path.to_str().unwrap()]);
+    let right = signed(GET, &context("service", CLOCK, ""));
+    assert_eq!(send(server.port, &wire(&right)).status, 200);
+    wait_for_report(&path, 1);
+    for (file, _) in files_in(&dir) {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} has mode {mode:o}", file.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn signed_headers_are_verified_exactly_as_listed() {
     let server = start(&["--clock", CLOCK, "--service", "service"]);
@@ -1233,4 +1257,93 @@ fn signed_headers_are_verified_exactly_as_listed() {
             a.body
         );
     }
+}
+
+/// The peak resident memory of a process, in KiB (Linux), if it can be read.
+fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[cfg(unix)]
+#[test]
+fn report_is_appended_capped_and_bounded_in_memory() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = temp_dir("bounded");
+    let path = dir.join("report.json");
+    let path_text = path.to_str().unwrap();
+    // A temporary left by a writer killed before its rename, of a process that is gone.
+    let stale = dir.join(".report.json.tmp-4194304");
+    std::fs::write(&stale, "x").unwrap();
+    let server = start(&["--clock", CLOCK, "--report", path_text]);
+    assert!(!stale.exists(), "the stale temporary is still there");
+    let right = signed(GET, &context("service", CLOCK, ""));
+    // Rejected requests with a 60 KB Authorization header.
+    let huge = wire(&with_signature(&right, &"0".repeat(60_000)));
+    let inode = std::fs::metadata(&path).unwrap().ino();
+    let mut peak_after_warmup = None;
+    let requests = 40;
+    for i in 0..requests {
+        assert_eq!(send(server.port, &huge).status, 403);
+        if i == 7 {
+            peak_after_warmup = peak_kib(server.child.id());
+        }
+    }
+    let report = wait_for_report(&path, requests);
+    assert_eq!(report.cases.len(), requests);
+    // Appended in place: the file was never replaced by a rewrite.
+    assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode);
+    for case in &report.cases {
+        let d = case.first_divergence.as_ref().unwrap();
+        assert!(d.actual.len() < 5000, "{}", d.actual.len());
+        assert!(
+            case.notes["truncated"].contains("first_divergence.actual"),
+            "{case:?}"
+        );
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size < requests as u64 * 12 * 1024, "{size} bytes");
+    // Memory does not grow with the cases recorded (it held every case before).
+    if let (Some(before), Some(after)) = (peak_after_warmup, peak_kib(server.child.id())) {
+        eprintln!("peak memory: {before} KiB after 8 cases, {after} KiB after {requests}");
+        assert!(after < before + 2 * 1024, "{before} KiB -> {after} KiB");
+    }
+    drop(server);
+
+    // A sidecar written by an older version: 400 cases of 60 KB each (24 MB). The next start
+    // reads it one line at a time, rebuilds the report with capped cases, and carries on.
+    let sidecar = dir.join("report.jsonl");
+    let first = std::fs::read_to_string(&sidecar).unwrap();
+    let mut template: serde_json::Value =
+        serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    template["first_divergence"]["actual"] = serde_json::Value::String("A".repeat(60_000));
+    template.as_object_mut().unwrap().remove("notes");
+    let mut old = String::new();
+    for n in 1..=400 {
+        template["id"] = format!("serve/{n}/header").into();
+        old.push_str(&template.to_string());
+        old.push('\n');
+    }
+    std::fs::write(&sidecar, &old).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let started = Instant::now();
+    let server = start(&["--clock", CLOCK, "--report", path_text]);
+    let took = started.elapsed();
+    assert_eq!(send(server.port, &wire(&right)).status, 200);
+    let report = wait_for_report(&path, 401);
+    assert_eq!(report.cases.len(), 401);
+    assert_eq!(report.cases[400].id, "serve/401/header");
+    assert_eq!((report.summary.passed, report.summary.failed), (1, 400));
+    assert!(report.cases[0].notes.contains_key("truncated"));
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size < 401 * 12 * 1024, "{size} bytes");
+    if let Some(peak) = peak_kib(server.child.id()) {
+        eprintln!("peak memory after a restart on a 24 MB sidecar: {peak} KiB");
+        assert!(peak < 20 * 1024, "{peak} KiB to start on a 24 MB sidecar");
+    }
+    eprintln!("restart on a 24 MB sidecar: {took:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
