@@ -1347,3 +1347,30 @@ fn report_is_appended_capped_and_bounded_in_memory() {
     eprintln!("restart on a 24 MB sidecar: {took:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn absolute_form_target_uses_its_authority_as_host() {
+    let server = start(&["--clock", CLOCK, "--service", "service"]);
+    let right = signed(GET, &context("service", CLOCK, ""));
+    let as_proxy = |authority: &str| {
+        let bytes = wire(&right);
+        let text = String::from_utf8(bytes).unwrap();
+        text.replacen("GET /path", &format!("GET http://{authority}/path"), 1)
+    };
+    let a = send(server.port, as_proxy("example.amazonaws.com").as_bytes());
+    assert_eq!(a.status, 200, "{a:?}");
+    // RFC 9112: the target's authority is the host, whatever the Host header says.
+    let a = send(server.port, as_proxy("evil").as_bytes());
+    assert_eq!(
+        a.verdict(),
+        (403, "SignatureDoesNotMatch", "canonical_request"),
+        "{a:?}"
+    );
+    assert!(
+        a.element("CanonicalRequest")
+            .unwrap()
+            .contains("\nhost:evil\n"),
+        "{}",
+        a.body
+    );
+}
