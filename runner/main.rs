@@ -779,8 +779,10 @@ struct VerifyCredentialArgs {
     /// x-amz-content-sha256 required and checked, every x-amz-* header signed) and its error codes.
     #[arg(long)]
     s3: bool,
-    /// A fixed server time, RFC 3339 (tests with fixed vectors).
-    #[arg(long, value_name = "TIME", hide = true)]
+    /// For testing only: a fixed server time (RFC 3339, e.g. 2015-08-30T12:36:00Z) instead of
+    /// the system clock, to check requests signed at a fixed time (the suite's vectors). Not for
+    /// real use: a request dated near that time is then accepted forever, replayed or not.
+    #[arg(long, value_name = "TIME")]
     clock: Option<String>,
 }
 
