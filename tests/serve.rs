@@ -1374,3 +1374,34 @@ fn absolute_form_target_uses_its_authority_as_host() {
         a.body
     );
 }
+
+#[test]
+fn a_user_agent_cannot_inject_markdown_into_the_matrix() {
+    let dir = temp_dir("markdown");
+    let path = dir.join("report.json");
+    let server = start(&["--clock", CLOCK, "--report", path.to_str().unwrap()]);
+    let mut agent = signed(GET, &context("service", CLOCK, ""));
+    agent.headers.push(sigv4_conformance::Header::new(
+        "User-Agent",
+        "[click](http://evil.example)<img/src=x>*/1",
+    ));
+    assert_eq!(send(server.port, &wire(&agent)).status, 200);
+    wait_for_report(&path, 1);
+    let markdown = dir.join("matrix.md");
+    let out = Command::new(BIN)
+        .args(["report", "--markdown"])
+        .arg(&markdown)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        text.contains("\\[click\\](http:") && text.contains("\\<img/src=x\\>\\*"),
+        "{text}"
+    );
+    // Nothing of it is left unescaped.
+    let bare = text.replace("\\[", "").replace("\\<", "");
+    assert!(!bare.contains("[click") && !bare.contains("<img"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
