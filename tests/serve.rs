@@ -906,6 +906,14 @@ fn report_holds_every_request_and_survives_a_kill() {
     }
     let sidecar = std::fs::read_to_string(dir.join("report.jsonl")).unwrap();
     assert_eq!(sidecar.lines().count(), 3);
+    // As if killed in the middle of an append: the report is cut short, and rebuilt.
+    let length = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(length - 40)
+        .unwrap();
     let server = start(&["--clock", CLOCK, "--report", path_text]);
     assert_eq!(send(server.port, &wire(&right)).status, 200);
     let report = wait_for_report(&path, 4);
