@@ -904,7 +904,8 @@ fn check_claim(
         _ => Vec::new(),
     };
     if !right || !hints.is_empty() {
-        return signature_mismatch(base, &claim, arrived, context, signer, hints, right);
+        let right_for = right.then_some(computed_list.as_str());
+        return signature_mismatch(base, &claim, arrived, context, signer, hints, right_for);
     }
     if let (Mode::Header, Some(value)) = (mode, &payload_header) {
         let actual = hex::encode(Sha256::digest(&arrived.body));
@@ -1062,7 +1063,7 @@ fn signature_mismatch(
     context: Context,
     signer: &Signer,
     list_hints: Vec<String>,
-    right_for_list: bool,
+    right_for_list: Option<&str>,
 ) -> Verdict {
     let mode = claim.mode;
     let request = &claim.request;
@@ -1073,12 +1074,13 @@ fn signature_mismatch(
         .split(';')
         .any(|s| request.header(s).is_none());
     let mut hints: Vec<String> = list_hints;
-    if right_for_list {
-        // The signature is right for the headers the list names, listed as a signer lists them:
-        // the list itself was changed, or the signer wrote one list and signed another.
-        hints.push(
-            "The signature is right for these headers listed lower-case, sorted and once each, but not for the list as sent: the signature covers SignedHeaders exactly as written, so send exactly the list that was signed.".to_string(),
-        );
+    if let Some(list) = right_for_list {
+        // The signature is right for the headers the list names that arrived, listed as a signer
+        // lists them: the list was changed on the way, or the signer wrote one list and signed
+        // another.
+        hints.push(format!(
+            "The signature is right for SignedHeaders {list:?}, not for the list as sent: the signature covers the list exactly as written, so send exactly the list that was signed."
+        ));
     }
 
     // Known signer mistakes.
@@ -1162,7 +1164,7 @@ fn signature_mismatch(
     }
 
     let explained = hints.len() > before;
-    let diagnosis = if !absent && !explained && !right_for_list {
+    let diagnosis = if !absent && !explained && right_for_list.is_none() {
         diagnose(&input, &actual)
     } else {
         Vec::new()
@@ -1398,14 +1400,19 @@ mod tests {
                 assert_eq!(v.code, s3_code, "{list}: {v:?}");
             }
         }
-        // A list that differs only in form: the hint says the signature is right for the list
-        // written as a signer writes it.
+        // A list that differs only in form: the hints say what is wrong with it, and that the
+        // signature is right for the list written as a signer writes it.
         let v = check(
             &vanilla.replace("host;x-amz-date", "x-amz-date;host"),
             now,
             &config(),
         );
-        assert!(v.hint.unwrap().contains("not sorted"));
+        let hint = v.hint.unwrap();
+        assert!(hint.contains("not sorted"), "{hint}");
+        assert!(
+            hint.contains("right for SignedHeaders \"host;x-amz-date\""),
+            "{hint}"
+        );
     }
 
     #[test]
