@@ -782,8 +782,10 @@ struct VerifyCredentialArgs {
     /// x-amz-content-sha256 required and checked, every x-amz-* header signed) and its error codes.
     #[arg(long)]
     s3: bool,
-    /// A fixed server time, RFC 3339 (tests with fixed vectors).
-    #[arg(long, value_name = "TIME", hide = true)]
+    /// For testing only: a fixed server time (RFC 3339, e.g. 2015-08-30T12:36:00Z) instead of
+    /// the system clock, to check requests signed at a fixed time (the suite's vectors). Not for
+    /// real use: a request dated near that time is then accepted forever, replayed or not.
+    #[arg(long, value_name = "TIME")]
     clock: Option<String>,
 }
 
@@ -795,8 +797,9 @@ struct ServeArgs {
     /// address must be written as an IP address.
     #[arg(long, value_name = "ADDR:PORT")]
     listen: Option<String>,
-    /// Append every verdict to this JSON report (schema 1), flushed per request; a FILE.jsonl
-    /// sidecar holds one line per request.
+    /// Append every verdict to this JSON report (schema 1), written per request, and one line
+    /// per request to a FILE.jsonl sidecar; both readable by their owner only. A field of a case
+    /// keeps at most 4 KiB.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Largest body accepted, in bytes (K, M, G, KiB, MiB, GiB suffixes allowed); 413 beyond.

@@ -906,6 +906,14 @@ fn report_holds_every_request_and_survives_a_kill() {
     }
     let sidecar = std::fs::read_to_string(dir.join("report.jsonl")).unwrap();
     assert_eq!(sidecar.lines().count(), 3);
+    // As if killed in the middle of an append: the report is cut short, and rebuilt.
+    let length = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(length - 40)
+        .unwrap();
     let server = start(&["--clock", CLOCK, "--report", path_text]);
     assert_eq!(send(server.port, &wire(&right)).status, 200);
     let report = wait_for_report(&path, 4);
@@ -1001,5 +1009,407 @@ fn check_url_and_check_request_exit_0_or_1() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(2), "no secret is a usage error");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Authorization header of `request` with its signature replaced.
+fn with_signature(request: &Request, signature: &str) -> Request {
+    let mut forged = request.clone();
+    let auth = String::from_utf8(forged.header("authorization").unwrap().value.clone()).unwrap();
+    let (head, _) = auth.split_once("Signature=").unwrap();
+    set_header(
+        &mut forged,
+        "authorization",
+        &format!("{head}Signature={signature}"),
+    );
+    forged
+}
+
+/// The Authorization header of `request` with its SignedHeaders replaced (the signature kept).
+fn with_signed_headers(request: &Request, list: &str) -> Request {
+    let mut forged = request.clone();
+    let auth = String::from_utf8(forged.header("authorization").unwrap().value.clone()).unwrap();
+    let (head, rest) = auth.split_once("SignedHeaders=").unwrap();
+    let (_, tail) = rest.split_once(',').unwrap();
+    set_header(
+        &mut forged,
+        "authorization",
+        &format!("{head}SignedHeaders={list},{tail}"),
+    );
+    forged
+}
+
+/// Every file under `dir`, as text.
+fn files_in(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            out.push((
+                path.clone(),
+                String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn forged_requests_never_get_their_signature_from_any_output() {
+    let dir = temp_dir("oracle");
+    let path = dir.join("report.json");
+    let server = start(&[
+        "--clock",
+        CLOCK,
+        "--service",
+        "service",
+        "--report",
+        path.to_str().unwrap(),
+    ]);
+    let ctx = context("service", CLOCK, "");
+    let signer = Signer::new();
+    // What must never come out: the right signature of every forged request, the signing key.
+    let mut secrets: Vec<String> = vec![SECRET.to_string()];
+    let mut sign = |raw: &str, mode: Mode| {
+        let request = Request::parse(raw.as_bytes()).unwrap();
+        let signed = signer.sign(&request, &ctx, mode).unwrap();
+        secrets.push(signed.signature.as_str().to_string());
+        secrets.push(hex::encode(signed.signing_key.as_bytes()));
+    };
+    // The client holds a right signature for this GET, and for no other request.
+    let get = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+    let delete = "DELETE /important/object HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+    let other = "GET /other HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+    sign(delete, Mode::Header);
+    sign(other, Mode::Header);
+    sign(GET_URL, Mode::Query);
+    let right_get = signed(get, &ctx);
+    let right_delete = signed(delete, &ctx);
+    let right_other = signed(other, &ctx);
+    let get_signature = {
+        let auth =
+            String::from_utf8(right_get.header("authorization").unwrap().value.clone()).unwrap();
+        auth.rsplit_once('=').unwrap().1.to_string()
+    };
+    let mut answers = Vec::new();
+    let mut forged: Vec<Vec<u8>> = Vec::new();
+    // Header mode: a signature that is not hex (first divergent stage: signature), zeros, a
+    // DELETE carrying the signature of the GET, and a right signature in upper case (the
+    // lower-case one must not come out: the mistake is diagnosed at the signature stage).
+    for signature in ["x", &"0".repeat(64), &"f".repeat(63)] {
+        forged.push(wire(&with_signature(&right_delete, signature)));
+    }
+    forged.push(wire(&with_signature(&right_delete, &get_signature)));
+    let other_signature = {
+        let auth =
+            String::from_utf8(right_other.header("authorization").unwrap().value.clone()).unwrap();
+        auth.rsplit_once('=').unwrap().1.to_string()
+    };
+    forged.push(wire(&with_signature(
+        &right_other,
+        &other_signature.to_ascii_uppercase(),
+    )));
+    // Query mode: a presigned URL with its signature replaced.
+    let target = presigned_target(GET_URL, &ctx);
+    let (keep, _) = target.split_once("X-Amz-Signature=").unwrap();
+    for signature in ["x", &"0".repeat(64)] {
+        forged.push(
+            format!("GET {keep}X-Amz-Signature={signature} HTTP/1.1\r\nHost: example.amazonaws.com\r\nConnection: close\r\n\r\n")
+                .into_bytes(),
+        );
+    }
+    for bytes in &forged {
+        let a = send(server.port, bytes);
+        assert_eq!(a.element("Code"), Some("SignatureDoesNotMatch"), "{a:?}");
+        answers.push(format!("{:?}\n{}", a.headers, a.body));
+    }
+    // The upper-case signature was diagnosed at the signature stage: the stage whose expected
+    // value used to be the right signature.
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.contains("signature-uppercase-hex")),
+        "{answers:?}"
+    );
+    wait_for_report(&path, forged.len());
+    let markdown = dir.join("matrix.md");
+    let html = dir.join("matrix.html");
+    let out = Command::new(BIN)
+        .args(["report", "--markdown"])
+        .arg(&markdown)
+        .arg("--html")
+        .arg(&html)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut outputs: Vec<(PathBuf, String)> = files_in(&dir);
+    outputs.push(("log".into(), server.log()));
+    for (i, answer) in answers.iter().enumerate() {
+        outputs.push((format!("answer {i}").into(), answer.clone()));
+    }
+    for (name, text) in &outputs {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{} holds {secret}:\n{text}",
+                name.display()
+            );
+        }
+    }
+    let report = wait_for_report(&path, forged.len());
+    let withheld: Vec<&str> = report
+        .cases
+        .iter()
+        .filter_map(|c| c.first_divergence.as_ref())
+        .filter(|d| d.stage == "signature")
+        .map(|d| d.expected.as_str())
+        .collect();
+    assert!(!withheld.is_empty(), "{report:?}");
+    assert!(withheld.iter().all(|e| e.starts_with("withheld")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn report_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("mode");
+    let path = dir.join("report.json");
+    // A sidecar left readable by an older version is made private too.
+    std::fs::write(dir.join("report.jsonl"), "").unwrap();
+    std::fs::set_permissions(
+        dir.join("report.jsonl"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let server = start(&["--clock", CLOCK, "--report", path.to_str().unwrap()]);
+    let right = signed(GET, &context("service", CLOCK, ""));
+    assert_eq!(send(server.port, &wire(&right)).status, 200);
+    wait_for_report(&path, 1);
+    for (file, _) in files_in(&dir) {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} has mode {mode:o}", file.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn signed_headers_are_verified_exactly_as_listed() {
+    let server = start(&["--clock", CLOCK, "--service", "service"]);
+    let raw = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nX-Forwarded-For:10.0.0.1\nX-Absent-Not:1\n\n";
+    let mut ctx = context("service", CLOCK, "");
+    ctx.unsigned_headers = vec!["X-Forwarded-For".into(), "X-Absent-Not".into()];
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let signed = Signer::new().sign(&request, &ctx, Mode::Header).unwrap();
+    assert_eq!(signed.signed_headers().as_str(), "host;x-amz-date");
+    let right = Request::parse(signed.signed_request().as_bytes()).unwrap();
+    assert_eq!(send(server.port, &wire(&right)).status, 200);
+    // The signature covers host;x-amz-date: any other list is rejected, never a pass.
+    let cases = [
+        ("host;x-absent;x-amz-date", 403, "SignatureDoesNotMatch"),
+        ("Host;X-Amz-Date", 403, "SignatureDoesNotMatch"),
+        ("HOST;X-AMZ-DATE", 403, "SignatureDoesNotMatch"),
+        ("x-amz-date;host", 403, "SignatureDoesNotMatch"),
+        ("host;host;x-amz-date", 403, "SignatureDoesNotMatch"),
+        ("host;x-amz-date;x-amz-date", 403, "SignatureDoesNotMatch"),
+        ("host;;x-amz-date", 400, "IncompleteSignature"),
+        (";host;x-amz-date", 400, "IncompleteSignature"),
+        ("host;x-amz-date;", 400, "IncompleteSignature"),
+        (
+            "HOST;Host;;X-AMZ-DATE;x-forwarded-for;authorization",
+            400,
+            "IncompleteSignature",
+        ),
+        ("authorization;host;x-amz-date", 400, "IncompleteSignature"),
+        ("x-amz-date", 400, "IncompleteSignature"),
+        ("host; x-amz-date", 400, "IncompleteSignature"),
+    ];
+    for (list, status, code) in cases {
+        let a = send(server.port, &wire(&with_signed_headers(&right, list)));
+        assert_eq!(
+            (a.status, a.element("Code").unwrap_or("")),
+            (status, code),
+            "{list}: {}",
+            a.body
+        );
+        assert!(!a.body.contains("signature right"), "{list}: {}", a.body);
+    }
+    // The same in a presigned URL.
+    let target = presigned_target(GET_URL, &ctx);
+    assert!(target.contains("X-Amz-SignedHeaders=host&"), "{target}");
+    for (list, status, code) in [
+        ("host%3Bx-absent", 403, "SignatureDoesNotMatch"),
+        ("HOST", 403, "SignatureDoesNotMatch"),
+        ("host%3Bhost", 403, "SignatureDoesNotMatch"),
+        ("host%3B", 400, "AuthorizationQueryParametersError"),
+        (
+            "authorization%3Bhost",
+            400,
+            "AuthorizationQueryParametersError",
+        ),
+    ] {
+        let t = target.replace(
+            "X-Amz-SignedHeaders=host&",
+            &format!("X-Amz-SignedHeaders={list}&"),
+        );
+        let a = send(
+            server.port,
+            format!("GET {t} HTTP/1.1\r\nHost: example.amazonaws.com\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert_eq!(
+            (a.status, a.element("Code").unwrap_or("")),
+            (status, code),
+            "{list}: {}",
+            a.body
+        );
+    }
+}
+
+/// The peak resident memory of a process, in KiB (Linux), if it can be read.
+fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[cfg(unix)]
+#[test]
+fn report_is_appended_capped_and_bounded_in_memory() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = temp_dir("bounded");
+    let path = dir.join("report.json");
+    let path_text = path.to_str().unwrap();
+    // A temporary left by a writer killed before its rename, of a process that is gone.
+    let stale = dir.join(".report.json.tmp-4194304");
+    std::fs::write(&stale, "x").unwrap();
+    let server = start(&["--clock", CLOCK, "--report", path_text]);
+    assert!(!stale.exists(), "the stale temporary is still there");
+    let right = signed(GET, &context("service", CLOCK, ""));
+    // Rejected requests with a 60 KB Authorization header.
+    let huge = wire(&with_signature(&right, &"0".repeat(60_000)));
+    let inode = std::fs::metadata(&path).unwrap().ino();
+    let mut peak_after_warmup = None;
+    let requests = 40;
+    for i in 0..requests {
+        assert_eq!(send(server.port, &huge).status, 403);
+        if i == 7 {
+            peak_after_warmup = peak_kib(server.child.id());
+        }
+    }
+    let report = wait_for_report(&path, requests);
+    assert_eq!(report.cases.len(), requests);
+    // Appended in place: the file was never replaced by a rewrite.
+    assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode);
+    for case in &report.cases {
+        let d = case.first_divergence.as_ref().unwrap();
+        assert!(d.actual.len() < 5000, "{}", d.actual.len());
+        assert!(
+            case.notes["truncated"].contains("first_divergence.actual"),
+            "{case:?}"
+        );
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size < requests as u64 * 12 * 1024, "{size} bytes");
+    // Memory does not grow with the cases recorded (it held every case before).
+    if let (Some(before), Some(after)) = (peak_after_warmup, peak_kib(server.child.id())) {
+        eprintln!("peak memory: {before} KiB after 8 cases, {after} KiB after {requests}");
+        assert!(after < before + 2 * 1024, "{before} KiB -> {after} KiB");
+    }
+    drop(server);
+
+    // A sidecar written by an older version: 400 cases of 60 KB each (24 MB). The next start
+    // reads it one line at a time, rebuilds the report with capped cases, and carries on.
+    let sidecar = dir.join("report.jsonl");
+    let first = std::fs::read_to_string(&sidecar).unwrap();
+    let mut template: serde_json::Value =
+        serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    template["first_divergence"]["actual"] = serde_json::Value::String("A".repeat(60_000));
+    template.as_object_mut().unwrap().remove("notes");
+    let mut old = String::new();
+    for n in 1..=400 {
+        template["id"] = format!("serve/{n}/header").into();
+        old.push_str(&template.to_string());
+        old.push('\n');
+    }
+    std::fs::write(&sidecar, &old).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let started = Instant::now();
+    let server = start(&["--clock", CLOCK, "--report", path_text]);
+    let took = started.elapsed();
+    assert_eq!(send(server.port, &wire(&right)).status, 200);
+    let report = wait_for_report(&path, 401);
+    assert_eq!(report.cases.len(), 401);
+    assert_eq!(report.cases[400].id, "serve/401/header");
+    assert_eq!((report.summary.passed, report.summary.failed), (1, 400));
+    assert!(report.cases[0].notes.contains_key("truncated"));
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size < 401 * 12 * 1024, "{size} bytes");
+    if let Some(peak) = peak_kib(server.child.id()) {
+        eprintln!("peak memory after a restart on a 24 MB sidecar: {peak} KiB");
+        assert!(peak < 20 * 1024, "{peak} KiB to start on a 24 MB sidecar");
+    }
+    eprintln!("restart on a 24 MB sidecar: {took:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn absolute_form_target_uses_its_authority_as_host() {
+    let server = start(&["--clock", CLOCK, "--service", "service"]);
+    let right = signed(GET, &context("service", CLOCK, ""));
+    let as_proxy = |authority: &str| {
+        let bytes = wire(&right);
+        let text = String::from_utf8(bytes).unwrap();
+        text.replacen("GET /path", &format!("GET http://{authority}/path"), 1)
+    };
+    let a = send(server.port, as_proxy("example.amazonaws.com").as_bytes());
+    assert_eq!(a.status, 200, "{a:?}");
+    // RFC 9112: the target's authority is the host, whatever the Host header says.
+    let a = send(server.port, as_proxy("evil").as_bytes());
+    assert_eq!(
+        a.verdict(),
+        (403, "SignatureDoesNotMatch", "canonical_request"),
+        "{a:?}"
+    );
+    assert!(
+        a.element("CanonicalRequest")
+            .unwrap()
+            .contains("\nhost:evil\n"),
+        "{}",
+        a.body
+    );
+}
+
+#[test]
+fn a_user_agent_cannot_inject_markdown_into_the_matrix() {
+    let dir = temp_dir("markdown");
+    let path = dir.join("report.json");
+    let server = start(&["--clock", CLOCK, "--report", path.to_str().unwrap()]);
+    let mut agent = signed(GET, &context("service", CLOCK, ""));
+    agent.headers.push(sigv4_conformance::Header::new(
+        "User-Agent",
+        "[click](http://evil.example)<img/src=x>*/1",
+    ));
+    assert_eq!(send(server.port, &wire(&agent)).status, 200);
+    wait_for_report(&path, 1);
+    let markdown = dir.join("matrix.md");
+    let out = Command::new(BIN)
+        .args(["report", "--markdown"])
+        .arg(&markdown)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        text.contains("\\[click\\](http:") && text.contains("\\<img/src=x\\>\\*"),
+        "{text}"
+    );
+    // Nothing of it is left unescaped.
+    let bare = text.replace("\\[", "").replace("\\<", "");
+    assert!(!bare.contains("[click") && !bare.contains("<img"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,6 +7,8 @@
 //!   does. A body over [`Limits::max_body_bytes`] is refused with 413 before it is read, and the
 //!   whole body must arrive within another [`Limits::read_timeout`].
 //! - `Expect: 100-continue` is answered with `100 Continue` once the head is acceptable.
+//! - A target in absolute form (`GET http://host/path`, as sent to a proxy) is its path and
+//!   query, and its authority replaces the Host header's value (RFC 9112, section 3.2.2).
 //! - Header values are kept as they arrived (the bytes after the `:`, untrimmed; obsolete line
 //!   folding kept as continuation lines), because the signature covers what arrived.
 
@@ -290,9 +292,23 @@ fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
             line: index + 2,
         });
     }
-    // The absolute form a proxy sends (`http://host/path`) stands for its path and query.
+    // The absolute form a proxy sends (`http://host/path`) stands for its path and query, and
+    // its authority is the host, whatever the Host header says (RFC 9112, section 3.2.2: the
+    // server ignores the Host header and uses the target's authority).
     let target = match split_absolute(target) {
-        Some((_host, target)) => target,
+        Some((authority, target)) => {
+            if authority.is_empty() {
+                return malformed("the absolute-form request target has no host");
+            }
+            if authority.contains(&b'@') {
+                return malformed("the request target holds userinfo (`user@host`)");
+            }
+            for header in headers.iter_mut().filter(|h| h.is("host")) {
+                header.value = authority.to_vec();
+                header.continuations.clear();
+            }
+            target
+        }
         None => target.to_vec(),
     };
     Ok(Head {
@@ -737,11 +753,26 @@ mod tests {
     }
 
     #[test]
-    fn absolute_form_is_its_path() {
+    fn absolute_form_is_its_path_and_its_authority_the_host() {
         let r = parse_message(b"GET http://h:1/a?b HTTP/1.1\r\nHost: h:1\r\n\r\n").unwrap();
         assert_eq!(r.target, b"/a?b");
         let r = parse_message(b"GET http://h?b HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
         assert_eq!(r.target, b"/?b");
+        let r =
+            parse_message(b"GET http://evil/a/b HTTP/1.1\r\nHost: example.com\r\n\r\n").unwrap();
+        assert_eq!(
+            (
+                r.target.as_slice(),
+                r.header("host").unwrap().value.as_slice()
+            ),
+            (&b"/a/b"[..], &b"evil"[..])
+        );
+        for bad in [
+            &b"GET http:///a HTTP/1.1\r\nHost: h\r\n\r\n"[..],
+            b"GET http://u:p@h/a HTTP/1.1\r\nHost: h\r\n\r\n",
+        ] {
+            assert!(matches!(parse_message(bad), Err(HttpError::Malformed(_))));
+        }
     }
 
     #[test]

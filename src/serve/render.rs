@@ -178,11 +178,9 @@ pub fn text(verdict: &Verdict) -> String {
     }
     if let Some(signature) = &verdict.signature_provided {
         if verdict.code == "SignatureDoesNotMatch" {
-            let _ = writeln!(
-                out,
-                "  signature provided: {signature}\n  signature expected: {}",
-                verdict.expected_signature.as_deref().unwrap_or("?")
-            );
+            // Never the signature expected: that would be a valid signature for a request that
+            // was not signed correctly (see `Verdict`).
+            let _ = writeln!(out, "  signature provided: {signature}");
         }
     }
     if verdict.code == "SignatureDoesNotMatch" || !verdict.diagnosis.is_empty() {

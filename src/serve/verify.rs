@@ -19,7 +19,11 @@
 //! 6. the signature, recomputed over exactly the headers `SignedHeaders` names with the values that
 //!    arrived, the path and query as they arrived and the body that arrived (403
 //!    `SignatureDoesNotMatch`, with our canonical request and string to sign, the first divergent
-//!    stage and the known mistakes that reproduce the signature);
+//!    stage and the known mistakes that reproduce the signature). The list is taken verbatim, as
+//!    AWS takes it: one that is empty, has an empty entry or a name that is not a header name,
+//!    names `authorization` or does not name `host` is malformed (400, as in 2.); one that is not
+//!    lower-case, sorted and without repeats, or names a header the request does not carry, is
+//!    not what the signature covers (403 `SignatureDoesNotMatch`, never a pass);
 //! 7. the body against `x-amz-content-sha256` (400 `XAmzContentSHA256Mismatch`).
 //!
 //! The `FirstDivergentStage` of a rejection is a pipeline stage (`canonical_request`,
@@ -87,6 +91,12 @@ impl Config {
 }
 
 /// The verdict on one request.
+///
+/// It goes to the client, the log and the report, so it never holds the reference's signature,
+/// signing key or anything else that stands in for the secret: for a request that was not signed
+/// correctly, that would make the server a signing oracle (anyone able to send requests and read
+/// an answer, a log or a report would get a valid signature for any request). The canonical
+/// request and string to sign are shown, as AWS shows them.
 #[derive(Debug, Clone)]
 pub struct Verdict {
     /// The HTTP status: 200 when the signature is right.
@@ -109,8 +119,6 @@ pub struct Verdict {
     pub string_to_sign: Option<String>,
     /// The signature the request carries.
     pub signature_provided: Option<String>,
-    /// The reference's signature: for the server's own report, never sent to the client.
-    pub expected_signature: Option<String>,
     /// The access key the request names.
     pub access_key: Option<String>,
     /// The `SignedHeaders` (or `X-Amz-SignedHeaders`) the request names.
@@ -143,7 +151,6 @@ impl Verdict {
             canonical_request: None,
             string_to_sign: None,
             signature_provided: None,
-            expected_signature: None,
             access_key: None,
             signed_headers: None,
             provided: None,
@@ -794,21 +801,11 @@ fn check_claim(
         _ => {}
     }
     let signed: Vec<&str> = claim.signed_headers.split(';').collect();
-    if !signed.iter().any(|h| h.eq_ignore_ascii_case("host")) {
-        let message =
-            "'Host' must be a signed header: SignedHeaders does not name host".to_string();
+    let list = check_signed_headers(&claim.signed_headers, &claim.request, mode);
+    if let ListCheck::Malformed { message, hint } = list {
         return match mode {
-            Mode::Header => malformed_header(
-                base,
-                s3,
-                message,
-                "Sign the Host header (SignedHeaders=host;...).".into(),
-            ),
-            Mode::Query => query_error(
-                base,
-                message,
-                "X-Amz-SignedHeaders names host (and every other header signed).",
-            ),
+            Mode::Header => malformed_header(base, s3, message, hint),
+            Mode::Query => query_error(base, message, hint),
         };
     }
     let payload_header = header_text(arrived, "x-amz-content-sha256");
@@ -817,7 +814,9 @@ fn check_claim(
             .headers
             .iter()
             .map(|h| h.name.to_ascii_lowercase())
-            .filter(|n| n.starts_with("x-amz-") && !signed.contains(&n.as_str()))
+            .filter(|n| {
+                n.starts_with("x-amz-") && !signed.iter().any(|s| s.eq_ignore_ascii_case(n))
+            })
             .collect();
         if !unsigned.is_empty() {
             return base
@@ -891,10 +890,22 @@ fn check_claim(
     let signature = signed_ref.signature.as_str().to_string();
     base.canonical_request = Some(signed_ref.canonical_request.to_string());
     base.string_to_sign = Some(signed_ref.string_to_sign.to_string());
-    base.expected_signature = Some(signature.clone());
+    // The reference signs the headers the list names, lower-cased, sorted and merged; the list
+    // was checked to be exactly that, so this only guards against a header the signer adds.
+    let computed_list = signed_ref.signed_headers().as_str().to_string();
     drop(signed_ref);
-    if !constant_time_eq(signature.as_bytes(), claim.signature.as_bytes()) {
-        return signature_mismatch(base, &claim, arrived, context, signer, &signed);
+    let right = constant_time_eq(signature.as_bytes(), claim.signature.as_bytes());
+    let hints = match list {
+        ListCheck::Mismatch { hints } => hints,
+        _ if computed_list != claim.signed_headers => vec![format!(
+            "This server signs with SignedHeaders {computed_list:?}, not the {:?} the request names.",
+            claim.signed_headers
+        )],
+        _ => Vec::new(),
+    };
+    if !right || !hints.is_empty() {
+        let right_for = right.then_some(computed_list.as_str());
+        return signature_mismatch(base, &claim, arrived, context, signer, hints, right_for);
     }
     if let (Mode::Header, Some(value)) = (mode, &payload_header) {
         let actual = hex::encode(Sha256::digest(&arrived.body));
@@ -921,6 +932,114 @@ fn check_claim(
     base
 }
 
+/// What is wrong with a `SignedHeaders` (or `X-Amz-SignedHeaders`) list.
+#[derive(Debug)]
+enum ListCheck {
+    /// A list the canonical request could hold: lower-case, sorted, once each, `host` included,
+    /// every header present.
+    Exact,
+    /// Not a list of header names at all (an empty entry, a name that is not an HTTP token), or
+    /// one no signature can be right for (`authorization` named, `host` not): 400, like the
+    /// other malformed authorization parameters.
+    Malformed {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+    /// A list no correct signer writes for this request (upper-case, out of order, repeated, a
+    /// header the request does not carry): the signature covers the list as written, so it does
+    /// not match what this server computes; 403 `SignatureDoesNotMatch`, never a pass.
+    Mismatch {
+        /// One per problem.
+        hints: Vec<String>,
+    },
+}
+
+/// Checks the list of signed headers as AWS reads it: verbatim. A header name is case-insensitive
+/// on the wire, but the list is part of the canonical request, so it must be exactly what a signer
+/// writes there.
+fn check_signed_headers(list: &str, request: &Request, mode: Mode) -> ListCheck {
+    let names: Vec<&str> = list.split(';').collect();
+    let field = match mode {
+        Mode::Header => "SignedHeaders",
+        Mode::Query => "X-Amz-SignedHeaders",
+    };
+    if list.is_empty() || names.iter().any(|n| n.is_empty()) {
+        return ListCheck::Malformed {
+            message: format!("{field} {list:?} has an empty entry"),
+            hint: format!("{field} is the signed header names joined by `;`, e.g. host;x-amz-date: no empty entry, no `;` at either end."),
+        };
+    }
+    if let Some(bad) = names
+        .iter()
+        .find(|n| !n.bytes().all(crate::request::is_token_byte))
+    {
+        return ListCheck::Malformed {
+            message: format!("{field} names {bad:?}, which is not a header name"),
+            hint: format!("{field} holds header names only, joined by `;` without spaces."),
+        };
+    }
+    if names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case("authorization"))
+    {
+        return ListCheck::Malformed {
+            message: format!("{field} {list:?} names authorization, which cannot be signed"),
+            hint: "The Authorization header carries the signature: it is never one of the signed headers.".into(),
+        };
+    }
+    if !names.iter().any(|n| n.eq_ignore_ascii_case("host")) {
+        return ListCheck::Malformed {
+            message: format!("'Host' must be a signed header: {field} does not name host"),
+            hint: format!(
+                "Sign the Host header ({field}=host;...), and every other header signed."
+            ),
+        };
+    }
+    let mut hints = Vec::new();
+    let mut canonical: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    canonical.sort();
+    canonical.dedup();
+    if names
+        .iter()
+        .any(|n| n.bytes().any(|b| b.is_ascii_uppercase()))
+    {
+        hints.push(format!(
+            "{field} {list:?} is not lower-case: the canonical request lists header names in lower case, and the signature covers the list as written."
+        ));
+    }
+    if names.len() != canonical.len() {
+        hints.push(format!(
+            "{field} {list:?} names a header more than once: the canonical request lists each once (repeated headers are merged into one line)."
+        ));
+    } else if names
+        .windows(2)
+        .any(|w| w[0].to_ascii_lowercase() > w[1].to_ascii_lowercase())
+    {
+        hints.push(format!(
+            "{field} {list:?} is not sorted: the canonical request lists header names sorted ({:?}).",
+            canonical.join(";")
+        ));
+    }
+    let absent: Vec<&str> = names
+        .iter()
+        .filter(|n| request.header(n).is_none())
+        .copied()
+        .collect();
+    if !absent.is_empty() {
+        hints.push(format!(
+            "{field} names {} but the request that arrived has no such header: it was dropped on the way, or the signer listed a header it did not send.",
+            absent.join(", ")
+        ));
+    }
+    if hints.is_empty() {
+        ListCheck::Exact
+    } else {
+        ListCheck::Mismatch { hints }
+    }
+}
+
 /// A request that differs from `request` only in what `change` does, signed again.
 fn probe(
     signer: &Signer,
@@ -943,34 +1062,24 @@ fn signature_mismatch(
     arrived: &Request,
     context: Context,
     signer: &Signer,
-    signed: &[&str],
+    list_hints: Vec<String>,
+    right_for_list: Option<&str>,
 ) -> Verdict {
     let mode = claim.mode;
     let request = &claim.request;
     let provided = claim.signature.as_str();
     let message = "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
-    let mut hints: Vec<String> = Vec::new();
-
-    // SignedHeaders that cannot be what the client's canonical request listed.
-    let missing: Vec<&str> = signed
-        .iter()
-        .filter(|s| !s.is_empty() && request.header(s).is_none())
-        .copied()
-        .collect();
-    if !missing.is_empty() {
+    let absent = claim
+        .signed_headers
+        .split(';')
+        .any(|s| request.header(s).is_none());
+    let mut hints: Vec<String> = list_hints;
+    if let Some(list) = right_for_list {
+        // The signature is right for the headers the list names that arrived, listed as a signer
+        // lists them: the list was changed on the way, or the signer wrote one list and signed
+        // another.
         hints.push(format!(
-            "SignedHeaders names {} but the request that arrived has no such header: it was dropped on the way, or the signer listed a header it did not send.",
-            missing.join(", ")
-        ));
-    }
-    let mut sorted: Vec<String> = signed.iter().map(|s| s.to_ascii_lowercase()).collect();
-    sorted.sort();
-    sorted.dedup();
-    if sorted.join(";") != claim.signed_headers && missing.is_empty() {
-        hints.push(format!(
-            "SignedHeaders {:?} is not lower-case, sorted and without repeats ({:?}): the canonical request lists them that way.",
-            claim.signed_headers,
-            sorted.join(";")
+            "The signature is right for SignedHeaders {list:?}, not for the list as sent: the signature covers the list exactly as written, so send exactly the list that was signed."
         ));
     }
 
@@ -1055,7 +1164,7 @@ fn signature_mismatch(
     }
 
     let explained = hints.len() > before;
-    let diagnosis = if missing.is_empty() && !explained {
+    let diagnosis = if !absent && !explained && right_for_list.is_none() {
         diagnose(&input, &actual)
     } else {
         Vec::new()
@@ -1217,6 +1326,118 @@ mod tests {
             );
             assert!(!v.message.is_empty() && v.hint.is_some(), "{v:?}");
         }
+    }
+
+    #[test]
+    fn signed_headers_are_used_exactly_as_listed() {
+        // VANILLA's signature covers host;x-amz-date; the request also carries X-Forwarded-For.
+        let vanilla = VANILLA.replace("\n\n", "\nX-Forwarded-For:10.0.0.1\n\n");
+        let now = "2015-08-30T12:36:00Z";
+        let s3 = Config {
+            s3: true,
+            ..config()
+        };
+        assert!(check(&vanilla, now, &config()).accepted());
+        for (list, status, code, s3_code) in [
+            ("host;x-absent;x-amz-date", 403, "SignatureDoesNotMatch", ""),
+            ("Host;X-Amz-Date", 403, "SignatureDoesNotMatch", ""),
+            ("x-amz-date;host", 403, "SignatureDoesNotMatch", ""),
+            ("host;host;x-amz-date", 403, "SignatureDoesNotMatch", ""),
+            (
+                "host;;x-amz-date",
+                400,
+                "IncompleteSignature",
+                "AuthorizationHeaderMalformed",
+            ),
+            (
+                "host;x-amz-date;",
+                400,
+                "IncompleteSignature",
+                "AuthorizationHeaderMalformed",
+            ),
+            (
+                "",
+                400,
+                "IncompleteSignature",
+                "AuthorizationHeaderMalformed",
+            ),
+            (
+                "HOST;Host;;X-AMZ-DATE;x-forwarded-for;authorization",
+                400,
+                "IncompleteSignature",
+                "AuthorizationHeaderMalformed",
+            ),
+            (
+                "authorization;host;x-amz-date",
+                400,
+                "IncompleteSignature",
+                "AuthorizationHeaderMalformed",
+            ),
+            (
+                "x-amz-date",
+                400,
+                "IncompleteSignature",
+                "AuthorizationHeaderMalformed",
+            ),
+        ] {
+            let raw = vanilla.replace(
+                "SignedHeaders=host;x-amz-date",
+                &format!("SignedHeaders={list}"),
+            );
+            let v = check(&raw, now, &config());
+            assert_eq!((v.status, v.code.as_str()), (status, code), "{list}: {v:?}");
+            assert!(v.hint.is_some(), "{list}: {v:?}");
+            if status == 403 {
+                assert_eq!(
+                    v.stage.as_deref(),
+                    Some("canonical_request"),
+                    "{list}: {v:?}"
+                );
+            } else {
+                // S3 names it differently (its rules also want x-amz-content-sha256, which
+                // comes later).
+                let v = check(&raw, now, &s3);
+                assert_eq!(v.code, s3_code, "{list}: {v:?}");
+            }
+        }
+        // A list that differs only in form: the hints say what is wrong with it, and that the
+        // signature is right for the list written as a signer writes it.
+        let v = check(
+            &vanilla.replace("host;x-amz-date", "x-amz-date;host"),
+            now,
+            &config(),
+        );
+        let hint = v.hint.unwrap();
+        assert!(hint.contains("not sorted"), "{hint}");
+        assert!(
+            hint.contains("right for SignedHeaders \"host;x-amz-date\""),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn a_signer_that_does_not_lowercase_is_still_diagnosed() {
+        use crate::diagnose::model::{sign, Case, Flag, Mistakes};
+        let raw = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+        let request = Request::parse(raw.as_bytes()).unwrap();
+        let context = Context::legacy_example(at("2015-08-30T12:36:00Z"));
+        let outputs = sign(
+            &Case::new(&request, &context, Mode::Header),
+            &Mistakes::flag(Flag::HeaderNameNotLowercased),
+        )
+        .unwrap();
+        let auth = String::from_utf8(outputs[&Stage::Authorization].clone()).unwrap();
+        assert!(auth.contains("SignedHeaders=Host;X-Amz-Date"), "{auth}");
+        let v = check(
+            &raw.replace("\n\n", &format!("\nAuthorization:{auth}\n\n")),
+            "2015-08-30T12:36:00Z",
+            &config(),
+        );
+        assert_eq!((v.status, v.code.as_str()), (403, "SignatureDoesNotMatch"));
+        assert_eq!(
+            v.diagnosis[0].mutation, "header-name-not-lowercased",
+            "{v:?}"
+        );
     }
 
     #[test]
