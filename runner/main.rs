@@ -50,6 +50,24 @@ enum Command {
     Catalogue,
     #[command(flatten)]
     Verify(VerifyCommand),
+    /// A protocol v1 adapter that misbehaves on purpose (for the fault tests; see
+    /// src/adapter/faulty.rs).
+    #[command(hide = true)]
+    FaultyAdapter(FaultyAdapterArgs),
+}
+
+#[derive(Args)]
+struct FaultyAdapterArgs {
+    /// The fault: crash, hang, not-json, wrong-id, exit-after, ... (src/adapter/faulty.rs).
+    fault: String,
+    /// The id of the sign request the fault is triggered on (`-`: none).
+    #[arg(default_value = "-")]
+    trigger: String,
+    /// The fault's argument (a number of answers, a marker file, a tamper list).
+    arg: Option<String>,
+    /// Append the pids of the adapter and of its helpers to FILE.
+    #[arg(long, value_name = "FILE")]
+    pid_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -231,6 +249,14 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(command) => verify_command(command),
+        Command::FaultyAdapter(args) => {
+            sigv4_conformance::adapter::faulty::run(&sigv4_conformance::adapter::faulty::Faulty {
+                fault: args.fault,
+                trigger: args.trigger,
+                arg: args.arg,
+                pid_file: args.pid_file,
+            })
+        }
     };
     match result {
         Ok(code) => code,

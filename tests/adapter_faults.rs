@@ -1,7 +1,9 @@
-//! Fault isolation of the adapter driver, with the misbehaving adapter in tests/adapters/.
+//! Fault isolation of the adapter driver, with a misbehaving adapter written in Rust
+//! (`sigv4-conformance faulty-adapter`, hidden; src/adapter/faulty.rs), so these tests need
+//! nothing but cargo.
 //!
-//! `tests/adapters/faulty.py` proxies every request to `sigv4-conformance adapter` (the reference
-//! signer), so every case passes, except for one fault, most of them on one trigger case. Each
+//! The faulty adapter answers with the reference signer, so every case passes, except for one
+//! fault, most of them on one trigger case. Each
 //! test checks that the trigger case, and only it, errors with a message that says what happened
 //! (with the tail of the adapter's stderr), and that the run ends in bounded time.
 
@@ -20,10 +22,9 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The case the faults are triggered on: the third of the six case-modes of [`fixtures`].
 const TRIGGER: &str = "v4/get-vanilla-query/header";
 
-/// The adapter command: `faulty.py BIN FAULT TRIGGER [ARG]`.
+/// The adapter command: `BIN faulty-adapter FAULT TRIGGER [ARG]`.
 fn command(fault: &str, trigger: &str, arg: Option<&str>) -> String {
-    let mut command =
-        format!("python3 '{ROOT}/tests/adapters/faulty.py' '{BIN}' {fault} '{trigger}'");
+    let mut command = format!("'{BIN}' faulty-adapter {fault} '{trigger}'");
     if let Some(arg) = arg {
         command.push_str(&format!(" '{arg}'"));
     }
@@ -144,8 +145,7 @@ fn a_crash_fails_only_the_case_in_flight() {
         &[
             "the adapter exited",
             "stderr (tail)",
-            "Traceback",
-            "RuntimeError: deliberate crash on v4/get-vanilla-query/header",
+            "faulty adapter: deliberate crash on v4/get-vanilla-query/header",
         ],
     );
 }
@@ -240,7 +240,10 @@ fn an_oversized_line_fails_only_the_case_in_flight() {
     assert_only_broken(
         &results,
         TRIGGER,
-        &["a line longer than 65536 bytes", "{\"type\": \"result\""],
+        &[
+            "a line longer than 65536 bytes",
+            "{\\\"id\\\":\\\"v4/get-vanilla-query/header\\\"",
+        ],
     );
     let message = broken_message(&results[2].1);
     assert!(

@@ -6,9 +6,9 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sigv4-conformance");
 
+/// The faulty adapter (src/adapter/faulty.rs) altering one stage of chosen cases: `STAGE=ID,...`.
 fn tamper(spec: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/adapters/tamper.py");
-    format!("python3 {} {BIN} {spec}", script.display())
+    format!("'{BIN}' faulty-adapter tamper - '{spec}'")
 }
 
 fn run(dir: &Path, name: &str, adapter: &str, extra: &[&str]) -> (i32, String, PathBuf) {
