@@ -161,3 +161,25 @@ fn junit_markdown_badge_and_expected_failures() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn stale_temporaries_of_killed_writers_are_removed_when_a_report_is_written() {
+    let dir = temp("stale");
+    // No process has pid 4194304 (above Linux's limit): a writer killed before its rename.
+    let stale = dir.join(".run.json.tmp-4194304");
+    let other = dir.join(".other.json.tmp-4194304");
+    for path in [&stale, &other] {
+        std::fs::write(path, "half a report").unwrap();
+    }
+    let (code, text, json) = run(&dir, "run", &format!("'{BIN}' adapter"), &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(json.exists());
+    if Path::new("/proc/self").exists() {
+        assert!(
+            !stale.exists(),
+            "the stale temporary of run.json is removed"
+        );
+    }
+    assert!(other.exists(), "another file's temporary is left alone");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
