@@ -195,3 +195,87 @@ fn within_30s<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T
     rx.recv_timeout(Duration::from_secs(30))
         .expect("the run ends within 30 s")
 }
+
+/// Replaces `from` with `to` in a file of a case folder.
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_fixture_whose_own_files_contradict_each_other_is_a_broken_fixture_not_a_divergence() {
+    let root = temp("contradiction");
+    // The hash in the expected string to sign is not the SHA-256 of the canonical request.
+    let hash = copy_case("v4/get-vanilla", &root, "sts-hash");
+    edit(
+        &hash,
+        "header-string-to-sign.txt",
+        "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+        "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e60",
+    );
+    // The signature file is not the HMAC of the string to sign.
+    let signature = copy_case("v4/get-vanilla", &root, "signature");
+    edit(&signature, "header-signature.txt", "5fa00fa3", "5fa00fa4");
+    // The Authorization header signs other headers than the canonical request.
+    let signed_headers = copy_case("v4/get-vanilla", &root, "signed-headers");
+    edit(
+        &signed_headers,
+        "header-authorization.txt",
+        "SignedHeaders=host;x-amz-date",
+        "SignedHeaders=host",
+    );
+    // An empty secret.
+    let secret = copy_case("v4/get-vanilla", &root, "empty-secret");
+    edit(
+        &secret,
+        "context.json",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        "",
+    );
+    let verdicts = verdicts(&root);
+    for (id, file, needle) in [
+        (
+            "sts-hash/header",
+            "sts-hash/header-string-to-sign.txt:4",
+            "last line is not the SHA-256 of",
+        ),
+        (
+            "signature/header",
+            "signature/header-signature.txt",
+            "is not the HMAC of",
+        ),
+        (
+            "signed-headers/header",
+            "signed-headers/header-authorization.txt",
+            "Authorization carries SignedHeaders=host, the canonical request signs host;x-amz-date",
+        ),
+        (
+            "empty-secret/header",
+            "empty-secret/context.json:",
+            "secret_access_key is empty",
+        ),
+        (
+            "empty-secret/query",
+            "empty-secret/context.json:",
+            "secret_access_key is empty",
+        ),
+    ] {
+        let message = broken(&verdicts, id);
+        assert!(message.contains(file), "{id}: {message}");
+        assert!(message.contains(needle), "{id}: {message}");
+        assert!(!message.contains("no known mistake"), "{id}: {message}");
+    }
+    // The query modes of the edited cases have files of their own, which agree.
+    for id in ["sts-hash/query", "signature/query", "signed-headers/query"] {
+        let verdict = verdicts.iter().find(|v| v.id == id).unwrap();
+        assert_eq!(verdict.status, Status::Pass, "{id}: {}", verdict.message);
+    }
+    let run = cli(&["run", "--suite", root.to_str().unwrap()]);
+    let out = text(&run);
+    assert_eq!(run.status.code(), Some(1), "{out}");
+    assert!(out.contains("0 failed, 5 errored"), "{out}");
+    assert!(!out.contains("diagnosis"), "{out}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -173,6 +173,18 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
             line: Some(e.line()),
             message: e.to_string(),
         })?;
+    if context.credentials.secret_access_key.expose().is_empty() {
+        let line = context_bytes
+            .split(|&b| b == b'\n')
+            .position(|l| l.windows(19).any(|w| w == b"\"secret_access_key\""))
+            .map(|i| i + 1);
+        return Err(FixtureError {
+            path: context_path,
+            line,
+            message: "credentials.secret_access_key is empty: a case signs with a secret"
+                .to_string(),
+        });
+    }
 
     let mut expected = read_expected(
         Stage::ALL
