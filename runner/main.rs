@@ -27,9 +27,24 @@ struct Cli {
     command: Command,
 }
 
+const ADAPTER_LIMITS: &str = "\
+Adapter limits (docs/adapter-protocol.md, \"Faults\"):
+  --hello-timeout  the adapter must answer the handshake within it (default 20 s), or it is given
+                   up on at once; any other failed handshake is retried once
+  --timeout        a case with no answer for this long (default 5 s, counted from the adapter's
+                   last answer) errors, and the adapter is restarted
+  3 cases in a row timing out: the adapter is given up on; the remaining cases error at once
+  lines are capped at 16 MiB either way: a longer answer errors its case; a request that would
+                   be longer is never sent (its case errors as too large to send)
+  an adapter that exits with requests in flight is restarted and the oldest of them is sent
+                   again, alone: it errors only if the adapter dies on it again
+  when stdin closes, the adapter has 2 s to exit; its process group is then killed
+An adapter that cannot start, or never completes a handshake, is a configuration error (exit 2).";
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the suite against the reference signer (or an adapter) and print a summary.
+    #[command(after_help = ADAPTER_LIMITS)]
     Run(RunArgs),
     /// Check a suite's files against each other, with no signer.
     Lint(LintArgs),
@@ -37,6 +52,7 @@ enum Command {
     Adapter(AdapterArgs),
     /// Differential fuzzing: generated requests against a signer, divergences diagnosed, grouped
     /// and shrunk to minimal fixtures.
+    #[command(after_help = ADAPTER_LIMITS)]
     Fuzz(FuzzArgs),
     /// Combine JSON reports of several implementations into a conformance matrix.
     Report(ReportArgs),
@@ -50,6 +66,24 @@ enum Command {
     Catalogue,
     #[command(flatten)]
     Verify(VerifyCommand),
+    /// A protocol v1 adapter that misbehaves on purpose (for the fault tests; see
+    /// src/adapter/faulty.rs).
+    #[command(hide = true)]
+    FaultyAdapter(FaultyAdapterArgs),
+}
+
+#[derive(Args)]
+struct FaultyAdapterArgs {
+    /// The fault: crash, hang, not-json, wrong-id, exit-after, ... (src/adapter/faulty.rs).
+    fault: String,
+    /// The id of the sign request the fault is triggered on (`-`: none).
+    #[arg(default_value = "-")]
+    trigger: String,
+    /// The fault's argument (a number of answers, a marker file, a tamper list).
+    arg: Option<String>,
+    /// Append the pids of the adapter and of its helpers to FILE.
+    #[arg(long, value_name = "FILE")]
+    pid_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -105,8 +139,8 @@ struct FuzzArgs {
     /// Write one shrunk fixture per group of divergences under DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Adapter processes to run side by side.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Adapter processes to run side by side (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least_one())]
     jobs: usize,
     /// Run the K-th of N disjoint slices of the campaign (`0/4` .. `3/4`).
     #[arg(long, value_name = "K/N")]
@@ -114,9 +148,13 @@ struct FuzzArgs {
     /// Write a JSON report (schema 1): the campaign's counts, one case per group of divergences.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Seconds a case may wait for its answer.
+    /// Seconds a case may wait for its answer (counted from the adapter's last answer); the
+    /// adapter is then restarted and the case errors (limits below).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     timeout: f64,
+    /// Seconds the adapter may take to answer the handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    hello_timeout: f64,
 }
 
 #[derive(Args)]
@@ -183,12 +221,21 @@ struct RunArgs {
     /// like a shell would, run without one). Default: the reference signer.
     #[arg(long, value_name = "COMMAND")]
     adapter: Option<String>,
-    /// Seconds a case may wait for its answer before the adapter is restarted and the case fails.
+    /// Seconds a case may wait for its answer (counted from the adapter's last answer); the
+    /// adapter is then restarted and the case errors (limits below).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     timeout: f64,
-    /// Adapter processes to run side by side.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Seconds the adapter may take to answer the handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    hello_timeout: f64,
+    /// Adapter processes to run side by side (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least_one())]
     jobs: usize,
+}
+
+/// `--jobs`: a whole number, 1 or more (0 is a usage error).
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
 }
 
 #[derive(Args)]
@@ -231,6 +278,14 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(command) => verify_command(command),
+        Command::FaultyAdapter(args) => {
+            sigv4_conformance::adapter::faulty::run(&sigv4_conformance::adapter::faulty::Faulty {
+                fault: args.fault,
+                trigger: args.trigger,
+                arg: args.arg,
+                pid_file: args.pid_file,
+            })
+        }
     };
     match result {
         Ok(code) => code,
@@ -260,7 +315,12 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         list_trials(&roots).map_err(|e| ConfigError(e.to_string()))?,
         &args.filter,
     )?;
-    let implementations = implementations(args.adapter.as_deref(), args.timeout, args.jobs)?;
+    let implementations = implementations(
+        args.adapter.as_deref(),
+        args.timeout,
+        args.hello_timeout,
+        args.jobs,
+    )?;
     let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
     let info = workers[0].info();
     let progress = std::io::stderr().is_terminal();
@@ -272,6 +332,7 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         eprint!("\r\x1b[2K");
     }
     print_verdicts(&verdicts, args.verbose);
+    print_notes(&implementations);
     let summary = Summary::of(&verdicts);
     let expectations = match &args.expect {
         Some(path) => report::expect::load(path).map_err(ConfigError)?,
@@ -444,27 +505,43 @@ fn select(trials: Vec<TrialRef>, filters: &[String]) -> Result<Vec<TrialRef>, Co
     Ok(selected)
 }
 
-/// The reference signer, or `--jobs` adapter processes.
-/// The reference signer, or `jobs` sessions of the adapter `command`.
+/// The reference signer, or `jobs` sessions of the adapter `command`. An adapter that cannot
+/// start or never completes its handshake is a configuration error: one message, exit 2.
 fn implementations(
     adapter: Option<&str>,
     timeout: f64,
+    hello_timeout: f64,
     jobs: usize,
 ) -> Result<Vec<Box<dyn Implementation>>, ConfigError> {
     let Some(command) = adapter else {
         return Ok(vec![Box::new(Reference::new())]);
     };
+    if jobs == 0 {
+        return Err(ConfigError("--jobs must be at least 1".to_string()));
+    }
     let mut config = AdapterConfig::new(command.to_string());
     config.timeout = positive_seconds("--timeout", timeout)?;
+    config.handshake_timeout = positive_seconds("--hello-timeout", hello_timeout)?;
     let mut adapters: Vec<Box<dyn Implementation>> = Vec::new();
-    for _ in 0..jobs.max(1) {
+    for _ in 0..jobs {
         let adapter = Adapter::start(config.clone()).map_err(ConfigError)?;
         if let Some(reason) = adapter.given_up() {
-            eprintln!("warning: {reason}");
+            return Err(ConfigError(format!(
+                "the adapter {command:?} did not start: {reason}"
+            )));
         }
         adapters.push(Box::new(adapter));
     }
     Ok(adapters)
+}
+
+/// Prints, on stderr, what the implementations noted that no verdict carries.
+fn print_notes(implementations: &[Box<dyn Implementation>]) {
+    for implementation in implementations {
+        for note in implementation.notes() {
+            eprintln!("note: {note}");
+        }
+    }
 }
 
 /// A flag's number of seconds, which must be positive and finite.
@@ -636,7 +713,12 @@ fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
         Some(t) => campaign::Limit::Time(parse_duration(t)?),
         None => campaign::Limit::Cases(args.cases.unwrap_or(10_000)),
     };
-    let implementations = implementations(Some(&args.adapter), args.timeout, args.jobs)?;
+    let implementations = implementations(
+        Some(&args.adapter),
+        args.timeout,
+        args.hello_timeout,
+        args.jobs,
+    )?;
     let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
     let info = workers[0].info();
     let plan = campaign::Plan {
@@ -665,6 +747,7 @@ fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
         ));
     });
     bar.finish_and_clear();
+    print_notes(&implementations);
     let rate = outcome.cases as f64 / outcome.elapsed.as_secs_f64().max(1e-9);
     say!("fuzz: seed {seed}, shard {shard}/{shards}, {} cases in {:.1}s ({rate:.0} cases/s) against {} {}", outcome.cases, outcome.elapsed.as_secs_f64(), info.name, info.version);
     say!(

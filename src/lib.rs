@@ -39,6 +39,7 @@ pub mod adapter;
 pub mod check;
 pub mod diagnose;
 pub mod explain;
+pub mod files;
 pub mod fuzz;
 pub mod implementation;
 pub mod lint;

@@ -77,7 +77,10 @@ fn lint_without_context(case: &CaseRef, mode: Mode) -> Vec<Problem> {
     }
     let request_path = case.dir.join("request.txt");
     let creq_path = case.dir.join(Stage::CanonicalRequest.file_name(mode));
-    let (Ok(request), Ok(creq)) = (std::fs::read(&request_path), std::fs::read(&creq_path)) else {
+    let (Ok(request), Ok(creq)) = (
+        crate::files::read_regular(&request_path),
+        crate::files::read_regular(&creq_path),
+    ) else {
         return problems;
     };
     let Ok(request) = Request::parse(&request) else {

@@ -5,7 +5,7 @@ use crate::check::{self, Verdict};
 use crate::implementation::{Implementation, SignOutcome};
 use crate::sign::Mode;
 use crate::suite::bless::{self, BlessMode};
-use crate::suite::{self, CaseRef, Fixture, SuiteError};
+use crate::suite::{self, CaseRef, Fixture, FixtureError, SuiteError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,11 +29,9 @@ pub fn embedded_suite() -> std::io::Result<PathBuf> {
     if dir.join(".complete").is_file() {
         return Ok(dir);
     }
-    let staging = std::env::temp_dir().join(format!(
-        "sigv4-conformance-suite-{}.{}",
-        &hash[..16],
-        std::process::id()
-    ));
+    let staging_prefix = format!("sigv4-conformance-suite-{}.", &hash[..16]);
+    remove_stale_staging(&std::env::temp_dir(), &staging_prefix);
+    let staging = std::env::temp_dir().join(format!("{staging_prefix}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     for (path, bytes) in embedded::FILES {
         let target = staging.join(path);
@@ -51,6 +49,31 @@ pub fn embedded_suite() -> std::io::Result<PathBuf> {
             Ok(dir)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Removes the staging folders `<prefix><pid>` of processes that are gone (one killed while it
+/// unpacked the suite). Where `/proc` cannot tell whether a process runs, nothing is removed.
+fn remove_stale_staging(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -149,6 +172,36 @@ fn load_fixture(trial: &TrialRef) -> Result<Fixture, Box<Verdict>> {
         .map_err(|e| Box::new(Verdict::broken_fixture(&trial.id(), &e)))
 }
 
+/// The checks `lint` makes on a fixture's own files (`lint::lint_fixture`): a fixture whose
+/// files contradict each other (its string to sign does not hash its canonical request, its
+/// signature is not the HMAC of its string to sign, ...) is a broken fixture that names the file
+/// and the contradiction, never a divergence of the signer.
+pub fn consistency(fixture: &Fixture) -> Result<(), FixtureError> {
+    let mut problems = crate::lint::lint_fixture(fixture).into_iter();
+    let Some(first) = problems.next() else {
+        return Ok(());
+    };
+    let mut message = format!(
+        "{}: the case's own files contradict each other (lint)",
+        first.message
+    );
+    for other in problems {
+        message.push_str(&format!("; also {other}"));
+    }
+    Err(FixtureError {
+        path: first.path,
+        line: first.line,
+        message,
+    })
+}
+
+/// [`load_fixture`], then [`consistency`].
+fn load_consistent_fixture(trial: &TrialRef) -> Result<Fixture, Box<Verdict>> {
+    let fixture = load_fixture(trial)?;
+    consistency(&fixture).map_err(|e| Box::new(Verdict::broken_fixture(&trial.id(), &e)))?;
+    Ok(fixture)
+}
+
 /// Checks an outcome against the fixture and names the mistake that explains a failure.
 fn judge(fixture: &Fixture, outcome: SignOutcome) -> Verdict {
     let mut verdict = check::check(fixture, outcome);
@@ -166,7 +219,13 @@ pub fn run_trial(
     if let Some(skipped) = unsupported(trial, implementation) {
         return skipped;
     }
-    let mut fixture = match load_fixture(trial) {
+    // Bless may rewrite the expected files: their consistency is checked once it has.
+    let loaded = if bless_mode == BlessMode::Off {
+        load_consistent_fixture(trial)
+    } else {
+        load_fixture(trial)
+    };
+    let mut fixture = match loaded {
         Ok(f) => f,
         Err(verdict) => return *verdict,
     };
@@ -190,6 +249,11 @@ pub fn run_trial(
             }
         }
     }
+    if bless_mode != BlessMode::Off {
+        if let Err(e) = consistency(&fixture) {
+            return Verdict::broken_fixture(&trial.id(), &e);
+        }
+    }
     judge(&fixture, outcome)
 }
 
@@ -207,7 +271,7 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
             verdicts[index] = Some(skipped);
             continue;
         }
-        match load_fixture(trial) {
+        match load_consistent_fixture(trial) {
             Ok(fixture) => fixtures.push((index, fixture)),
             Err(verdict) => verdicts[index] = Some(*verdict),
         }
