@@ -425,3 +425,90 @@ fn search_time_when_nothing_matches() {
         times[times.len() / 2].0
     );
 }
+
+/// The fixture with this id (`case/mode`).
+fn fixture(id: &str) -> Fixture {
+    fixtures()
+        .into_iter()
+        .find(|f| f.input.id == id)
+        .unwrap_or_else(|| panic!("no fixture {id}"))
+}
+
+/// The harness's message for a signer making `ids`, every stage exposed.
+fn message_for(id: &str, ids: &[&str]) -> String {
+    use sigv4_conformance::check::{self, message};
+    use sigv4_conformance::implementation::SignOutcome;
+    let f = fixture(id);
+    let mistakes = Mistakes::parse(&ids.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    let case = Case::new(&f.input.request, &f.input.context, f.input.mode);
+    let out = model::sign(&case, &mistakes).unwrap();
+    let mut verdict = check::check(&f, SignOutcome::Signed(out));
+    check::diagnose(&f, &mut verdict);
+    message::render(&verdict)
+}
+
+#[test]
+fn one_mistake_in_several_stages_is_carried_forward_not_independent() {
+    // A local time written as UTC changes the canonical request (x-amz-date), the string to sign
+    // (its date and scope) and the key: one mistake.
+    for (id, ids) in [
+        ("v4/get-vanilla/header", &["timestamp-not-utc=120"][..]),
+        ("v4/get-vanilla/header", &["timestamp-not-utc=-720"]),
+        ("v4/get-vanilla/query", &["timestamp-not-utc=330"]),
+        ("v4/get-vanilla/query", &["scope-date-format=full"]),
+        ("v4/get-vanilla/header", &["scope-date-format=dashed"]),
+    ] {
+        let text = message_for(id, ids);
+        assert!(!text.contains("independent"), "{id} {ids:?}:\n{text}");
+        assert!(text.contains("carried forward"), "{id} {ids:?}:\n{text}");
+    }
+    // Two mistakes are still two.
+    let text = message_for(
+        "v4/get-vanilla/header",
+        &["timestamp-not-utc=120", "signature-hmac-arguments-swapped"],
+    );
+    assert!(text.contains("a second, independent mistake"), "{text}");
+}
+
+fn doubled_parentheses(text: &str) -> bool {
+    text.contains("((") || text.contains("))") || text.contains(") (")
+}
+
+#[test]
+fn no_doubled_parentheses_in_diagnoses() {
+    use sigv4_conformance::diagnose::describe;
+    let singles = singles();
+    for a in &singles {
+        let d = describe(a);
+        assert!(
+            !doubled_parentheses(&d.explanation),
+            "{}: {}",
+            d.mutation,
+            d.explanation
+        );
+        for b in &singles {
+            if let Some(both) = a.combine(b) {
+                let d = describe(&both);
+                assert!(
+                    !doubled_parentheses(&d.explanation),
+                    "{}: {}",
+                    d.mutation,
+                    d.explanation
+                );
+            }
+        }
+    }
+    for (id, ids) in [
+        ("v4/get-vanilla/header", &["timestamp-not-utc=120"][..]),
+        ("v4/get-vanilla/query", &["scope-date-format=dashed"]),
+        ("v4/get-vanilla/header", &["method-not-uppercase"]),
+    ] {
+        let text = message_for(id, ids);
+        assert!(!doubled_parentheses(&text), "{id} {ids:?}:\n{text}");
+    }
+    let text = message_for("v4/get-vanilla/header", &["timestamp-not-utc=120"]);
+    assert!(
+        text.contains("(the time is off by your UTC offset, UTC+2:00)"),
+        "{text}"
+    );
+}

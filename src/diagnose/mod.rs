@@ -46,6 +46,20 @@ pub fn singles() -> Vec<Mistakes> {
     all
 }
 
+/// The explanation with the case's detail: a parameterised entry says what the parameter is in
+/// its last parenthesis (`(the time is off by your UTC offset)`), which the detail replaces, so
+/// the text never carries two parentheses side by side.
+fn with_detail(explanation: &str, detail: &str) -> String {
+    match (explanation.rfind('('), explanation.rfind(')')) {
+        (Some(open), Some(close)) if open < close => format!(
+            "{}({detail}){}",
+            &explanation[..open],
+            &explanation[close + 1..]
+        ),
+        _ => format!("{explanation} ({detail})"),
+    }
+}
+
 fn describe_one(
     ids: &mut Vec<String>,
     explanations: &mut Vec<String>,
@@ -55,11 +69,11 @@ fn describe_one(
 ) {
     let entry = catalogue::entry(id);
     ids.push(id.to_string());
-    let mut text = entry.map(|e| e.explanation.clone()).unwrap_or_default();
-    if let Some(detail) = detail {
-        text.push_str(&format!(" ({detail})"));
-    }
-    explanations.push(text);
+    let text = entry.map(|e| e.explanation.clone()).unwrap_or_default();
+    explanations.push(match detail {
+        Some(detail) => with_detail(&text, &detail),
+        None => text,
+    });
     stages.push(entry.map(|e| e.stage.clone()).unwrap_or_default());
 }
 
@@ -75,13 +89,16 @@ pub fn describe(m: &Mistakes) -> Diagnosis {
             &mut explanations,
             &mut stages,
             "timestamp-not-utc",
-            Some(format!("the time is off by {}", offset_text(offset))),
+            Some(format!(
+                "the time is off by your UTC offset, {}",
+                offset_text(offset)
+            )),
         );
     }
     if let Some(format) = m.scope_date {
         let detail = match format {
-            ScopeDate::FullTimestamp => "the full X-Amz-Date instead of YYYYMMDD",
-            ScopeDate::Dashed => "YYYY-MM-DD instead of YYYYMMDD",
+            ScopeDate::FullTimestamp => "the full X-Amz-Date",
+            ScopeDate::Dashed => "with dashes, YYYY-MM-DD",
         };
         describe_one(
             &mut ids,
