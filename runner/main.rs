@@ -83,7 +83,10 @@ struct ExplainArgs {
 struct AdapterArgs {
     /// Serve the mistake model making these known mistakes instead of the reference (a
     /// deliberately broken signer): catalogue ids, `timestamp-not-utc=MINUTES`,
-    /// `scope-date-format=full|dashed` (repeatable).
+    /// `scope-date-format=full|dashed`, each optionally made in a variant, `ID:VARIANT`:
+    /// `header-name-not-lowercased:own-headers-lowercase`, `header-value-not-trimmed:folds-kept`,
+    /// `payload-hash-missing:header-kept`, `signature-base64:raw-in-url`,
+    /// `timestamp-not-utc=MINUTES:date-replaced` (repeatable).
     #[arg(long = "mistake", value_name = "ID")]
     mistakes: Vec<String>,
 }

@@ -108,6 +108,11 @@ pub fn describe(m: &Mistakes) -> Diagnosis {
             Some(detail.to_string()),
         );
     }
+    for variant in m.variants() {
+        if let Some(i) = ids.iter().position(|id| id == variant.of()) {
+            explanations[i] = format!("{}; {}", explanations[i], variant.detail());
+        }
+    }
     let order = |s: &str| Stage::parse(s).map(|s| s as usize).unwrap_or(usize::MAX);
     let stage = stages
         .iter()

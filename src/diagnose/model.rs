@@ -159,10 +159,94 @@ pub enum ScopeDate {
     Dashed,
 }
 
-/// A set of mistakes: flags, a UTC offset written as if it were UTC, a wrong scope date format.
+/// A common way of making a catalogued mistake that shows differently: the search tries each
+/// with its mistake, and names the mistake (the variant is a detail of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Variant {
+    /// `header-name-not-lowercased`: the headers the signer adds itself (`x-amz-date`, the token,
+    /// `x-amz-content-sha256`) are written in lower case, not as `X-Amz-Date`.
+    OwnHeadersLowercase,
+    /// `header-value-not-trimmed`: a folded value keeps its line breaks and the continuation
+    /// lines' leading whitespace as they are (`a\n  b`), instead of a space per fold.
+    FoldsKept,
+    /// `payload-hash-missing`: the signed `x-amz-content-sha256` header the signer adds still
+    /// carries the body's hash; only the canonical request's last line is empty.
+    PayloadHeaderKept,
+    /// `signature-base64`: the base64 signature sits raw in the presigned URL (`+`, `/`, `=`
+    /// unencoded).
+    SignatureRawInUrl,
+    /// `timestamp-not-utc`: the signer writes its own (local) `X-Amz-Date` over the one the
+    /// request already carries, and signs that.
+    DateReplaced,
+}
+
+impl Variant {
+    /// Every variant.
+    pub const ALL: [Variant; 5] = [
+        Variant::OwnHeadersLowercase,
+        Variant::FoldsKept,
+        Variant::PayloadHeaderKept,
+        Variant::SignatureRawInUrl,
+        Variant::DateReplaced,
+    ];
+
+    /// The name after `:` in `--mistake ID:VARIANT`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Variant::OwnHeadersLowercase => "own-headers-lowercase",
+            Variant::FoldsKept => "folds-kept",
+            Variant::PayloadHeaderKept => "header-kept",
+            Variant::SignatureRawInUrl => "raw-in-url",
+            Variant::DateReplaced => "date-replaced",
+        }
+    }
+
+    /// The catalogue id of the mistake it is a variant of.
+    pub fn of(&self) -> &'static str {
+        match self {
+            Variant::OwnHeadersLowercase => Flag::HeaderNameNotLowercased.id(),
+            Variant::FoldsKept => Flag::HeaderValueNotTrimmed.id(),
+            Variant::PayloadHeaderKept => Flag::PayloadHashMissing.id(),
+            Variant::SignatureRawInUrl => Flag::SignatureBase64.id(),
+            Variant::DateReplaced => "timestamp-not-utc",
+        }
+    }
+
+    /// What the variant adds to the mistake's explanation.
+    pub fn detail(&self) -> &'static str {
+        match self {
+            Variant::OwnHeadersLowercase => {
+                "the headers it adds itself are in lower case (`x-amz-date`)"
+            }
+            Variant::FoldsKept => "a folded value keeps its line breaks as they are",
+            Variant::PayloadHeaderKept => {
+                "the x-amz-content-sha256 header it signs still carries the body's hash"
+            }
+            Variant::SignatureRawInUrl => {
+                "the base64 signature sits in the presigned URL without percent-encoding"
+            }
+            Variant::DateReplaced => {
+                "it writes its own X-Amz-Date over the one the request carries"
+            }
+        }
+    }
+
+    /// The flag it needs, if it is a variant of a flag.
+    fn flag(&self) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.id() == self.of())
+    }
+
+    fn bit(&self) -> u8 {
+        1 << (*self as u32)
+    }
+}
+
+/// A set of mistakes: flags, a UTC offset written as if it were UTC, a wrong scope date format,
+/// and the variants they are made in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Mistakes {
     flags: u64,
+    variants: u8,
     /// `timestamp-not-utc`: the local time's offset from UTC, in minutes.
     pub utc_offset_minutes: Option<i32>,
     /// `scope-date-format`.
@@ -199,8 +283,38 @@ impl Mistakes {
         }
     }
 
+    /// These mistakes made in this variant; `None` when the variant is not of one of them.
+    pub fn with_variant(&self, variant: Variant) -> Option<Mistakes> {
+        let applies = match variant.flag() {
+            Some(flag) => self.has(flag),
+            None => self.utc_offset_minutes.is_some(),
+        };
+        applies.then(|| Mistakes {
+            variants: self.variants | variant.bit(),
+            ..*self
+        })
+    }
+
+    /// Whether the mistakes are made in this variant.
+    pub fn in_variant(&self, variant: Variant) -> bool {
+        self.variants & variant.bit() != 0
+    }
+
+    /// The variants the mistakes are made in.
+    pub fn variants(&self) -> impl Iterator<Item = Variant> + '_ {
+        Variant::ALL.into_iter().filter(|v| self.in_variant(*v))
+    }
+
+    /// The same mistakes made the catalogue's way (no variant).
+    pub fn without_variants(&self) -> Mistakes {
+        Mistakes {
+            variants: 0,
+            ..*self
+        }
+    }
+
     /// Parses catalogue ids: flags by id, `timestamp-not-utc=MINUTES`, `scope-date-format=full`
-    /// or `scope-date-format=dashed`.
+    /// or `scope-date-format=dashed`, each optionally followed by `:VARIANT` (see [`Variant`]).
     pub fn parse(ids: &[String]) -> Result<Mistakes, String> {
         let mut m = Mistakes::none();
         for id in ids
@@ -208,6 +322,7 @@ impl Mistakes {
             .flat_map(|i| i.split(','))
             .filter(|i| !i.is_empty())
         {
+            let (id, variant) = id.split_once(':').map_or((id, None), |(i, v)| (i, Some(v)));
             let (name, value) = id.split_once('=').map_or((id, None), |(n, v)| (n, Some(v)));
             let one = match (name, value) {
                 ("timestamp-not-utc", Some(v)) => {
@@ -228,6 +343,24 @@ impl Mistakes {
                     ))
                 }
             };
+            let one = match variant {
+                None => one,
+                Some(v) => {
+                    let known = Variant::ALL.into_iter().filter(|k| k.of() == name);
+                    let names = known.clone().map(|k| k.name()).collect::<Vec<_>>();
+                    known
+                        .into_iter()
+                        .find(|k| k.name() == v)
+                        .and_then(|k| one.with_variant(k))
+                        .ok_or_else(|| {
+                            if names.is_empty() {
+                                format!("{name} has no variant")
+                            } else {
+                                format!("{name}:{v}: the variants are {}", names.join(", "))
+                            }
+                        })?
+                }
+            };
             m = m
                 .combine(&one)
                 .ok_or_else(|| format!("{id} is given twice"))?;
@@ -245,15 +378,17 @@ impl Mistakes {
         Flag::ALL.into_iter().filter(|f| self.has(*f))
     }
 
-    /// Both sets together, or `None` when they set the same parameter.
+    /// Both sets together, or `None` when they share a mistake or set the same parameter.
     pub fn combine(&self, other: &Mistakes) -> Option<Mistakes> {
         if (self.utc_offset_minutes.is_some() && other.utc_offset_minutes.is_some())
             || (self.scope_date.is_some() && other.scope_date.is_some())
+            || self.flags & other.flags != 0
         {
             return None;
         }
         Some(Mistakes {
             flags: self.flags | other.flags,
+            variants: self.variants | other.variants,
             utc_offset_minutes: self.utc_offset_minutes.or(other.utc_offset_minutes),
             scope_date: self.scope_date.or(other.scope_date),
         })
@@ -330,7 +465,9 @@ fn header_value(header: &Header, m: &Mistakes) -> Vec<Vec<u8>> {
             continuations: continuations.to_vec(),
             line: 0,
         };
-        if m.has(Flag::HeaderValueNotTrimmed) {
+        if m.has(Flag::HeaderValueNotTrimmed) && m.in_variant(Variant::FoldsKept) {
+            h.folded_value()
+        } else if m.has(Flag::HeaderValueNotTrimmed) {
             let mut raw = h.value.clone();
             for c in &h.continuations {
                 raw.push(b' ');
@@ -398,6 +535,8 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
     if m.has(Flag::PayloadHashOfEmptyBody) {
         payload = hex::encode(Sha256::digest(b""));
     }
+    // The x-amz-content-sha256 header the signer adds.
+    let payload_header = payload.clone();
     if m.has(Flag::PayloadHashMissing) {
         payload.clear();
     }
@@ -419,24 +558,62 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
 
     // Headers to sign: the request's and the ones signing adds.
     let mut added: Vec<Header> = Vec::new();
+    let own = |name: &str| {
+        if m.in_variant(Variant::OwnHeadersLowercase) {
+            name.to_ascii_lowercase()
+        } else {
+            name.to_string()
+        }
+    };
     if mode == Mode::Header && request.header("x-amz-date").is_none() {
-        added.push(Header::new("X-Amz-Date", &amz));
+        added.push(Header::new(&own("X-Amz-Date"), &amz));
     }
     if settings.sign_body && request.header("x-amz-content-sha256").is_none() {
-        added.push(Header::new("x-amz-content-sha256", &payload));
+        let value = if m.in_variant(Variant::PayloadHeaderKept) {
+            &payload_header
+        } else {
+            &payload
+        };
+        added.push(Header::new(&own("x-amz-content-sha256"), value));
     }
     let token = context.credentials.token.as_deref();
     if let (Mode::Header, Some(token), SessionTokenMode::Signed) =
         (mode, token, settings.session_token)
     {
         if request.header("x-amz-security-token").is_none() {
-            added.push(Header::new("X-Amz-Security-Token", token));
+            added.push(Header::new(&own("X-Amz-Security-Token"), token));
         }
     }
+    // `date-replaced`: the request's X-Amz-Date carries the signer's own time.
+    let replaced_date: Vec<Header> = if mode == Mode::Header && m.in_variant(Variant::DateReplaced)
+    {
+        request
+            .headers
+            .iter()
+            .filter(|h| h.is("x-amz-date"))
+            .map(|h| Header::new(&h.name, &amz))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let is_signed =
         |h: &&Header| !h.is("authorization") && !context.unsigned_headers.iter().any(|u| h.is(u));
+    let mut replaced = replaced_date.iter();
+    let signed: Vec<&Header> = request
+        .headers
+        .iter()
+        .map(|h| {
+            if h.is("x-amz-date") {
+                replaced.next().unwrap_or(h)
+            } else {
+                h
+            }
+        })
+        .chain(&added)
+        .filter(is_signed)
+        .collect();
     let mut lines: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
-    for header in request.headers.iter().chain(&added).filter(is_signed) {
+    for header in signed {
         let name = if m.has(Flag::HeaderNameNotLowercased) {
             header.name.clone()
         } else {
@@ -645,10 +822,14 @@ pub fn sign(case: &Case<'_>, m: &Mistakes) -> Option<StageOutputs> {
         Mode::Query => {
             // URLs are compared by meaning, so the order of the parameters is free.
             let mut params: Vec<String> = encoded.iter().map(pair).collect();
-            params.push(format!(
-                "X-Amz-Signature={}",
-                uri_encode(signature.as_bytes(), false)
-            ));
+            if m.in_variant(Variant::SignatureRawInUrl) {
+                params.push(format!("X-Amz-Signature={signature}"));
+            } else {
+                params.push(format!(
+                    "X-Amz-Signature={}",
+                    uri_encode(signature.as_bytes(), false)
+                ));
+            }
             if let (Some(token), SessionTokenMode::AddedAfterSigning) =
                 (token, settings.session_token)
             {
