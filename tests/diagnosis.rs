@@ -347,6 +347,28 @@ mod explain {
     }
 
     #[test]
+    fn a_request_too_large_says_the_diagnosis_was_skipped() {
+        let mut raw =
+            String::from("GET / HTTP/1.1\nHost:iam.amazonaws.com\nX-Amz-Date:20150830T123600Z\n");
+        let mut signed = String::from("host;x-amz-date");
+        for i in 0..3500 {
+            raw.push_str(&format!("X-H-{i:04}:v{i}\n"));
+            signed.push_str(&format!(";x-h-{i:04}"));
+        }
+        raw.push_str(&format!("Authorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders={signed}, Signature=0000000000000000000000000000000000000000000000000000000000000000\n"));
+        let start = std::time::Instant::now();
+        let explanation = explain_request(raw.as_bytes(), &known("x")).unwrap();
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        let text = explanation.render();
+        assert!(!explanation.right);
+        assert!(
+            text.contains("diagnosis skipped: request too large"),
+            "{text}"
+        );
+        assert!(!text.contains("no known mistake"), "{text}");
+    }
+
+    #[test]
     fn bad_input_is_an_error_not_a_panic() {
         let secret = known("x");
         for bad in ["", "GET / HTTP/1.1\nHost:h\n", "GET / HTTP/1.1\nHost:h\nAuthorization:Bearer x\n", "GET / HTTP/1.1\nHost:h\nAuthorization:AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=00\nX-Amz-Date:20150830T123600Z\n"] {
@@ -507,6 +529,24 @@ fn search_time_when_nothing_matches() {
     percentiles("one reference signature", one_signature);
     percentiles("no-match search (garbage output)", garbage_times);
     percentiles("no-match search (plain wrong signature)", wrong_times);
+    // The largest request the search examines: 99 headers and Host, about 16 KB.
+    let mut raw = String::from("GET / HTTP/1.1\nHost:example.amazonaws.com\n");
+    for i in 0..98 {
+        raw.push_str(&format!("X-H-{i:04}:{}\n", "v".repeat(150)));
+    }
+    let mut input = fixture("v4/get-vanilla/header").input;
+    input.request = Request::parse(raw.as_bytes()).unwrap();
+    let signed = Signer::new()
+        .sign(&input.request, &input.context, input.mode)
+        .unwrap();
+    let wrong = wrong_signature(&stage_outputs(&signed), input.mode);
+    let start = Instant::now();
+    let found = diagnose(&input, &wrong);
+    eprintln!(
+        "{} bytes, 100 signed headers, plain wrong signature: {:?}, {found:?}",
+        raw.len(),
+        start.elapsed()
+    );
     let input = huge_request();
     let mut exposed = StageOutputs::new();
     exposed.insert(
