@@ -71,7 +71,8 @@ struct ExplainArgs {
     /// Normalise the path (default: yes, but for S3).
     #[arg(long, value_name = "BOOL")]
     normalize: Option<bool>,
-    /// Presigned URL: a header its X-Amz-SignedHeaders names, `Name: value` (repeatable).
+    /// Presigned URL: a header its X-Amz-SignedHeaders names, `Name: value` (repeatable; every
+    /// signed header but Host is needed, since a URL does not carry their values).
     #[arg(long = "header", value_name = "HEADER")]
     headers: Vec<String>,
     /// Presigned URL: the method it is used with (default GET).

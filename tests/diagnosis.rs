@@ -369,6 +369,39 @@ mod explain {
     }
 
     #[test]
+    fn a_url_signing_headers_asks_for_their_values() {
+        let secret = known("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        let url = "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-meta-a&X-Amz-Signature=00";
+        let error = explain_url(url, &secret).unwrap_err().0;
+        assert!(
+            error.contains("content-type, x-amz-meta-a")
+                && error.contains("--header 'content-type: VALUE'"),
+            "{error}"
+        );
+        let one = Known {
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            ..secret.clone()
+        };
+        let error = explain_url(url, &one).unwrap_err().0;
+        assert!(
+            error.starts_with("the URL signs the header x-amz-meta-a, whose value"),
+            "{error}"
+        );
+        let both = Known {
+            headers: vec![
+                ("Content-Type".into(), "text/plain".into()),
+                ("x-amz-meta-a".into(), "1".into()),
+            ],
+            ..secret
+        };
+        let explanation = explain_url(url, &both).unwrap();
+        assert!(!explanation.right);
+        assert!(explanation
+            .canonical_request
+            .contains("content-type;host;x-amz-meta-a"));
+    }
+
+    #[test]
     fn bad_input_is_an_error_not_a_panic() {
         let secret = known("x");
         for bad in ["", "GET / HTTP/1.1\nHost:h\n", "GET / HTTP/1.1\nHost:h\nAuthorization:Bearer x\n", "GET / HTTP/1.1\nHost:h\nAuthorization:AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=00\nX-Amz-Date:20150830T123600Z\n"] {
@@ -709,4 +742,31 @@ fn variants_parse_and_do_what_they_say() {
     assert!(creq.contains("x-amz-date:20150830T143600Z"), "{creq}");
     let (creq, _) = sign("v4/get-with-x-amz-date/header", &["timestamp-not-utc=120"]);
     assert!(creq.contains("x-amz-date:20150830T123600Z"), "{creq}");
+}
+
+/// A signer that writes its own (local) X-Amz-Date over the one a request already carries is
+/// named too, from its Authorization header alone.
+#[test]
+fn requests_that_carry_x_amz_date_are_diagnosed() {
+    for id in [
+        "v4/get-with-x-amz-date/header",
+        "docs/iam-list-users/header",
+    ] {
+        let f = fixture(id);
+        let case = Case::new(&f.input.request, &f.input.context, f.input.mode);
+        for ids in [
+            &["timestamp-not-utc=120:date-replaced"][..],
+            &["timestamp-not-utc=-300"],
+        ] {
+            let m =
+                Mistakes::parse(&ids.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+            let out = final_only(&model::sign(&case, &m).unwrap(), f.input.mode);
+            let found = diagnose(&f.input, &out);
+            assert_eq!(
+                found.first().map(|d| d.mutation.as_str()),
+                Some("timestamp-not-utc"),
+                "{id} {ids:?}: {found:?}"
+            );
+        }
+    }
 }
