@@ -53,7 +53,7 @@ pub fn markdown() -> String {
          without a `+`) are not tried there.\n\n\
          The search is bounded: a request with more than {headers} signed headers or {bytes} bytes of\n\
          target and headers is not searched (`diagnosis skipped: request too large (...)`), and a search\n\
-         stops after {ms} ms, keeping what it found and saying so.\n\n\
+         stops after {ms} ms of wall-clock time, keeping what it found and saying so.\n\n\
          | id | first shows in | what your signer does | the rule | reported in |\n| --- | --- | --- | --- | --- |\n",
     )
     .replace("{headers}", &super::MAX_SIGNED_HEADERS.to_string())

@@ -284,7 +284,10 @@ impl Variant {
                             && request.header("x-amz-security-token").is_none()))
             }
             Variant::FoldsKept => request.headers.iter().any(|h| !h.continuations.is_empty()),
-            Variant::PayloadHeaderKept => request.header("x-amz-content-sha256").is_none(),
+            Variant::PayloadHeaderKept => {
+                request.header("x-amz-content-sha256").is_none()
+                    && Settings::resolve(case.context, case.mode, None).sign_body
+            }
             Variant::SignatureRawInUrl => !header,
             Variant::DateReplaced => header && request.header("x-amz-date").is_some(),
         }
