@@ -105,7 +105,8 @@ struct ExplainArgs {
     /// Normalise the path (default: yes, but for S3).
     #[arg(long, value_name = "BOOL")]
     normalize: Option<bool>,
-    /// Presigned URL: a header its X-Amz-SignedHeaders names, `Name: value` (repeatable).
+    /// Presigned URL: a header its X-Amz-SignedHeaders names, `Name: value` (repeatable; every
+    /// signed header but Host is needed, since a URL does not carry their values).
     #[arg(long = "header", value_name = "HEADER")]
     headers: Vec<String>,
     /// Presigned URL: the method it is used with (default GET).
@@ -117,7 +118,10 @@ struct ExplainArgs {
 struct AdapterArgs {
     /// Serve the mistake model making these known mistakes instead of the reference (a
     /// deliberately broken signer): catalogue ids, `timestamp-not-utc=MINUTES`,
-    /// `scope-date-format=full|dashed` (repeatable).
+    /// `scope-date-format=full|dashed`, each optionally made in a variant, `ID:VARIANT`:
+    /// `header-name-not-lowercased:own-headers-lowercase`, `header-value-not-trimmed:folds-kept`,
+    /// `payload-hash-missing:header-kept`, `signature-base64:raw-in-url`,
+    /// `timestamp-not-utc=MINUTES:date-replaced` (repeatable).
     #[arg(long = "mistake", value_name = "ID")]
     mistakes: Vec<String>,
 }

@@ -252,6 +252,29 @@ pub fn explain_url(url: &str, known: &Known) -> Result<Explanation, ExplainError
         .and_then(|e| e.parse().ok())
         .ok_or_else(|| ExplainError("the URL has no numeric X-Amz-Expires".into()))?;
     let token = param("X-Amz-Security-Token");
+    // A URL carries no header values: every signed header but Host must be given.
+    let signed: Vec<String> = param("X-Amz-SignedHeaders")
+        .unwrap_or_default()
+        .split(';')
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .collect();
+    let missing: Vec<&str> = signed
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.eq_ignore_ascii_case("host"))
+        .filter(|s| !known.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(s)))
+        .collect();
+    if !missing.is_empty() {
+        return err(format!(
+            "the URL signs {} {}, whose {} a URL does not carry: give {} with --header, e.g. --header '{}: VALUE'",
+            if missing.len() == 1 { "the header" } else { "the headers" },
+            missing.join(", "),
+            if missing.len() == 1 { "value" } else { "values" },
+            if missing.len() == 1 { "it" } else { "each" },
+            missing[0]
+        ));
+    }
     let (path, query) = match target.find('?') {
         Some(i) => (&target[..i], &target[i + 1..]),
         None => (target, ""),
@@ -286,6 +309,13 @@ pub fn explain_url(url: &str, known: &Known) -> Result<Explanation, ExplainError
         .extend(known.headers.iter().map(|(n, v)| Header::new(n, v)));
     let mut context = context(&akid, &region, &service, time, token, known);
     context.expiration_in_seconds = Some(expires);
+    // Headers given but not signed were left out by the signer: sign the same set.
+    context.unsigned_headers = request
+        .headers
+        .iter()
+        .filter(|h| !signed.iter().any(|s| h.is(s)) && !h.is("host"))
+        .map(|h| h.name.clone())
+        .collect();
     let mut actual = StageOutputs::new();
     actual.insert(Stage::PresignedUrl, url.as_bytes().to_vec());
     let parts = url_parts(bytes);

@@ -1,30 +1,86 @@
 //! Carried forward or independent? When a stage diverged, feed the signer's own earlier output
 //! to the next step of the reference pipeline: if the signer's later stage then agrees, the
 //! first mistake was only carried forward; if not, there is a second, independent mistake.
+//!
+//! The next step reads what it needs from the signer's own earlier output, as a verifier does:
+//! the time from the canonical request's `x-amz-date` header or `X-Amz-Date` parameter, the
+//! scope from its `X-Amz-Credential` parameter, the signing key from the string to sign's scope.
+//! So one mistake that shows in several stages (a local time written as UTC changes the
+//! canonical request, the string to sign and the key) is one mistake, carried forward.
 
 use super::{StageLine, StageStatus};
 use crate::implementation::StageOutputs;
-use crate::sign::{CredentialScope, Signature, ALGORITHM};
+use crate::sign::encoding::percent_decode;
+use crate::sign::query::split_query;
+use crate::sign::signing_key::hmac_sha256;
+use crate::sign::{CredentialScope, Signature, SigningKey, ALGORITHM};
 use crate::stage::Stage;
 use crate::suite::Fixture;
 use sha2::{Digest, Sha256};
 
-/// The string to sign the reference derives from a canonical request.
+/// The time and the credential scope a canonical request carries: the value of its
+/// `x-amz-date` header line or `X-Amz-Date` parameter, and the scope of its `X-Amz-Credential`
+/// parameter (without the access key).
+fn carried_time_and_scope(canonical_request: &[u8]) -> (Option<String>, Option<String>) {
+    let text = String::from_utf8_lossy(canonical_request);
+    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let query = lines.nth(2).unwrap_or_default();
+    let mut date = None;
+    let mut scope = None;
+    for piece in split_query(query.as_bytes()) {
+        let value = || String::from_utf8_lossy(&percent_decode(piece.value)).into_owned();
+        match &*percent_decode(piece.key) {
+            b"X-Amz-Date" => date = Some(value()),
+            b"X-Amz-Credential" => scope = value().split_once('/').map(|(_, s)| s.to_string()),
+            _ => {}
+        }
+    }
+    if date.is_none() {
+        date = lines
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_once(':'))
+            .find(|(name, _)| name.eq_ignore_ascii_case("x-amz-date"))
+            .map(|(_, value)| value.trim().to_string());
+    }
+    (date, scope)
+}
+
+/// The string to sign the reference derives from a canonical request: its hash, with the time
+/// and scope the canonical request carries (the context's when it carries none).
 fn string_to_sign_from(fixture: &Fixture, canonical_request: &[u8]) -> Vec<u8> {
     let context = &fixture.input.context;
     let hash = hex::encode(Sha256::digest(canonical_request));
-    let time = context.timestamp;
-    let scope_date = time.scope_date();
-    let scope = CredentialScope::new(&scope_date, &context.region, &context.service);
-    format!("{ALGORITHM}\n{}\n{scope}\n{hash}", time.amz_date()).into_bytes()
+    let (date, scope) = carried_time_and_scope(canonical_request);
+    let amz = date.unwrap_or_else(|| context.timestamp.amz_date());
+    let scope = scope.unwrap_or_else(|| {
+        let scope_date = amz.get(..8).unwrap_or_default();
+        CredentialScope::new(scope_date, &context.region, &context.service).to_string()
+    });
+    format!("{ALGORITHM}\n{amz}\n{scope}\n{hash}").into_bytes()
 }
 
-/// The signature the reference computes over a string to sign, with the case's signing key.
+/// The signature the reference computes over a string to sign, with the key derived from the
+/// scope that string to sign names (the context's when it names none).
 fn signature_from(fixture: &Fixture, string_to_sign: &[u8]) -> Vec<u8> {
-    Signature::for_context(&fixture.input.context, string_to_sign)
-        .as_str()
-        .as_bytes()
-        .to_vec()
+    let context = &fixture.input.context;
+    let text = String::from_utf8_lossy(string_to_sign);
+    let named = text
+        .split('\n')
+        .nth(2)
+        .and_then(|scope| scope.strip_suffix("/aws4_request"))
+        .and_then(|scope| {
+            let mut parts = scope.splitn(3, '/');
+            Some((parts.next()?, parts.next()?, parts.next()?))
+        });
+    let signature = match named {
+        Some((date, region, service)) => {
+            let scope = CredentialScope::new(date, region, service);
+            let key = SigningKey::derive(&context.credentials.secret_access_key, &scope);
+            Signature::from_mac(&hmac_sha256(key.as_bytes(), string_to_sign))
+        }
+        None => Signature::for_context(context, string_to_sign),
+    };
+    signature.as_str().as_bytes().to_vec()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

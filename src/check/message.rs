@@ -6,18 +6,24 @@ use crate::diagnose::Diagnosis;
 use std::fmt::Write;
 
 /// Writes the diagnosis lines, `diagnosis: id (stage): explanation` then `       or: …` for
-/// each further candidate, or the line saying no known mistake reproduces the output.
+/// each further candidate, or the line saying no known mistake reproduces the output. A search
+/// that was skipped or stopped says so on its own line (`diagnosis skipped: ...`).
 pub fn write_diagnosis(out: &mut String, diagnosis: &[Diagnosis]) {
-    if diagnosis.is_empty() {
+    let (incomplete, named): (Vec<&Diagnosis>, Vec<&Diagnosis>) =
+        diagnosis.iter().partition(|d| d.is_incomplete());
+    if named.is_empty() && incomplete.is_empty() {
         out.push_str("diagnosis: no known mistake reproduces this\n");
     }
-    for (i, d) in diagnosis.iter().enumerate() {
+    for (i, d) in named.iter().enumerate() {
         let lead = if i == 0 { "diagnosis:" } else { "       or:" };
         let _ = writeln!(
             out,
             "{lead} {} ({}): {}",
             d.mutation, d.stage, d.explanation
         );
+    }
+    for d in incomplete {
+        let _ = writeln!(out, "{}", d.explanation);
     }
 }
 

@@ -46,11 +46,19 @@ pub fn markdown() -> String {
          Generated from `src/diagnose/catalogue.json` by `sigv4-conformance catalogue`; do not edit by hand\n\
          (`cargo test` fails when this file and the data differ).\n\n\
          When a case fails, the diagnosis tries every single mistake below (every UTC offset for\n\
-         `timestamp-not-utc`, both wrong formats for `scope-date-format`), then every pair, on the\n\
-         mistake model, and reports those that reproduce the signer's output exactly at every stage it\n\
-         exposed. The Authorization header or the presigned URL alone is enough.\n\n\
+         `timestamp-not-utc`, both wrong formats for `scope-date-format`, and the variants listed\n\
+         after the table), then every pair, on the mistake model, and reports those that reproduce the\n\
+         signer's output exactly at every stage it exposed. The Authorization header or the presigned\n\
+         URL alone is enough. Mistakes whose trigger is absent from the request (`query-plus-as-space`\n\
+         without a `+`) are not tried there.\n\n\
+         The search is bounded: a request with more than {headers} signed headers or {bytes} bytes of\n\
+         target and headers is not searched (`diagnosis skipped: request too large (...)`), and a search\n\
+         stops after {ms} ms of wall-clock time, keeping what it found and saying so.\n\n\
          | id | first shows in | what your signer does | the rule | reported in |\n| --- | --- | --- | --- | --- |\n",
-    );
+    )
+    .replace("{headers}", &super::MAX_SIGNED_HEADERS.to_string())
+    .replace("{bytes}", &super::MAX_REQUEST_BYTES.to_string())
+    .replace("{ms}", &super::TIME_LIMIT.as_millis().to_string());
     for e in entries() {
         let escape = |t: &str| t.replace('|', "\\|");
         out.push_str(&format!(
@@ -61,6 +69,20 @@ pub fn markdown() -> String {
             escape(&e.rule),
             e.link,
             escape(&e.sources.join(", "))
+        ));
+    }
+    out.push_str(
+        "\n## Variants\n\n\
+         Common ways of making a mistake above that show differently. The search tries them too and\n\
+         names the mistake; `sigv4-conformance adapter --mistake ID:VARIANT` serves one.\n\n\
+         | variant | of | what your signer does |\n| --- | --- | --- |\n",
+    );
+    for v in super::model::Variant::ALL {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} |\n",
+            v.name(),
+            v.of(),
+            v.detail().replace('|', "\\|")
         ));
     }
     out

@@ -706,8 +706,12 @@ const SCRIPT: &str = r#"(function () {
           const list = el('ol', 'diagnosis');
           for (const d of found) {
             const li = el('li');
-            li.appendChild(el('code', 'mutation', d.mutation));
-            li.appendChild(document.createTextNode(' (' + d.stage + '): ' + d.explanation));
+            if (d.stage) {
+              li.appendChild(el('code', 'mutation', d.mutation));
+              li.appendChild(document.createTextNode(' (' + d.stage + '): ' + d.explanation));
+            } else {
+              li.appendChild(document.createTextNode(d.explanation));
+            }
             list.appendChild(li);
           }
           body.appendChild(list);

@@ -1169,7 +1169,12 @@ fn signature_mismatch(
     } else {
         Vec::new()
     };
-    let first = if let Some(d) = diagnosis.first() {
+    let incomplete = diagnosis
+        .iter()
+        .find(|d| d.is_incomplete())
+        .map(|d| d.explanation.clone());
+    let named = diagnosis.iter().find(|d| !d.is_incomplete());
+    let first = if let Some(d) = named {
         d.stage.clone()
     } else if provided.len() != 64
         || !provided
@@ -1184,11 +1189,14 @@ fn signature_mismatch(
     } else {
         "canonical_request".to_string()
     };
-    if let Some(d) = diagnosis.first() {
+    if let Some(d) = named {
         hints.insert(
             0,
             format!("Known mistake {}: {}.", d.mutation, d.explanation),
         );
+    }
+    if let Some(incomplete) = incomplete.filter(|_| hints.is_empty()) {
+        hints.push(format!("{incomplete}."));
     }
     if hints.is_empty() {
         hints.push(
