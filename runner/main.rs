@@ -4,12 +4,14 @@
 //! Exit status: 0 when every case passed or was skipped, 1 when any failed or errored (or lint
 //! found a problem), 2 on a usage or configuration error.
 
+mod embedded;
+
 use clap::{Args, Parser, Subcommand};
 use sigv4_conformance::adapter::{Adapter, AdapterConfig};
 use sigv4_conformance::check::{message, Status, Verdict};
 use sigv4_conformance::implementation::{Implementation, Reference};
 use sigv4_conformance::report::{self, json::Report, json::Summary};
-use sigv4_conformance::run::{embedded_suite, list_trials, run_all, suite_hash, TrialRef};
+use sigv4_conformance::run::{list_trials, run_all, suite_hash, TrialRef};
 use sigv4_conformance::{lint, suite};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -244,8 +246,7 @@ fn main() -> ExitCode {
 /// The suite folders to use and their labels for reports.
 fn resolve_suites(suites: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), ConfigError> {
     if suites.is_empty() {
-        let dir = embedded_suite()
-            .map_err(|e| ConfigError(format!("cannot unpack the embedded suite: {e}")))?;
+        let dir = embedded::suite().map_err(ConfigError)?;
         return Ok((vec![dir], vec!["embedded".to_string()]));
     }
     Ok((

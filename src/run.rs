@@ -10,50 +10,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_suite.rs"));
-}
-
-/// The suite this binary was built with, written once to a folder under the system's temporary
-/// directory named by its content hash, and that folder's path.
-pub fn embedded_suite() -> std::io::Result<PathBuf> {
-    let mut hasher = Sha256::new();
-    for (path, bytes) in embedded::FILES {
-        hasher.update(path.as_bytes());
-        hasher.update([0]);
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    }
-    let hash = hex::encode(hasher.finalize());
-    let dir = std::env::temp_dir().join(format!("sigv4-conformance-suite-{}", &hash[..16]));
-    if dir.join(".complete").is_file() {
-        return Ok(dir);
-    }
-    let staging = std::env::temp_dir().join(format!(
-        "sigv4-conformance-suite-{}.{}",
-        &hash[..16],
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&staging);
-    for (path, bytes) in embedded::FILES {
-        let target = staging.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(target, bytes)?;
-    }
-    std::fs::write(staging.join(".complete"), b"")?;
-    match std::fs::rename(&staging, &dir) {
-        Ok(()) => Ok(dir),
-        // Another process finished first: use its copy.
-        Err(_) if dir.join(".complete").is_file() => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Ok(dir)
-        }
-        Err(e) => Err(e),
-    }
-}
-
 /// SHA-256 over the files of a suite's case folders (sorted relative paths and contents; a
 /// folder is a case folder when it holds `request.txt` or a `.req` file): reports carry it so
 /// that two runs can tell whether they ran the same cases. Documentation beside the cases does
