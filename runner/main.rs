@@ -278,13 +278,7 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         Some(path) => report::expect::load(path).map_err(ConfigError)?,
         None => Vec::new(),
     };
-    let outcomes = report::expect::evaluate(&expectations, &verdicts, args.filter.is_empty());
-    let expected_reason = |id: &str| {
-        outcomes
-            .iter()
-            .find(|(e, o)| e.id == id && *o == report::expect::Outcome::AsExpected)
-            .map(|(e, _)| e.reason.clone())
-    };
+    let expected = report::expect::Matched::new(&expectations, &verdicts, args.filter.is_empty());
     let hash = roots
         .iter()
         .map(|r| suite_hash(r))
@@ -295,12 +289,7 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         report.generated_at = Some(sigv4_conformance::Timestamp::now().rfc3339());
     }
     for case in &mut report.cases {
-        if let Some((e, _)) = outcomes
-            .iter()
-            .find(|(e, o)| e.id == case.id && *o == report::expect::Outcome::AsExpected)
-        {
-            case.expected_failure = Some((*e).clone());
-        }
+        case.expected_failure = expected.held(&case.id).cloned();
     }
     if let Some(path) = &args.json {
         write(path, report.to_json().as_bytes())?;
@@ -309,51 +298,18 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         write(path, report::markdown::summary(&report).as_bytes())?;
     }
     if let Some(path) = &args.junit {
+        let reason = |id: &str| expected.held(id).map(|e| e.reason.clone());
         write(
             path,
-            report::junit::render(&info, &verdicts, &expected_reason).as_bytes(),
+            report::junit::render(&info, &verdicts, &reason).as_bytes(),
         )?;
     }
     if let Some(path) = &args.badge {
         write(path, report::badge::render(&summary).as_bytes())?;
     }
-    let mut ok = true;
-    for (e, outcome) in &outcomes {
-        match outcome {
-            report::expect::Outcome::AsExpected => {
-                say!("expected failure: {} at {}: {}", e.id, e.stage, e.reason)
-            }
-            report::expect::Outcome::Passed => {
-                ok = false;
-                say!(
-                    "STALE EXPECTATION: {} passes now: remove it from the list ({})",
-                    e.id,
-                    e.reason
-                );
-            }
-            report::expect::Outcome::Other(what) => {
-                ok = false;
-                say!(
-                    "STALE EXPECTATION: {} was expected to fail at {}, but {what}",
-                    e.id,
-                    e.stage
-                );
-            }
-            report::expect::Outcome::Missing => {
-                ok = false;
-                say!("STALE EXPECTATION: {} is not a trial of this run", e.id);
-            }
-            report::expect::Outcome::Skipped => {
-                say!("expected failure: {} was skipped by the signer", e.id)
-            }
-        }
+    for (e, outcome) in &expected.outcomes {
+        say!("{}", outcome.line(e));
     }
-    let unexpected = verdicts
-        .iter()
-        .filter(|v| {
-            matches!(v.status, Status::Fail | Status::Error) && expected_reason(&v.id).is_none()
-        })
-        .count();
     say!(
         "{} passed, {} failed, {} errored, {} skipped",
         summary.passed,
@@ -361,24 +317,25 @@ fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         summary.errored,
         summary.skipped
     );
-    match &args.baseline {
+    let changes = match &args.baseline {
         Some(path) => {
-            let baseline = read_report(path)?;
-            let changes = report::compare::compare(&baseline, &report);
+            let changes = report::compare::compare(&read_report(path)?, &report);
             say!(
                 "against the baseline {}:\n{}",
                 path.display(),
                 report::compare::render_text(&changes).trim_end()
             );
-            ok &= !report::compare::has_regression(&changes);
+            Some(changes)
         }
-        None => ok &= unexpected == 0,
-    }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+        None => None,
+    };
+    Ok(
+        if report::gate::passes(&verdicts, &expected, changes.as_deref()) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }
 
 fn read_report(path: &std::path::Path) -> Result<Report, ConfigError> {
