@@ -158,29 +158,32 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
     };
     let mut verdicts: Vec<Option<Verdict>> = vec![None; trials.len()];
     let mut fixtures = Vec::new();
-    for (index, trial) in trials.iter().enumerate() {
+    for (index, (trial, verdict)) in trials.iter().zip(&mut verdicts).enumerate() {
         if let Some(skipped) = unsupported(trial, *first) {
-            verdicts[index] = Some(skipped);
+            *verdict = Some(skipped);
             continue;
         }
         match load_fixture(trial) {
             Ok(fixture) => fixtures.push((index, fixture)),
-            Err(verdict) => verdicts[index] = Some(*verdict),
+            Err(broken) => *verdict = Some(*broken),
         }
     }
+    // Position p of `fixtures` goes to worker p % workers.
     let workers = implementations.len();
-    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); workers];
-    for position in 0..fixtures.len() {
-        buckets[position % workers].push(position);
-    }
+    let buckets: Vec<Vec<usize>> = (0..workers)
+        .map(|worker| (worker..fixtures.len()).step_by(workers).collect())
+        .collect();
     let mut outcomes: Vec<Option<SignOutcome>> = vec![None; fixtures.len()];
     std::thread::scope(|scope| {
         let handles: Vec<_> = buckets
             .iter()
             .zip(implementations)
             .map(|(bucket, implementation)| {
-                let inputs: Vec<&crate::implementation::SignInput> =
-                    bucket.iter().map(|&p| &fixtures[p].1.input).collect();
+                let inputs: Vec<&crate::implementation::SignInput> = bucket
+                    .iter()
+                    .filter_map(|&p| fixtures.get(p))
+                    .map(|(_, fixture)| &fixture.input)
+                    .collect();
                 scope.spawn(move || implementation.sign_many(&inputs))
             })
             .collect();
@@ -189,13 +192,17 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
                 vec![SignOutcome::Broken("the worker thread panicked".to_string()); bucket.len()]
             });
             for (&position, outcome) in bucket.iter().zip(results) {
-                outcomes[position] = Some(outcome);
+                if let Some(slot) = outcomes.get_mut(position) {
+                    *slot = Some(outcome);
+                }
             }
         }
     });
     for ((index, fixture), outcome) in fixtures.iter().zip(outcomes) {
         let outcome = outcome.unwrap_or_else(|| SignOutcome::Broken("no outcome".to_string()));
-        verdicts[*index] = Some(judge(fixture, outcome));
+        if let Some(verdict) = verdicts.get_mut(*index) {
+            *verdict = Some(judge(fixture, outcome));
+        }
     }
     verdicts
         .into_iter()

@@ -72,7 +72,10 @@ pub fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
     };
     let implementations = implementations(Some(&args.adapter), args.timeout, args.jobs)?;
     let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
-    let info = workers[0].info();
+    let Some(&first) = workers.first() else {
+        return Err(ConfigError("no signer to run".to_string()));
+    };
+    let info = first.info();
     let plan = campaign::Plan {
         seed,
         shard,
@@ -115,7 +118,7 @@ pub fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
             finding.count,
             finding.case.index
         );
-        let shrunk = shrink::shrink(&finding.case, stage, workers[0], 400);
+        let shrunk = shrink::shrink(&finding.case, stage, first, 400);
         say!(
             "shrunk to:\n{}",
             String::from_utf8_lossy(&shrunk.request_bytes).trim_end()

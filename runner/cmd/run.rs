@@ -65,7 +65,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
     )?;
     let implementations = implementations(args.adapter.as_deref(), args.timeout, args.jobs)?;
     let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
-    let info = workers[0].info();
+    let Some(&first) = workers.first() else {
+        return Err(ConfigError("no signer to run".to_string()));
+    };
+    let info = first.info();
     let progress = std::io::stderr().is_terminal();
     if progress {
         eprint!("running {} trials against {} ...", trials.len(), info.name);

@@ -99,14 +99,15 @@ pub fn serve_http(args: ServeArgs) -> Result<ExitCode, ConfigError> {
 fn parse_bytes(flag: &str, text: &str) -> Result<u64, ConfigError> {
     let t = text.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let unit: u64 = match t[digits..].trim().to_ascii_lowercase().as_str() {
+    let (number, unit) = t.split_at_checked(digits).unwrap_or((t, ""));
+    let unit: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
         _ => 0,
     };
-    t[..digits]
+    number
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(unit))
