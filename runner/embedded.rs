@@ -43,10 +43,9 @@ fn unpack(files: &[(&str, &[u8])]) -> std::io::Result<PathBuf> {
     if dir.join(".complete").is_file() {
         return Ok(dir);
     }
-    let staging = std::env::temp_dir().join(format!(
-        "sigv4-conformance-suite-{short}.{}",
-        std::process::id()
-    ));
+    let staging_prefix = format!("sigv4-conformance-suite-{short}.");
+    remove_stale_staging(&std::env::temp_dir(), &staging_prefix);
+    let staging = std::env::temp_dir().join(format!("{staging_prefix}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     for (path, bytes) in files {
         let target = staging.join(path);
@@ -64,5 +63,30 @@ fn unpack(files: &[(&str, &[u8])]) -> std::io::Result<PathBuf> {
             Ok(dir)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Removes the staging folders `<prefix><pid>` of processes that are gone (one killed while it
+/// unpacked the suite). Where `/proc` cannot tell whether a process runs, nothing is removed.
+fn remove_stale_staging(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }

@@ -53,7 +53,7 @@ fn implementation() -> Result<(Arc<dyn Implementation>, BlessMode), String> {
     }
     let adapter = Adapter::start(config)?;
     if let Some(reason) = adapter.given_up() {
-        eprintln!("warning: {reason}");
+        return Err(format!("the adapter did not start: {reason}"));
     }
     // Bless writes the reference signer's output only.
     Ok((Arc::new(adapter), BlessMode::Off))
@@ -180,5 +180,9 @@ fn main() -> ExitCode {
     if official {
         tests.extend(official_trials());
     }
-    libtest_mimic::run(&args, tests).exit_code()
+    let conclusion = libtest_mimic::run(&args, tests);
+    for note in implementation.notes() {
+        eprintln!("note: {note}");
+    }
+    conclusion.exit_code()
 }

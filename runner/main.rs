@@ -36,6 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the suite against the reference signer (or an adapter) and print a summary.
+    #[command(after_help = cmd::ADAPTER_LIMITS)]
     Run(cmd::run::RunArgs),
     /// Check a suite's files against each other, with no signer.
     Lint(cmd::lint::LintArgs),
@@ -43,6 +44,7 @@ enum Command {
     Adapter(cmd::adapter::AdapterArgs),
     /// Differential fuzzing: generated requests against a signer, divergences diagnosed, grouped
     /// and shrunk to minimal fixtures.
+    #[command(after_help = cmd::ADAPTER_LIMITS)]
     Fuzz(cmd::fuzz::FuzzArgs),
     /// Combine JSON reports of several implementations into a conformance matrix.
     Report(cmd::report::ReportArgs),
@@ -62,6 +64,10 @@ enum Command {
     /// Check raw signed requests (files as sent on the wire, or request.txt) as `serve` would.
     /// Exit 0 when every one is right, 1 when any is not.
     CheckRequest(cmd::check_request::CheckRequestArgs),
+    /// A protocol v1 adapter that misbehaves on purpose (for the fault tests; see
+    /// src/adapter/faulty.rs).
+    #[command(hide = true)]
+    FaultyAdapter(cmd::faulty_adapter::FaultyAdapterArgs),
 }
 
 /// A usage or configuration error: exit status 2.
@@ -80,6 +86,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::serve_http(args),
         Command::CheckUrl(args) => cmd::check_url::check_urls(args),
         Command::CheckRequest(args) => cmd::check_request::check_requests(args),
+        Command::FaultyAdapter(args) => cmd::faulty_adapter::faulty_adapter(args),
     };
     match result {
         Ok(code) => code,

@@ -55,6 +55,9 @@ pub enum SignOutcome {
     /// It broke: crashed, hung, or answered something that is not the protocol. Carries what it
     /// wrote and the tail of its stderr.
     Broken(String),
+    /// The runner could not give the signer this input (a request over the adapter protocol's
+    /// line cap): not the signer's fault, and not a divergence. Carries why.
+    Unsendable(String),
 }
 
 /// A signer the runner can check.
@@ -70,6 +73,11 @@ pub trait Implementation: Send + Sync {
     /// Signs many case-modes; outcomes in input order. Adapters keep several in flight.
     fn sign_many(&self, inputs: &[&SignInput]) -> Vec<SignOutcome> {
         inputs.iter().map(|input| self.sign(input)).collect()
+    }
+    /// What happened during the run that no verdict carries (an adapter restarted without
+    /// blame, answers ignored), one sentence each.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
     }
 }
 

@@ -67,6 +67,7 @@ pub mod diagnose;
     reason = "input handling still to be made panic-free here (issue 12)"
 )]
 pub mod explain;
+pub mod files;
 pub mod fuzz;
 pub mod implementation;
 pub mod lint;

@@ -5,7 +5,7 @@ use crate::check::{self, Verdict};
 use crate::implementation::{Implementation, SignOutcome};
 use crate::sign::Mode;
 use crate::suite::bless::{self, BlessMode};
-use crate::suite::{self, CaseRef, Fixture, SuiteError};
+use crate::suite::{self, CaseRef, Fixture, FixtureError, SuiteError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -105,6 +105,36 @@ fn load_fixture(trial: &TrialRef) -> Result<Fixture, Box<Verdict>> {
         .map_err(|e| Box::new(Verdict::broken_fixture(&trial.id(), &e)))
 }
 
+/// The checks `lint` makes on a fixture's own files (`lint::lint_fixture`): a fixture whose
+/// files contradict each other (its string to sign does not hash its canonical request, its
+/// signature is not the HMAC of its string to sign, ...) is a broken fixture that names the file
+/// and the contradiction, never a divergence of the signer.
+pub fn consistency(fixture: &Fixture) -> Result<(), FixtureError> {
+    let mut problems = crate::lint::lint_fixture(fixture).into_iter();
+    let Some(first) = problems.next() else {
+        return Ok(());
+    };
+    let mut message = format!(
+        "{}: the case's own files contradict each other (lint)",
+        first.message
+    );
+    for other in problems {
+        message.push_str(&format!("; also {other}"));
+    }
+    Err(FixtureError {
+        path: first.path,
+        line: first.line,
+        message,
+    })
+}
+
+/// [`load_fixture`], then [`consistency`].
+fn load_consistent_fixture(trial: &TrialRef) -> Result<Fixture, Box<Verdict>> {
+    let fixture = load_fixture(trial)?;
+    consistency(&fixture).map_err(|e| Box::new(Verdict::broken_fixture(&trial.id(), &e)))?;
+    Ok(fixture)
+}
+
 /// Checks an outcome against the fixture and names the mistake that explains a failure.
 fn judge(fixture: &Fixture, outcome: SignOutcome) -> Verdict {
     let mut verdict = check::check(fixture, outcome);
@@ -122,7 +152,13 @@ pub fn run_trial(
     if let Some(skipped) = unsupported(trial, implementation) {
         return skipped;
     }
-    let mut fixture = match load_fixture(trial) {
+    // Bless may rewrite the expected files: their consistency is checked once it has.
+    let loaded = if bless_mode == BlessMode::Off {
+        load_consistent_fixture(trial)
+    } else {
+        load_fixture(trial)
+    };
+    let mut fixture = match loaded {
         Ok(f) => f,
         Err(verdict) => return *verdict,
     };
@@ -146,6 +182,11 @@ pub fn run_trial(
             }
         }
     }
+    if bless_mode != BlessMode::Off {
+        if let Err(e) = consistency(&fixture) {
+            return Verdict::broken_fixture(&trial.id(), &e);
+        }
+    }
     judge(&fixture, outcome)
 }
 
@@ -163,7 +204,7 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
             *verdict = Some(skipped);
             continue;
         }
-        match load_fixture(trial) {
+        match load_consistent_fixture(trial) {
             Ok(fixture) => fixtures.push((index, fixture)),
             Err(broken) => *verdict = Some(*broken),
         }

@@ -145,3 +145,50 @@ fn campaigns_are_reproducible_and_shards_disjoint() {
             && b.groups.values().all(|f| f.case.index % 2 == 1)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn fuzz_out_never_writes_through_a_symbolic_link() {
+    let base = std::env::temp_dir().join(format!("sigv4-fuzz-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let (out, outside) = (base.join("out"), base.join("outside"));
+    std::fs::create_dir_all(&outside).unwrap();
+    let fuzz = |out: &std::path::Path| {
+        std::process::Command::new(BIN)
+            .args(["fuzz", "--adapter"])
+            .arg(format!("'{BIN}' adapter --mistake query-not-sorted"))
+            .args(["--cases", "200", "--seed", "1", "--out"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    // Where the fixture goes.
+    let first = fuzz(&out);
+    assert_eq!(first.status.code(), Some(1));
+    let folders: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let folder = folders[0].clone();
+    // A symbolic link in place of that folder: refused, nothing written outside.
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::os::unix::fs::symlink(&outside, &folder).unwrap();
+    let second = fuzz(&out);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("a symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    // A symbolic link in place of one of its files: refused, its target untouched.
+    std::fs::remove_file(&folder).unwrap();
+    std::fs::create_dir(&folder).unwrap();
+    let target = outside.join("target.txt");
+    std::fs::write(&target, b"untouched").unwrap();
+    std::os::unix::fs::symlink(&target, folder.join("request.txt")).unwrap();
+    let third = fuzz(&out);
+    let stderr = String::from_utf8_lossy(&third.stderr);
+    assert_eq!(third.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("request.txt"), "{stderr}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"untouched");
+    std::fs::remove_dir_all(&base).unwrap();
+}

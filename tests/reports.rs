@@ -14,9 +14,9 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sigv4-conformance");
 
+/// The faulty adapter (src/adapter/faulty.rs) altering one stage of chosen cases: `STAGE=ID,...`.
 fn tamper(spec: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/adapters/tamper.py");
-    format!("python3 {} {BIN} {spec}", script.display())
+    format!("'{BIN}' faulty-adapter tamper - '{spec}'")
 }
 
 fn run(dir: &Path, name: &str, adapter: &str, extra: &[&str]) -> (i32, String, PathBuf) {
@@ -167,5 +167,27 @@ fn junit_markdown_badge_and_expected_failures() {
         badge["message"],
         format!("{:.1}%", (percent * 10.0).floor() / 10.0)
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn stale_temporaries_of_killed_writers_are_removed_when_a_report_is_written() {
+    let dir = temp("stale");
+    // No process has pid 4194304 (above Linux's limit): a writer killed before its rename.
+    let stale = dir.join(".run.json.tmp-4194304");
+    let other = dir.join(".other.json.tmp-4194304");
+    for path in [&stale, &other] {
+        std::fs::write(path, "half a report").unwrap();
+    }
+    let (code, text, json) = run(&dir, "run", &format!("'{BIN}' adapter"), &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(json.exists());
+    if Path::new("/proc/self").exists() {
+        assert!(
+            !stale.exists(),
+            "the stale temporary of run.json is removed"
+        );
+    }
+    assert!(other.exists(), "another file's temporary is left alone");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,7 +1,7 @@
 //! `fuzz`: differential fuzzing against an adapter, divergences grouped, shrunk and written as
 //! fixtures.
 
-use super::{implementations, write};
+use super::{at_least_one, implementations, print_notes, write};
 use crate::ConfigError;
 use clap::Args;
 use sigv4_conformance::implementation::Implementation;
@@ -28,8 +28,8 @@ pub struct FuzzArgs {
     /// Write one shrunk fixture per group of divergences under DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Adapter processes to run side by side.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Adapter processes to run side by side (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least_one())]
     jobs: usize,
     /// Run the K-th of N disjoint slices of the campaign (`0/4` .. `3/4`).
     #[arg(long, value_name = "K/N")]
@@ -37,9 +37,13 @@ pub struct FuzzArgs {
     /// Write a JSON report (schema 1): the campaign's counts, one case per group of divergences.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Seconds a case may wait for its answer.
+    /// Seconds a case may wait for its answer (counted from the adapter's last answer); the
+    /// adapter is then restarted and the case errors (limits below).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     timeout: f64,
+    /// Seconds the adapter may take to answer the handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    hello_timeout: f64,
 }
 
 pub fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
@@ -70,7 +74,12 @@ pub fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
         Some(t) => campaign::Limit::Time(parse_duration(t)?),
         None => campaign::Limit::Cases(args.cases.unwrap_or(10_000)),
     };
-    let implementations = implementations(Some(&args.adapter), args.timeout, args.jobs)?;
+    let implementations = implementations(
+        Some(&args.adapter),
+        args.timeout,
+        args.hello_timeout,
+        args.jobs,
+    )?;
     let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
     let Some(&first) = workers.first() else {
         return Err(ConfigError("no signer to run".to_string()));
@@ -102,6 +111,7 @@ pub fn fuzz(args: FuzzArgs) -> Result<ExitCode, ConfigError> {
         ));
     });
     bar.finish_and_clear();
+    print_notes(&implementations);
     let rate = outcome.cases as f64 / outcome.elapsed.as_secs_f64().max(1e-9);
     say!("fuzz: seed {seed}, shard {shard}/{shards}, {} cases in {:.1}s ({rate:.0} cases/s) against {} {}", outcome.cases, outcome.elapsed.as_secs_f64(), info.name, info.version);
     say!(

@@ -1,7 +1,7 @@
 //! `run`: the suite against the reference signer or an adapter, a summary, the reports, and the
 //! exit status the expected failures and the baseline decide (`report::gate`).
 
-use super::{implementations, read_report, resolve_suites, write};
+use super::{at_least_one, implementations, print_notes, read_report, resolve_suites, write};
 use crate::ConfigError;
 use clap::Args;
 use sigv4_conformance::check::{message, Status, Verdict};
@@ -49,11 +49,15 @@ pub struct RunArgs {
     /// like a shell would, run without one). Default: the reference signer.
     #[arg(long, value_name = "COMMAND")]
     adapter: Option<String>,
-    /// Seconds a case may wait for its answer before the adapter is restarted and the case fails.
+    /// Seconds a case may wait for its answer (counted from the adapter's last answer); the
+    /// adapter is then restarted and the case errors (limits below).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     timeout: f64,
-    /// Adapter processes to run side by side.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Seconds the adapter may take to answer the handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    hello_timeout: f64,
+    /// Adapter processes to run side by side (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least_one())]
     jobs: usize,
 }
 
@@ -63,7 +67,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         list_trials(&roots).map_err(|e| ConfigError(e.to_string()))?,
         &args.filter,
     )?;
-    let implementations = implementations(args.adapter.as_deref(), args.timeout, args.jobs)?;
+    let implementations = implementations(
+        args.adapter.as_deref(),
+        args.timeout,
+        args.hello_timeout,
+        args.jobs,
+    )?;
     let workers: Vec<&dyn Implementation> = implementations.iter().map(|i| i.as_ref()).collect();
     let Some(&first) = workers.first() else {
         return Err(ConfigError("no signer to run".to_string()));
@@ -78,6 +87,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         eprint!("\r\x1b[2K");
     }
     print_verdicts(&verdicts, args.verbose);
+    print_notes(&implementations);
     let summary = Summary::of(&verdicts);
     let expectations = match &args.expect {
         Some(path) => report::expect::load(path).map_err(ConfigError)?,

@@ -1,13 +1,23 @@
 //! A third-party signer behind [`Implementation`], driven through protocol v1.
 //!
 //! Several requests are kept in flight (answers carry their id), so the cost of a round trip
-//! between processes is paid once per batch, not once per case. A fault (a crash, a hang past the
-//! per-case timeout, a line that is not JSON, an unknown id, an oversized line) is blamed on the
-//! oldest unanswered request, which a one-at-a-time adapter was working on: that case fails with
-//! what the adapter wrote and the tail of its stderr, the adapter is restarted, and the other
-//! unanswered requests are sent again. An adapter that fails its handshake twice in a row is given
-//! up on: the remaining cases error at once with that reason. Every wait has a deadline, so a run
-//! always ends.
+//! between processes is paid once per batch, not once per case. Faults are blamed on the case
+//! that caused them, and only on it:
+//! - an adapter that exits (or closes stdout) with requests in flight is restarted, and the oldest
+//!   unanswered request is sent again, alone, before any other: it is blamed only if the adapter
+//!   dies on it again. A worker that recycles itself every N answers gets no case blamed;
+//! - a hang past the per-case timeout (counted from the adapter's last answer), a line that is
+//!   not JSON, an answer for an id that was never asked, an oversized line: the oldest unanswered
+//!   request (the one a one-at-a-time adapter was working on) fails with what the adapter wrote
+//!   and the tail of its stderr, the adapter is restarted, and the others are sent again;
+//! - a second answer for an id already answered is ignored (and counted in [`Adapter::notes`]);
+//! - a request longer than the protocol's 16 MiB line cap is never sent: its case errors as
+//!   too large to send.
+//!
+//! Every wait has a deadline, and every kind of endless trouble gives up: an adapter that does
+//! not answer its handshake within the handshake timeout, fails its handshake twice in a row, or
+//! lets [`AdapterConfig::timeouts_before_giving_up`] cases in a row time out is given up on, and
+//! the remaining cases error at once with that reason. A run always ends.
 
 use super::process::{split_command, Event, Process};
 use super::protocol::{Hello, HelloReply, SignRequest, SignResult, MAX_LINE, PROTOCOL};
@@ -16,7 +26,7 @@ use crate::implementation::{
 };
 use crate::sign::Mode;
 use crate::stage::Stage;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -25,32 +35,91 @@ use std::time::{Duration, Instant};
 pub struct AdapterConfig {
     /// The command, split like a shell would split it.
     pub command: String,
-    /// How long one case may take once it is the oldest unanswered one.
+    /// How long one case may take once it is the oldest unanswered one, counted from the
+    /// adapter's last answer.
     pub timeout: Duration,
-    /// How long the adapter may take to answer the handshake.
+    /// How long the adapter may take to answer the handshake. One that does not answer in time
+    /// is given up on (no second wait).
     pub handshake_timeout: Duration,
     /// How many requests are kept in flight.
     pub window: usize,
     /// The longest line accepted from the adapter.
     pub max_line: usize,
+    /// The longest request line sent to the adapter (the protocol's 16 MiB): a longer request is
+    /// not sent, and its case errors as too large to send.
+    pub max_request_line: usize,
+    /// How many cases in a row may time out (the adapter restarted after each) before the
+    /// adapter is given up on.
+    pub timeouts_before_giving_up: u32,
 }
 
+/// The default per-case timeout: 5 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default handshake timeout: 20 s.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Cases in a row that may time out before the adapter is given up on.
+pub const TIMEOUTS_BEFORE_GIVING_UP: u32 = 3;
+/// How long an adapter has to exit once its stdin is closed.
+pub const EXIT_GRACE: Duration = Duration::from_secs(2);
+
 impl AdapterConfig {
-    /// Defaults: 5 s per case, 20 s for the handshake, 64 requests in flight, 16 MiB lines.
+    /// Defaults: 5 s per case, 20 s for the handshake, 64 requests in flight, 16 MiB lines, given
+    /// up on after 3 cases in a row time out.
     pub fn new(command: impl Into<String>) -> AdapterConfig {
         AdapterConfig {
             command: command.into(),
-            timeout: Duration::from_secs(5),
-            handshake_timeout: Duration::from_secs(20),
+            timeout: DEFAULT_TIMEOUT,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             window: 64,
             max_line: MAX_LINE,
+            max_request_line: MAX_LINE,
+            timeouts_before_giving_up: TIMEOUTS_BEFORE_GIVING_UP,
         }
+    }
+}
+
+/// The ids a session answered lately (a bounded memory, for telling a second answer from an
+/// answer to an id that was never asked).
+#[derive(Default)]
+struct Answered {
+    order: VecDeque<String>,
+    ids: HashSet<String>,
+}
+
+impl Answered {
+    const KEEP: usize = 8192;
+
+    fn insert(&mut self, id: &str) {
+        if self.ids.insert(id.to_string()) {
+            self.order.push_back(id.to_string());
+            if self.order.len() > Self::KEEP {
+                if let Some(old) = self.order.pop_front() {
+                    self.ids.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.ids.contains(id)
     }
 }
 
 /// A running adapter after a good handshake.
 struct Session {
     process: Process,
+    answered: Answered,
+}
+
+/// What happened that no verdict carries, for [`Adapter::notes`].
+#[derive(Default)]
+struct Notes {
+    /// Exits with requests in flight after which the oldest, sent alone, was answered.
+    forgiven_exits: u64,
+    /// Answers for an id already answered.
+    duplicates: u64,
+    /// The first such id.
+    first_duplicate: Option<String>,
 }
 
 /// State shared by the calls of one adapter.
@@ -58,6 +127,11 @@ struct State {
     session: Option<Session>,
     failed_handshakes: u32,
     given_up: Option<String>,
+    /// Cases in a row that timed out, with no answer in between.
+    consecutive_timeouts: u32,
+    /// The command could not be started (given up for that reason).
+    cannot_start: bool,
+    notes: Notes,
 }
 
 /// A protocol v1 adapter process.
@@ -79,10 +153,25 @@ fn clip(text: &str, max: usize) -> String {
     format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
+/// Why a handshake failed.
+enum HandshakeFailure {
+    /// The command could not be started at all: no second attempt.
+    CannotStart(String),
+    /// No answer within the handshake timeout: no second wait.
+    TimedOut(String),
+    /// Anything else: one more attempt.
+    Failed(String),
+}
+
+/// `1s`, `0.5s`, `20s`: a duration as the messages and `--help` write it.
+fn seconds(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
+}
+
 impl Adapter {
-    /// Starts the adapter and shakes hands (twice at most), so its modes and stages are known.
-    /// Fails only on a command that cannot be split; an adapter that never shakes hands is
-    /// returned given up, and every case then errors with the reason.
+    /// Starts the adapter and shakes hands, so its modes and stages are known. Fails on a
+    /// command that cannot be split or started; an adapter that starts but never completes a
+    /// handshake is returned given up, and every case then errors with the reason.
     pub fn start(config: AdapterConfig) -> Result<Adapter, String> {
         let argv = split_command(&config.command)?;
         let mut adapter = Adapter {
@@ -93,11 +182,18 @@ impl Adapter {
                 session: None,
                 failed_handshakes: 0,
                 given_up: None,
+                consecutive_timeouts: 0,
+                cannot_start: false,
+                notes: Notes::default(),
             }),
         };
         let hello = {
             let mut state = adapter.lock();
-            adapter.ensure_session(&mut state)
+            let hello = adapter.ensure_session(&mut state);
+            if state.cannot_start {
+                return Err(state.given_up.clone().unwrap_or_default());
+            }
+            hello
         };
         adapter.hello = hello;
         Ok(adapter)
@@ -115,16 +211,50 @@ impl Adapter {
         self.lock().given_up.clone()
     }
 
-    /// Starts a process and shakes hands, retrying once; gives up after two failures in a row.
+    /// What happened that no verdict carries: exits forgiven after a restart, answers ignored.
+    pub fn notes(&self) -> Vec<String> {
+        let state = self.lock();
+        let mut notes = Vec::new();
+        let n = &state.notes;
+        if n.forgiven_exits > 0 {
+            notes.push(format!(
+                "the adapter exited {} time(s) with requests in flight; each time it was restarted and answered the oldest of them when it was sent alone, so no case was blamed (a worker that recycles itself?)",
+                n.forgiven_exits
+            ));
+        }
+        if n.duplicates > 0 {
+            notes.push(format!(
+                "the adapter answered {} request(s) more than once (first: {:?}); protocol v1 allows one answer per request: the extra answers were ignored",
+                n.duplicates,
+                n.first_duplicate.as_deref().unwrap_or_default()
+            ));
+        }
+        notes
+    }
+
+    /// Starts a process and shakes hands. A command that cannot start, or a handshake that
+    /// times out, gives up at once; any other failure is retried once.
     fn ensure_session(&self, state: &mut State) -> Option<HelloReply> {
         while state.session.is_none() && state.given_up.is_none() {
             match self.handshake() {
                 Ok((process, reply)) => {
                     state.failed_handshakes = 0;
-                    state.session = Some(Session { process });
+                    state.session = Some(Session {
+                        process,
+                        answered: Answered::default(),
+                    });
                     return Some(reply);
                 }
-                Err(reason) => {
+                Err(HandshakeFailure::CannotStart(reason)) => {
+                    state.failed_handshakes += 1;
+                    state.cannot_start = true;
+                    state.given_up = Some(reason);
+                }
+                Err(HandshakeFailure::TimedOut(reason)) => {
+                    state.failed_handshakes += 1;
+                    state.given_up = Some(reason);
+                }
+                Err(HandshakeFailure::Failed(reason)) => {
                     state.failed_handshakes += 1;
                     if state.failed_handshakes >= 2 {
                         state.given_up = Some(format!(
@@ -137,38 +267,43 @@ impl Adapter {
         None
     }
 
-    fn handshake(&self) -> Result<(Process, HelloReply), String> {
-        let mut process = Process::start(&self.argv, self.config.max_line)?;
-        let hello = serde_json::to_vec(&Hello::new()).map_err(|e| e.to_string())?;
+    fn handshake(&self) -> Result<(Process, HelloReply), HandshakeFailure> {
+        let mut process = Process::start(&self.argv, self.config.max_line)
+            .map_err(HandshakeFailure::CannotStart)?;
+        let hello = serde_json::to_vec(&Hello::new())
+            .map_err(|e| HandshakeFailure::Failed(e.to_string()))?;
         process.send(hello);
         let deadline = Instant::now() + self.config.handshake_timeout;
-        let failure = |process: &mut Process, what: String| {
+        let with_tail = |process: &mut Process, what: String| {
             let tail = process.stderr_tail();
             process.kill();
-            Err(if tail.trim().is_empty() {
+            if tail.trim().is_empty() {
                 what
             } else {
                 format!("{what}; stderr: {}", clip(tail.trim(), 2000))
-            })
+            }
+        };
+        let failed = |process: &mut Process, what: String| {
+            Err(HandshakeFailure::Failed(with_tail(process, what)))
         };
         match process.next_event(deadline) {
-            None => failure(
-                &mut process,
-                format!(
-                    "no answer to the handshake within {:?}",
-                    self.config.handshake_timeout
-                ),
-            ),
+            None => {
+                let what = format!(
+                    "the adapter did not answer the handshake within {} (the handshake timeout)",
+                    seconds(self.config.handshake_timeout)
+                );
+                Err(HandshakeFailure::TimedOut(with_tail(&mut process, what)))
+            }
             Some(Event::Closed) => {
                 let status = process
                     .exit_status()
                     .unwrap_or_else(|| "closed stdout".to_string());
-                failure(
+                failed(
                     &mut process,
                     format!("the adapter exited before the handshake ({status})"),
                 )
             }
-            Some(Event::TooLong(start)) => failure(
+            Some(Event::TooLong(start)) => failed(
                 &mut process,
                 format!(
                     "an oversized handshake line: {}",
@@ -179,14 +314,14 @@ impl Adapter {
                 Ok(reply) if reply.kind == "hello" && reply.protocol == PROTOCOL => {
                     Ok((process, reply))
                 }
-                Ok(reply) => failure(
+                Ok(reply) => failed(
                     &mut process,
                     format!(
                         "the handshake answered protocol {} (this runner speaks {PROTOCOL})",
                         reply.protocol
                     ),
                 ),
-                Err(e) => failure(
+                Err(e) => failed(
                     &mut process,
                     format!(
                         "the handshake answer is not a protocol v1 hello ({e}): {}",
@@ -201,16 +336,31 @@ impl Adapter {
     /// order.
     pub fn sign_batch(&self, inputs: &[&SignInput]) -> Vec<SignOutcome> {
         let mut outcomes: Vec<Option<SignOutcome>> = vec![None; inputs.len()];
-        let mut queue: VecDeque<usize> = (0..inputs.len()).collect();
+        let mut lines: Vec<Vec<u8>> = Vec::with_capacity(inputs.len());
+        let mut queue: VecDeque<usize> = VecDeque::new();
+        for (index, input) in inputs.iter().enumerate() {
+            let line = serde_json::to_vec(&SignRequest::from_input(input)).unwrap_or_default();
+            // The line and its `\n` must fit the cap: a longer one is never sent.
+            if line.len() >= self.config.max_request_line {
+                outcomes[index] = Some(SignOutcome::Unsendable(format!(
+                    "too large to send: its sign request would be a {} byte line, over the {} byte ({} MiB) line cap of adapter protocol v1; the adapter was not asked",
+                    line.len() + 1,
+                    self.config.max_request_line,
+                    self.config.max_request_line >> 20
+                )));
+                lines.push(Vec::new());
+            } else {
+                lines.push(line);
+                queue.push_back(index);
+            }
+        }
         let mut in_flight: VecDeque<(usize, Instant)> = VecDeque::new();
+        // After an exit with requests in flight: the oldest of them, sent alone next.
+        let mut suspect: Option<usize> = None;
         let mut state = self.lock();
         // A case times out when it is the oldest unanswered one and nothing came back for
         // `timeout`: a slow adapter that keeps answering is never cut off.
         let mut last_progress = Instant::now();
-        let lines: Vec<Vec<u8>> = inputs
-            .iter()
-            .map(|input| serde_json::to_vec(&SignRequest::from_input(input)).unwrap_or_default())
-            .collect();
         while !queue.is_empty() || !in_flight.is_empty() {
             self.ensure_session(&mut state);
             if let Some(reason) = &state.given_up {
@@ -219,10 +369,16 @@ impl Adapter {
                 }
                 break;
             }
+            let state = &mut *state;
             let Some(session) = state.session.as_mut() else {
                 continue;
             };
-            while in_flight.len() < self.config.window.max(1) {
+            let window = if suspect.is_some() {
+                1
+            } else {
+                self.config.window.max(1)
+            };
+            while in_flight.len() < window {
                 let Some(index) = queue.pop_front() else {
                     break;
                 };
@@ -233,24 +389,37 @@ impl Adapter {
                 continue;
             };
             let deadline = sent.max(last_progress) + self.config.timeout;
-            let fault = match session.process.next_event(deadline) {
-                None => Some(format!("no answer within {:?}", self.config.timeout)),
+            // (what went wrong, whether the adapter exited)
+            let fault: Option<(String, bool)> = match session.process.next_event(deadline) {
+                None => {
+                    state.consecutive_timeouts += 1;
+                    Some((
+                        format!("no answer within {}", seconds(self.config.timeout)),
+                        false,
+                    ))
+                }
                 Some(Event::Closed) => {
                     let status = session
                         .process
                         .exit_status()
                         .unwrap_or_else(|| "it closed stdout".to_string());
-                    Some(format!("the adapter exited ({status})"))
+                    Some((format!("the adapter exited ({status})"), true))
                 }
-                Some(Event::TooLong(start)) => Some(format!(
-                    "the adapter wrote a line longer than {} bytes, starting {:?}",
-                    self.config.max_line,
-                    clip(&String::from_utf8_lossy(&start), 200)
+                Some(Event::TooLong(start)) => Some((
+                    format!(
+                        "the adapter wrote a line longer than {} bytes, starting {:?}",
+                        self.config.max_line,
+                        clip(&String::from_utf8_lossy(&start), 200)
+                    ),
+                    false,
                 )),
                 Some(Event::Line(line)) => match serde_json::from_slice::<SignResult>(&line) {
-                    Err(e) => Some(format!(
-                        "the adapter wrote a line that is not a protocol v1 result ({e}): {:?}",
-                        clip(&String::from_utf8_lossy(&line), 500)
+                    Err(e) => Some((
+                        format!(
+                            "the adapter wrote a line that is not a protocol v1 result ({e}): {:?}",
+                            clip(&String::from_utf8_lossy(&line), 500)
+                        ),
+                        false,
                     )),
                     Ok(result) => match in_flight
                         .iter()
@@ -258,35 +427,73 @@ impl Adapter {
                     {
                         Some(position) => {
                             let (index, _) = in_flight.remove(position).unwrap_or((oldest, sent));
+                            session.answered.insert(&result.id);
                             outcomes[index] = Some(outcome_of(result));
                             last_progress = Instant::now();
+                            state.consecutive_timeouts = 0;
+                            if suspect == Some(index) {
+                                // It was not this case that made the adapter exit.
+                                suspect = None;
+                                state.notes.forgiven_exits += 1;
+                            }
                             None
                         }
-                        None => Some(format!(
-                            "the adapter answered id {:?}, which is not a request in flight",
-                            clip(&result.id, 200)
+                        None if session.answered.contains(&result.id) => {
+                            state.notes.duplicates += 1;
+                            state.notes.first_duplicate.get_or_insert(result.id);
+                            None
+                        }
+                        None => Some((
+                            format!(
+                                "the adapter answered id {:?}, which is not a request in flight",
+                                clip(&result.id, 200)
+                            ),
+                            false,
                         )),
                     },
                 },
             };
-            if let Some(what) = fault {
-                // Blame the oldest unanswered request; restart; send the others again.
+            let Some((what, exited)) = fault else {
+                continue;
+            };
+            let tail = session.process.stderr_tail();
+            if let Some(session) = state.session.take() {
+                let mut process = session.process;
+                process.kill();
+            }
+            last_progress = Instant::now();
+            let alone = in_flight.len() == 1;
+            let requeue_oldest = exited && !(suspect == Some(oldest) && alone);
+            if requeue_oldest {
+                // Perhaps not this case's fault (a worker recycling itself): send it again,
+                // alone, before any other.
+                suspect = Some(oldest);
+            } else {
                 in_flight.pop_front();
-                let tail = session.process.stderr_tail();
+                if suspect == Some(oldest) {
+                    suspect = None;
+                }
+                let again = if exited {
+                    ", again when this case was sent alone after a restart"
+                } else {
+                    ""
+                };
                 let stderr = if tail.trim().is_empty() {
                     String::new()
                 } else {
                     format!("\nstderr (tail):\n{}", clip(tail.trim_end(), 3000))
                 };
-                outcomes[oldest] = Some(SignOutcome::Broken(format!("{what}{stderr}")));
-                if let Some(session) = state.session.take() {
-                    let mut process = session.process;
-                    process.kill();
+                outcomes[oldest] = Some(SignOutcome::Broken(format!("{what}{again}{stderr}")));
+                let limit = self.config.timeouts_before_giving_up.max(1);
+                if !exited && state.consecutive_timeouts >= limit {
+                    state.given_up = Some(format!(
+                        "the adapter was given up on: {limit} cases in a row got no answer within {} (it was restarted after each)",
+                        seconds(self.config.timeout)
+                    ));
                 }
-                for (index, _) in in_flight.drain(..).rev() {
-                    queue.push_front(index);
-                }
-                last_progress = Instant::now();
+            }
+            for (index, _) in in_flight.drain(..).rev() {
+                queue.push_front(index);
             }
         }
         outcomes
@@ -295,10 +502,10 @@ impl Adapter {
             .collect()
     }
 
-    /// Closes the adapter's stdin and lets it exit.
+    /// Closes the adapter's stdin and lets it exit (2 s at most), then ends its process group.
     pub fn stop(&self) {
         if let Some(session) = self.lock().session.take() {
-            session.process.stop(Duration::from_secs(2));
+            session.process.stop(EXIT_GRACE);
         }
     }
 }
@@ -361,5 +568,9 @@ impl Implementation for Adapter {
 
     fn sign_many(&self, inputs: &[&SignInput]) -> Vec<SignOutcome> {
         self.sign_batch(inputs)
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Adapter::notes(self)
     }
 }

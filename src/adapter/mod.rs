@@ -2,6 +2,7 @@
 //! (`docs/adapter-protocol.md`), and the reference signer served over the same protocol.
 
 pub mod client;
+pub mod faulty;
 pub mod process;
 pub mod protocol;
 pub mod serve;

@@ -8,7 +8,13 @@ use crate::implementation::{stage_outputs, Implementation, Reference};
 use crate::stage::Stage;
 use std::io::{BufRead, BufReader, Read, Write};
 
-fn answer(reference: &Reference, mistakes: Option<&Mistakes>, line: &[u8]) -> Option<Vec<u8>> {
+/// The reply to one line (the reference signer, or the mistake model making `mistakes`); `None`
+/// for a line that gets no answer.
+pub(crate) fn answer(
+    reference: &Reference,
+    mistakes: Option<&Mistakes>,
+    line: &[u8],
+) -> Option<Vec<u8>> {
     let value: serde_json::Value = match serde_json::from_slice(line) {
         Ok(v) => v,
         Err(e) => {

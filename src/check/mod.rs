@@ -189,6 +189,14 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
                 format!("the signer broke: {message}"),
             )
         }
+        SignOutcome::Unsendable(reason) => {
+            return Verdict::new(
+                id,
+                Status::Error,
+                Some(Fault::Fixture),
+                format!("not sent to the signer: {reason}"),
+            )
+        }
         SignOutcome::Refused { name, message } => return check_refusal(fixture, name, message),
         SignOutcome::Signed(outputs) => outputs,
     };

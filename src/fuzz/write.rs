@@ -4,6 +4,7 @@
 
 use super::campaign::{fixture, group_of, Finding};
 use super::generate::GeneratedCase;
+use crate::files;
 use crate::implementation::StageOutputs;
 use crate::sign::Signer;
 use crate::suite::bless::{bless, BlessMode};
@@ -25,7 +26,9 @@ pub fn folder_name(stage: &str, diagnosis: &str, index: u64) -> String {
     format!("{}--{}--{index}", clean(stage), clean(diagnosis))
 }
 
-/// Writes `case` (shrunk from `finding`) under `root`; returns the folder.
+/// Writes `case` (shrunk from `finding`) under `root`; returns the folder. Writes only inside
+/// `root`: a symbolic link (or FIFO) in place of the folder or of one of its files is refused,
+/// never followed.
 pub fn write_fixture(
     root: &Path,
     seed: u64,
@@ -43,14 +46,20 @@ pub fn write_fixture(
         .map(|d| d.mutation.clone())
         .collect();
     let dir = root.join(folder_name(&stage, &first_diagnosis, finding.case.index));
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("request.txt"), &case.request_bytes)?;
+    std::fs::create_dir_all(root)?;
+    files::create_dir_here(&dir)?;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        files::write_regular(&path, bytes)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    };
+    write("request.txt", &case.request_bytes)?;
     let mut context = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut context, formatter);
     serde::Serialize::serialize(&case.context_json, &mut serializer)
         .map_err(std::io::Error::other)?;
-    std::fs::write(dir.join("context.json"), context)?;
+    write("context.json", &context)?;
     if let Some(mut generated) = fixture(seed, case, &Signer::new()) {
         // Its expected stages are the reference's outputs: bless writes them all as files.
         let outputs: StageOutputs = std::mem::take(&mut generated.expected.stages)
@@ -69,9 +78,11 @@ pub fn write_fixture(
         "diagnosis": diagnosis,
         "cases_in_group": finding.count,
     });
-    std::fs::write(
-        dir.join("generated.json"),
-        serde_json::to_string_pretty(&provenance).unwrap_or_default(),
+    write(
+        "generated.json",
+        serde_json::to_string_pretty(&provenance)
+            .unwrap_or_default()
+            .as_bytes(),
     )?;
     Ok(dir)
 }

@@ -69,7 +69,9 @@ pub fn bless(
             continue;
         }
         if let Some(bytes) = outputs.get(&stage) {
-            std::fs::write(&path, bytes)?;
+            // Never through a symbolic link or into a FIFO: only the case's own files.
+            crate::files::write_regular(&path, bytes)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
             written.push(path);
         }
     }

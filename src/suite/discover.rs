@@ -157,7 +157,10 @@ pub fn discover(root: &Path) -> Result<Vec<CaseRef>, SuiteError> {
                 error: e.to_string(),
             })?
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+            // Every entry but a folder: a request.txt that is a FIFO or a symbolic link still
+            // makes a case, which loading then reports as a broken fixture (never a case that
+            // silently vanishes).
+            .filter(|e| e.file_type().map(|t| !t.is_dir()).unwrap_or(true))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();

@@ -91,20 +91,28 @@ impl fmt::Display for FixtureError {
 
 impl std::error::Error for FixtureError {}
 
+/// A fixture file's bytes: only a regular file is read (a FIFO would block the run forever, a
+/// symbolic link could point anywhere); anything else is a broken fixture that says what it is.
 fn read(path: &Path) -> Result<Vec<u8>, FixtureError> {
-    std::fs::read(path).map_err(|e| FixtureError {
-        path: path.to_path_buf(),
-        line: None,
-        message: format!("cannot read: {e}"),
-    })
+    crate::files::read_regular(path).map_err(|e| unreadable(path, e))
 }
 
-fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FixtureError> {
-    if path.is_file() {
-        read(path).map(Some)
-    } else {
-        Ok(None)
+fn unreadable(path: &Path, e: std::io::Error) -> FixtureError {
+    FixtureError {
+        path: path.to_path_buf(),
+        line: None,
+        message: if e.kind() == std::io::ErrorKind::InvalidInput {
+            format!("{e}: only regular files are fixtures")
+        } else {
+            format!("cannot read: {e}")
+        },
     }
+}
+
+/// An expected file that may be absent: absent is `None`; present but not a regular file is a
+/// broken fixture, never "absent".
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FixtureError> {
+    crate::files::read_optional_regular(path).map_err(|e| unreadable(path, e))
 }
 
 fn parse_request(bytes: &[u8], path: &Path) -> Result<Request, FixtureError> {
@@ -165,6 +173,18 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
             line: Some(e.line()),
             message: e.to_string(),
         })?;
+    if context.credentials.secret_access_key.expose().is_empty() {
+        let line = context_bytes
+            .split(|&b| b == b'\n')
+            .position(|l| l.windows(19).any(|w| w == b"\"secret_access_key\""))
+            .map(|i| i + 1);
+        return Err(FixtureError {
+            path: context_path,
+            line,
+            message: "credentials.secret_access_key is empty: a case signs with a secret"
+                .to_string(),
+        });
+    }
 
     let mut expected = read_expected(
         Stage::ALL
