@@ -3,6 +3,14 @@
 //! pipelined (64 in flight). Every case is signed and checked, as in a run.
 //!
 //! Run: `cargo bench --bench protocol`; see docs/performance.md.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "benchmark code: a panic is a broken benchmark"
+)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sigv4_conformance::adapter::{Adapter, AdapterConfig};

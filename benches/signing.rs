@@ -7,6 +7,14 @@
 //!
 //! Before timing, each input is signed by both signers outside the loop and the signatures must
 //! be equal. Run: `cargo bench --bench signing`; see docs/performance.md.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "benchmark code: a panic is a broken benchmark"
+)]
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};

@@ -121,8 +121,8 @@ impl From<serde_json::Error> for ContextError {
     fn from(e: serde_json::Error) -> Self {
         // serde_json appends " at line L column C"; keep the message without it.
         let text = e.to_string();
-        let message = match text.rfind(" at line ") {
-            Some(i) => text[..i].to_string(),
+        let message = match text.rsplit_once(" at line ") {
+            Some((message, _)) => message.to_string(),
             None => text,
         };
         ContextError {

@@ -25,6 +25,19 @@
 //! );
 //! ```
 
+// Unit tests may panic: a panic is a failed test. (The `[lints]` table in Cargo.toml keeps the
+// library's own input handling panic-free.)
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic,
+    )
+)]
+
 pub mod context;
 pub mod request;
 pub mod sign;
@@ -35,9 +48,24 @@ pub use context::{Context, Credentials, SecretKey};
 pub use request::{Header, Request};
 pub use sign::{Mode, SignError, Signed, Signer};
 pub use timestamp::Timestamp;
+#[allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "input handling still to be made panic-free here (issue 12)"
+)]
 pub mod adapter;
 pub mod check;
+#[allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "input handling still to be made panic-free here (issue 12)"
+)]
 pub mod diagnose;
+#[allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "input handling still to be made panic-free here (issue 12)"
+)]
 pub mod explain;
 pub mod files;
 pub mod fuzz;
@@ -45,6 +73,16 @@ pub mod implementation;
 pub mod lint;
 pub mod report;
 pub mod run;
+#[allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "input handling still to be made panic-free here (issue 12)"
+)]
 pub mod serve;
 pub mod stage;
+#[allow(
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "input handling still to be made panic-free here (issue 12)"
+)]
 pub mod suite;

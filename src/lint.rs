@@ -143,7 +143,7 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     ] {
         if let Some(e) = own(stage) {
             if let Some(i) = e.bytes.iter().position(|&b| b == b'\r') {
-                let line = e.bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
+                let line = e.bytes.iter().take(i).filter(|&&b| b == b'\n').count() + 1;
                 problem(
                     &e.path,
                     Some(line),
@@ -165,7 +165,9 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
         let t = text(&c.bytes);
         // A stray final newline is reported above; read the lines as if it were not there.
         let lines: Vec<&str> = t.strip_suffix('\n').unwrap_or(&t).split('\n').collect();
-        (lines.len() >= 2).then(|| lines[lines.len() - 2].to_string())
+        (lines.len() >= 2)
+            .then(|| lines.iter().rev().nth(1).map(|l| l.to_string()))
+            .flatten()
     });
     if let Some(c) = creq {
         if text(&c.bytes).split('\n').count() < 7 {
@@ -176,58 +178,47 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     if let Some(sts) = stages.get(&Stage::StringToSign) {
         let t = text(&sts.bytes);
         let lines: Vec<&str> = t.split('\n').collect();
-        if lines.len() != 4 {
-            problem(
-                &sts.path,
-                None,
-                format!("a string to sign has 4 lines, this one has {}", lines.len()),
-            );
-        } else {
-            if lines[0] != crate::sign::ALGORITHM {
+        if let [algorithm, timestamp, scope_line, hash_line] = lines.as_slice() {
+            if *algorithm != crate::sign::ALGORITHM {
                 problem(
                     &sts.path,
                     Some(1),
                     format!(
-                        "algorithm {:?}, expected {:?}",
-                        lines[0],
+                        "algorithm {algorithm:?}, expected {:?}",
                         crate::sign::ALGORITHM
                     ),
                 );
             }
-            if lines[1] != amz_date {
+            if *timestamp != amz_date {
                 problem(
                     &sts.path,
                     Some(2),
-                    format!(
-                        "timestamp {:?} disagrees with context.json's {:?}",
-                        lines[1], amz_date
-                    ),
+                    format!("timestamp {timestamp:?} disagrees with context.json's {amz_date:?}"),
                 );
             }
-            if lines[2] != scope.to_string() {
+            if *scope_line != scope.to_string() {
                 problem(
                     &sts.path,
                     Some(3),
                     format!(
-                        "scope {:?} disagrees with context.json's {:?}",
-                        lines[2],
+                        "scope {scope_line:?} disagrees with context.json's {:?}",
                         scope.to_string()
                     ),
                 );
             }
-            if lines[1].len() >= 8 && !lines[2].starts_with(&lines[1][..8]) {
-                problem(
-                    &sts.path,
-                    Some(3),
-                    format!(
-                        "the scope's date disagrees with the timestamp {:?}",
-                        lines[1]
-                    ),
-                );
+            // Bytes, not characters: the timestamp line may hold anything.
+            if let Some(date) = timestamp.as_bytes().get(..8) {
+                if !scope_line.as_bytes().starts_with(date) {
+                    problem(
+                        &sts.path,
+                        Some(3),
+                        format!("the scope's date disagrees with the timestamp {timestamp:?}"),
+                    );
+                }
             }
             if let Some(c) = creq {
                 let hash = hex::encode(Sha256::digest(&c.bytes));
-                if lines[3] != hash {
+                if *hash_line != hash {
                     problem(
                         &sts.path,
                         Some(4),
@@ -238,6 +229,12 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
                     );
                 }
             }
+        } else {
+            problem(
+                &sts.path,
+                None,
+                format!("a string to sign has 4 lines, this one has {}", lines.len()),
+            );
         }
     }
 
@@ -360,12 +357,7 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     if let (Some(url), Some(c)) = (stages.get(&Stage::PresignedUrl), creq) {
         let creq_text = text(&c.bytes);
         if let Some(line) = creq_text.split('\n').nth(2) {
-            let target = &url.bytes[url
-                .bytes
-                .iter()
-                .position(|&b| b == b'?')
-                .unwrap_or(url.bytes.len())..];
-            let query = target.strip_prefix(b"?").unwrap_or(target);
+            let query = url.bytes.splitn(2, |&b| b == b'?').nth(1).unwrap_or(&[]);
             let mut params = crate::sign::query::parse_query(query);
             params.retain(|p| p.key != "X-Amz-Signature");
             if context.omit_session_token == Some(true) {
@@ -397,11 +389,11 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     // (the official get-space-normalized) differs here.
     if let Some((signed, Some(signed_request))) = &signed_request {
         let path_of = |target: &[u8]| -> Vec<u8> {
-            let end = target
-                .iter()
-                .position(|&b| b == b'?')
-                .unwrap_or(target.len());
-            target[..end].to_vec()
+            target
+                .split(|&b| b == b'?')
+                .next()
+                .unwrap_or(target)
+                .to_vec()
         };
         let (want, found, agree) = match mode {
             Mode::Header => {
@@ -505,4 +497,73 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of `suite/v4/get-vanilla` under a temporary folder, `edit`ed, then linted.
+    fn lint_edited_vanilla(name: &str, edit: impl Fn(&std::path::Path)) -> Vec<Problem> {
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suite/v4/get-vanilla");
+        let root = std::env::temp_dir().join(format!("sigv4-lint-{name}-{}", std::process::id()));
+        let case = root.join("get-vanilla");
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&case).unwrap();
+        for entry in std::fs::read_dir(&source).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), case.join(entry.file_name())).unwrap();
+        }
+        edit(&case);
+        let problems = lint_cases(&suite::discover(&root).unwrap());
+        std::fs::remove_dir_all(&root).unwrap();
+        problems
+    }
+
+    #[test]
+    fn the_copy_of_a_good_case_is_clean() {
+        assert_eq!(lint_edited_vanilla("clean", |_| {}), Vec::new());
+    }
+
+    #[test]
+    fn a_multibyte_character_in_the_timestamp_line_is_a_problem_not_a_panic() {
+        // `é` spans bytes 7 and 8: the date is the timestamp's first 8 bytes, not a `str` slice.
+        let problems = lint_edited_vanilla("multibyte", |case| {
+            let sts = case.join("header-string-to-sign.txt");
+            let text = std::fs::read_to_string(&sts).unwrap();
+            std::fs::write(&sts, text.replace("20150830T123600Z", "2015083éT123600Z")).unwrap();
+        });
+        let messages: Vec<String> = problems
+            .iter()
+            .filter(|p| p.path.ends_with("header-string-to-sign.txt"))
+            .map(|p| format!("{}: {}", p.line.unwrap_or(0), p.message))
+            .collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("2: timestamp \"2015083éT123600Z\" disagrees")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("3: the scope's date disagrees with the timestamp")),
+            "{messages:#?}"
+        );
+    }
+
+    #[test]
+    fn a_string_to_sign_of_the_wrong_length_is_named() {
+        let problems = lint_edited_vanilla("short", |case| {
+            std::fs::write(
+                case.join("query-string-to-sign.txt"),
+                "AWS4-HMAC-SHA256\n2015",
+            )
+            .unwrap();
+        });
+        assert!(problems
+            .iter()
+            .any(|p| p.path.ends_with("query-string-to-sign.txt")
+                && p.message == "a string to sign has 4 lines, this one has 2"));
+    }
 }

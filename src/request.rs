@@ -122,25 +122,33 @@ impl fmt::Display for RequestError {
 
 impl std::error::Error for RequestError {}
 
+/// `bytes` before and after the first `byte`, or `None` when it holds none.
+pub(crate) fn split_once(bytes: &[u8], byte: u8) -> Option<(&[u8], &[u8])> {
+    let mut halves = bytes.splitn(2, |&b| b == byte);
+    Some((halves.next()?, halves.next()?))
+}
+
+/// `bytes` before and after the last `byte`, or `None` when it holds none.
+pub(crate) fn rsplit_once(bytes: &[u8], byte: u8) -> Option<(&[u8], &[u8])> {
+    let mut halves = bytes.rsplitn(2, |&b| b == byte);
+    let after = halves.next()?;
+    Some((halves.next()?, after))
+}
+
 /// Splits `bytes` into lines at `\n`; each item is (line without its `\n`, whether a `\n`
-/// terminated it, byte offset just past the line and its terminator).
-fn lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool, usize)> {
-    let mut pos = 0;
+/// terminated it, the bytes after the line and its terminator).
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool, &[u8])> {
+    let mut rest = bytes;
     std::iter::from_fn(move || {
-        if pos >= bytes.len() {
+        if rest.is_empty() {
             return None;
         }
-        let start = pos;
-        match bytes[start..].iter().position(|&b| b == b'\n') {
-            Some(n) => {
-                pos = start + n + 1;
-                Some((&bytes[start..start + n], true, pos))
-            }
-            None => {
-                pos = bytes.len();
-                Some((&bytes[start..], false, pos))
-            }
-        }
+        let line = match split_once(rest, b'\n') {
+            Some((line, after)) => (line, true, after),
+            None => (rest, false, &b""[..]),
+        };
+        rest = line.2;
+        Some(line)
     })
 }
 
@@ -157,15 +165,15 @@ impl Request {
         let (method, target, version) = parse_request_line(first)?;
         let mut headers: Vec<Header> = Vec::new();
         let mut body = Vec::new();
-        for (index, (line, terminated, end)) in it.enumerate() {
+        for (index, (line, terminated, after)) in it.enumerate() {
             let number = index + 2;
             if line.is_empty() {
                 if terminated {
-                    body = bytes[end..].to_vec();
+                    body = after.to_vec();
                 }
                 break;
             }
-            if line[0] == b' ' || line[0] == b'\t' {
+            if matches!(line.first(), Some(b' ' | b'\t')) {
                 let last = headers
                     .last_mut()
                     .ok_or(RequestError::ContinuationWithoutHeader { line: number })?;
@@ -185,18 +193,15 @@ impl Request {
 
     /// The target up to its first `?`.
     pub fn path(&self) -> &[u8] {
-        match self.target.iter().position(|&b| b == b'?') {
-            Some(i) => &self.target[..i],
+        match split_once(&self.target, b'?') {
+            Some((path, _)) => path,
             None => &self.target,
         }
     }
 
     /// The target after its first `?`, or `None` when it has none.
     pub fn query(&self) -> Option<&[u8]> {
-        self.target
-            .iter()
-            .position(|&b| b == b'?')
-            .map(|i| &self.target[i + 1..])
+        split_once(&self.target, b'?').map(|(_, query)| query)
     }
 
     /// The headers named `name` (any case), in order.
@@ -247,21 +252,15 @@ pub(crate) fn write_request<'a>(
 
 fn parse_request_line(line: &[u8]) -> Result<(String, Vec<u8>, String), RequestError> {
     let bad = |reason| RequestError::BadRequestLine { reason };
-    let first = line.iter().position(|&b| b == b' ').ok_or(bad(
+    let (method, rest) = split_once(line, b' ').ok_or(bad(
         "the request line has no space: expected `METHOD target HTTP/1.1`",
     ))?;
-    let last = line
-        .iter()
-        .rposition(|&b| b == b' ')
-        .filter(|&i| i > first)
-        .ok_or(bad(
-            "the request line has no HTTP version: expected `METHOD target HTTP/1.1`",
-        ))?;
-    let method = &line[..first];
+    let (target, version) = rsplit_once(rest, b' ').ok_or(bad(
+        "the request line has no HTTP version: expected `METHOD target HTTP/1.1`",
+    ))?;
     if method.is_empty() || !method.iter().all(|&b| is_token_byte(b)) {
         return Err(bad("the method is empty or not an HTTP token"));
     }
-    let version = &line[last + 1..];
     if version.ends_with(b"\r") {
         return Err(bad(
             "the request line ends with \\r: lines of request.txt end with \\n, and a \\r is part of the line",
@@ -272,7 +271,7 @@ fn parse_request_line(line: &[u8]) -> Result<(String, Vec<u8>, String), RequestE
             "the request line does not end with an HTTP version such as `HTTP/1.1`",
         ));
     }
-    let target = line[first + 1..last].to_vec();
+    let target = target.to_vec();
     if target.is_empty() {
         return Err(bad("the request target is empty"));
     }
@@ -285,10 +284,7 @@ fn parse_request_line(line: &[u8]) -> Result<(String, Vec<u8>, String), RequestE
 }
 
 fn parse_header_line(line: &[u8], number: usize) -> Result<Header, RequestError> {
-    let colon = line
-        .iter()
-        .position(|&b| b == b':')
-        .ok_or_else(|| RequestError::BadHeaderLine {
+    let (name, value) = split_once(line, b':').ok_or_else(|| RequestError::BadHeaderLine {
             line: number,
             reason: if line.ends_with(b"\r") {
                 "header line has no `:` (it ends with \\r: lines of request.txt end with \\n, and a \\r is part of the line)".to_string()
@@ -299,7 +295,6 @@ fn parse_header_line(line: &[u8], number: usize) -> Result<Header, RequestError>
                 )
             },
         })?;
-    let name = &line[..colon];
     if name.is_empty() {
         return Err(RequestError::BadHeaderLine {
             line: number,
@@ -318,7 +313,7 @@ fn parse_header_line(line: &[u8], number: usize) -> Result<Header, RequestError>
     }
     Ok(Header {
         name: String::from_utf8_lossy(name).into_owned(),
-        value: line[colon + 1..].to_vec(),
+        value: value.to_vec(),
         continuations: Vec::new(),
         line: number,
     })

@@ -10,73 +10,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_suite.rs"));
-}
-
-/// The suite this binary was built with, written once to a folder under the system's temporary
-/// directory named by its content hash, and that folder's path.
-pub fn embedded_suite() -> std::io::Result<PathBuf> {
-    let mut hasher = Sha256::new();
-    for (path, bytes) in embedded::FILES {
-        hasher.update(path.as_bytes());
-        hasher.update([0]);
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    }
-    let hash = hex::encode(hasher.finalize());
-    let dir = std::env::temp_dir().join(format!("sigv4-conformance-suite-{}", &hash[..16]));
-    if dir.join(".complete").is_file() {
-        return Ok(dir);
-    }
-    let staging_prefix = format!("sigv4-conformance-suite-{}.", &hash[..16]);
-    remove_stale_staging(&std::env::temp_dir(), &staging_prefix);
-    let staging = std::env::temp_dir().join(format!("{staging_prefix}{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    for (path, bytes) in embedded::FILES {
-        let target = staging.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(target, bytes)?;
-    }
-    std::fs::write(staging.join(".complete"), b"")?;
-    match std::fs::rename(&staging, &dir) {
-        Ok(()) => Ok(dir),
-        // Another process finished first: use its copy.
-        Err(_) if dir.join(".complete").is_file() => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Ok(dir)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Removes the staging folders `<prefix><pid>` of processes that are gone (one killed while it
-/// unpacked the suite). Where `/proc` cannot tell whether a process runs, nothing is removed.
-fn remove_stale_staging(dir: &Path, prefix: &str) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(prefix))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
 /// SHA-256 over the files of a suite's case folders (sorted relative paths and contents; a
 /// folder is a case folder when it holds `request.txt` or a `.req` file): reports carry it so
 /// that two runs can tell whether they ran the same cases. Documentation beside the cases does
@@ -266,29 +199,32 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
     };
     let mut verdicts: Vec<Option<Verdict>> = vec![None; trials.len()];
     let mut fixtures = Vec::new();
-    for (index, trial) in trials.iter().enumerate() {
+    for (index, (trial, verdict)) in trials.iter().zip(&mut verdicts).enumerate() {
         if let Some(skipped) = unsupported(trial, *first) {
-            verdicts[index] = Some(skipped);
+            *verdict = Some(skipped);
             continue;
         }
         match load_consistent_fixture(trial) {
             Ok(fixture) => fixtures.push((index, fixture)),
-            Err(verdict) => verdicts[index] = Some(*verdict),
+            Err(broken) => *verdict = Some(*broken),
         }
     }
+    // Position p of `fixtures` goes to worker p % workers.
     let workers = implementations.len();
-    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); workers];
-    for position in 0..fixtures.len() {
-        buckets[position % workers].push(position);
-    }
+    let buckets: Vec<Vec<usize>> = (0..workers)
+        .map(|worker| (worker..fixtures.len()).step_by(workers).collect())
+        .collect();
     let mut outcomes: Vec<Option<SignOutcome>> = vec![None; fixtures.len()];
     std::thread::scope(|scope| {
         let handles: Vec<_> = buckets
             .iter()
             .zip(implementations)
             .map(|(bucket, implementation)| {
-                let inputs: Vec<&crate::implementation::SignInput> =
-                    bucket.iter().map(|&p| &fixtures[p].1.input).collect();
+                let inputs: Vec<&crate::implementation::SignInput> = bucket
+                    .iter()
+                    .filter_map(|&p| fixtures.get(p))
+                    .map(|(_, fixture)| &fixture.input)
+                    .collect();
                 scope.spawn(move || implementation.sign_many(&inputs))
             })
             .collect();
@@ -297,13 +233,17 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
                 vec![SignOutcome::Broken("the worker thread panicked".to_string()); bucket.len()]
             });
             for (&position, outcome) in bucket.iter().zip(results) {
-                outcomes[position] = Some(outcome);
+                if let Some(slot) = outcomes.get_mut(position) {
+                    *slot = Some(outcome);
+                }
             }
         }
     });
     for ((index, fixture), outcome) in fixtures.iter().zip(outcomes) {
         let outcome = outcome.unwrap_or_else(|| SignOutcome::Broken("no outcome".to_string()));
-        verdicts[*index] = Some(judge(fixture, outcome));
+        if let Some(verdict) = verdicts.get_mut(*index) {
+            *verdict = Some(judge(fixture, outcome));
+        }
     }
     verdicts
         .into_iter()

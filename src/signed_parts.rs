@@ -8,15 +8,14 @@ use crate::sign::query::split_query;
 /// The value of `key=` inside an Authorization header value (`Credential`, `SignedHeaders`,
 /// `Signature`), up to the next `,` or space.
 pub fn authorization_field(value: &str, key: &str) -> Option<String> {
-    let start = value.find(&format!("{key}="))? + key.len() + 1;
-    let rest = &value[start..];
-    let end = rest.find([',', ' ']).unwrap_or(rest.len());
-    Some(rest[..end].to_string())
+    let (_, rest) = value.split_once(&format!("{key}="))?;
+    let field = rest.split([',', ' ']).next().unwrap_or(rest);
+    Some(field.to_string())
 }
 
 /// The percent-decoded value of a query parameter of a URL or request target.
 pub fn query_param(url: &[u8], key: &str) -> Option<String> {
-    let query = &url[url.iter().position(|&b| b == b'?')? + 1..];
+    let (_, query) = crate::request::split_once(url, b'?')?;
     split_query(query).find_map(|piece| {
         (percent_decode(piece.key) == key.as_bytes())
             .then(|| String::from_utf8_lossy(&percent_decode(piece.value)).into_owned())

@@ -90,34 +90,45 @@ impl Timestamp {
         if b.len() < 20 {
             return Err(err("too short"));
         }
-        if b[4] != b'-'
-            || b[7] != b'-'
-            || !matches!(b[10], b'T' | b't')
-            || b[13] != b':'
-            || b[16] != b':'
+        // The fixed-width `YYYY-MM-DDTHH:MM:SS`, then the fraction and the offset.
+        let Some((head, rest)) = b.split_first_chunk::<19>() else {
+            return Err(err("too short"));
+        };
+        if head[4] != b'-'
+            || head[7] != b'-'
+            || !matches!(head[10], b'T' | b't')
+            || head[13] != b':'
+            || head[16] != b':'
         {
             return Err(err(
                 "expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset",
             ));
         }
-        let field = |range: std::ops::Range<usize>| {
-            number(&b[range]).ok_or(err("a date or time field is not a number"))
-        };
-        let (year, month, day) = (field(0..4)?, field(5..7)?, field(8..10)?);
-        let (hour, minute, second) = (field(11..13)?, field(14..16)?, field(17..19)?);
+        let field =
+            |digits: &[u8]| number(digits).ok_or(err("a date or time field is not a number"));
+        let (year, month, day) = (
+            field(&head[0..4])?,
+            field(&head[5..7])?,
+            field(&head[8..10])?,
+        );
+        let (hour, minute, second) = (
+            field(&head[11..13])?,
+            field(&head[14..16])?,
+            field(&head[17..19])?,
+        );
         if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
             return Err(err("no such date"));
         }
         if hour > 23 || minute > 59 || second > 59 {
             return Err(err("no such time of day"));
         }
-        let mut rest = &b[19..];
-        if rest.first() == Some(&b'.') {
-            let digits = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let mut rest = rest;
+        if let Some((b'.', fraction)) = rest.split_first() {
+            let digits = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
             if digits == 0 {
                 return Err(err("a '.' must be followed by fractional seconds"));
             }
-            rest = &rest[1 + digits..];
+            rest = fraction.get(digits..).unwrap_or_default();
         }
         let offset = match rest {
             b"Z" | b"z" => 0,
@@ -179,17 +190,19 @@ impl Timestamp {
             input: input.to_string(),
             reason,
         };
-        if !input.is_ascii() || b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        if !input.is_ascii() || b.len() != 16 || b.get(8) != Some(&b'T') || b.get(15) != Some(&b'Z')
+        {
             return Err(err("expected YYYYMMDDTHHMMSSZ"));
         }
+        let part = |range: std::ops::Range<usize>| input.get(range).unwrap_or_default();
         let rfc = format!(
             "{}-{}-{}T{}:{}:{}Z",
-            &input[0..4],
-            &input[4..6],
-            &input[6..8],
-            &input[9..11],
-            &input[11..13],
-            &input[13..15]
+            part(0..4),
+            part(4..6),
+            part(6..8),
+            part(9..11),
+            part(11..13),
+            part(13..15)
         );
         Timestamp::parse_rfc3339(&rfc).map_err(|e| err(e.reason))
     }

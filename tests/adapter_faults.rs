@@ -6,6 +6,14 @@
 //! fault, most of them on one trigger case. Each
 //! test checks that the trigger case, and only it, errors with a message that says what happened
 //! (with the tail of the adapter's stderr), and that the run ends in bounded time.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "test code: a panic is a failed test"
+)]
 
 use sigv4_conformance::adapter::{Adapter, AdapterConfig};
 use sigv4_conformance::check::{self, Fault, Status, Verdict};

@@ -5,6 +5,14 @@
 //! and how to install the tool, when the tool is missing; never as "ok". Under CI (`CI` set)
 //! a missing tool is a failure: CI installs them all (`.ci/run`). libtest-mimic runs the tests,
 //! so that the reason is known at run time.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "test code: a panic is a failed test"
+)]
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::io::{BufRead, BufReader};

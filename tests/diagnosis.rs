@@ -1,5 +1,13 @@
 //! The mistake catalogue and the diagnosis search, checked against the suite and against
 //! fingerprints computed independently (shared/research/bug-catalogue.md, appendix A.1).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "test code: a panic is a failed test"
+)]
 
 use sigv4_conformance::check::compare::{stage_matches, Comparison};
 use sigv4_conformance::diagnose::model::{self, Case, Flag, Mistakes, Variant};

@@ -4,6 +4,14 @@
 //!
 //! FIFOs and symbolic links cannot be committed, so each suite is generated here from a copy of
 //! `suite/v4/get-vanilla`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "test code: a panic is a failed test"
+)]
 
 use sigv4_conformance::check::{Fault, Status, Verdict};
 use sigv4_conformance::implementation::Reference;

@@ -1,5 +1,13 @@
 //! The report side of the command line: compare and baselines catch a regression injected between
 //! two runs of the same adapter; JUnit, Markdown, badge and expected failures are written.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "test code: a panic is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,6 +4,14 @@
 //!
 //! Every server is started on 127.0.0.1 port 0 (the port is read from its first stdout line)
 //! and killed when its test ends.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "test code: a panic is a failed test"
+)]
 
 use sigv4_conformance::report::json::Report;
 use sigv4_conformance::{Context, Mode, Request, Signer};

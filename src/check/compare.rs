@@ -72,14 +72,12 @@ fn url_parts(url: &[u8], normalize: bool) -> UrlParts {
                 .iter()
                 .position(|&b| b == b'/' || b == b'?')
                 .unwrap_or(rest.len());
-            (rest[..end].to_ascii_lowercase(), &rest[end..])
+            let (host, target) = rest.split_at_checked(end).unwrap_or((rest, &[]));
+            (host.to_ascii_lowercase(), target)
         }
         None => (Vec::new(), url),
     };
-    let (path, query) = match target.iter().position(|&b| b == b'?') {
-        Some(i) => (&target[..i], &target[i + 1..]),
-        None => (target, &b""[..]),
-    };
+    let (path, query) = crate::request::split_once(target, b'?').unwrap_or((target, &[]));
     let mut path = percent_decode(path);
     if path.is_empty() {
         path.push(b'/');
@@ -112,15 +110,10 @@ pub fn urls_match(expected: &[u8], actual: &[u8], normalize: bool) -> bool {
 
 /// The value without optional whitespace (spaces and tabs) at either end; a `\r` stays.
 fn trim_ows(value: &[u8]) -> &[u8] {
-    let start = value
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(start, |i| i + 1);
-    &value[start..end]
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = value.iter().position(|b| !ows(b)).unwrap_or(value.len());
+    let end = value.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+    value.get(start..end).unwrap_or_default()
 }
 
 /// Header lines grouped by lower-case name: (name as written, folded value) in arrival order.

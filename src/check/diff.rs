@@ -86,9 +86,8 @@ pub fn render_diff(expected: &[u8], actual: &[u8]) -> String {
 /// writes `,` where `, ` is expected still shows up in the diff.
 pub fn split_authorization(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
-    let rest = match value.find(' ') {
-        Some(space) if space > 0 && !value[..space].contains(',') => {
-            let (algorithm, rest) = value.split_at(space);
+    let rest = match value.find(' ').map(|space| value.split_at(space)) {
+        Some((algorithm, rest)) if !algorithm.is_empty() && !algorithm.contains(',') => {
             out.push_str(algorithm);
             out.push('\n');
             rest

@@ -81,8 +81,11 @@ fn candidates(case: &GeneratedCase) -> Vec<GeneratedCase> {
         for (i, param) in params.iter().enumerate() {
             for simpler in ["a=1", "b=1", "a", "a="] {
                 if *param != simpler && param.len() > simpler.len() {
-                    let mut replaced: Vec<&str> = params.clone();
-                    replaced[i] = simpler;
+                    let replaced: Vec<&str> = params
+                        .iter()
+                        .enumerate()
+                        .map(|(j, p)| if j == i { simpler } else { p })
+                        .collect();
                     out.push(with_request(
                         case,
                         &with_target(&request, &path, Some(&replaced.join("&"))),
@@ -92,7 +95,7 @@ fn candidates(case: &GeneratedCase) -> Vec<GeneratedCase> {
         }
     }
     let segments: Vec<&str> = path.split('/').skip(1).collect();
-    for i in 0..segments.len() {
+    for (i, segment) in segments.iter().enumerate() {
         let rest: Vec<&str> = segments
             .iter()
             .enumerate()
@@ -103,9 +106,12 @@ fn candidates(case: &GeneratedCase) -> Vec<GeneratedCase> {
             case,
             &with_target(&request, &format!("/{}", rest.join("/")), query.as_deref()),
         ));
-        if segments[i].len() > 1 {
-            let mut simpler = segments.clone();
-            simpler[i] = "a";
+        if segment.len() > 1 {
+            let simpler: Vec<&str> = segments
+                .iter()
+                .enumerate()
+                .map(|(j, s)| if j == i { "a" } else { s })
+                .collect();
             out.push(with_request(
                 case,
                 &with_target(
@@ -119,7 +125,9 @@ fn candidates(case: &GeneratedCase) -> Vec<GeneratedCase> {
     for (i, header) in request.headers.iter().enumerate() {
         if !header.continuations.is_empty() {
             let mut unfolded = request.clone();
-            unfolded.headers[i].continuations.clear();
+            if let Some(header) = unfolded.headers.get_mut(i) {
+                header.continuations.clear();
+            }
             out.push(with_request(case, &unfolded));
         }
         if header.is("host") {
@@ -128,17 +136,21 @@ fn candidates(case: &GeneratedCase) -> Vec<GeneratedCase> {
         for value in ["a", " a", "a ", "a  a"] {
             if header.value != value.as_bytes() && header.value.len() >= value.len() {
                 let mut simpler = request.clone();
-                simpler.headers[i] = Header {
-                    value: value.as_bytes().to_vec(),
-                    continuations: Vec::new(),
-                    ..header.clone()
-                };
+                if let Some(slot) = simpler.headers.get_mut(i) {
+                    *slot = Header {
+                        value: value.as_bytes().to_vec(),
+                        continuations: Vec::new(),
+                        ..header.clone()
+                    };
+                }
                 out.push(with_request(case, &simpler));
             }
         }
         if header.name != "X" && !header.name.eq_ignore_ascii_case("x") {
             let mut renamed = request.clone();
-            renamed.headers[i].name = "X".to_string();
+            if let Some(header) = renamed.headers.get_mut(i) {
+                header.name = "X".to_string();
+            }
             out.push(with_request(case, &renamed));
         }
     }
@@ -163,9 +175,16 @@ fn candidates(case: &GeneratedCase) -> Vec<GeneratedCase> {
             });
         }
     }
-    if case.context_json["credentials"].get("token").is_some() {
+    let token = case
+        .context_json
+        .get("credentials")
+        .and_then(|c| c.get("token"));
+    if token.is_some() {
         let mut context = case.context_json.clone();
-        if let Some(map) = context["credentials"].as_object_mut() {
+        if let Some(map) = context
+            .get_mut("credentials")
+            .and_then(serde_json::Value::as_object_mut)
+        {
             map.remove("token");
         }
         if let Some(map) = context.as_object_mut() {

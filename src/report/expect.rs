@@ -5,6 +5,7 @@
 
 use crate::check::{Fault, Status, Verdict};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// One expected failure.
@@ -74,6 +75,67 @@ pub enum Outcome {
     Missing,
     /// The signer skipped the trial: it can neither confirm nor refute the expectation.
     Skipped,
+}
+
+impl Outcome {
+    /// The line `run` prints for expectation `e` with this outcome.
+    pub fn line(&self, e: &Expectation) -> String {
+        match self {
+            Outcome::AsExpected => {
+                format!("expected failure: {} at {}: {}", e.id, e.stage, e.reason)
+            }
+            Outcome::Passed => format!(
+                "STALE EXPECTATION: {} passes now: remove it from the list ({})",
+                e.id, e.reason
+            ),
+            Outcome::Other(what) => format!(
+                "STALE EXPECTATION: {} was expected to fail at {}, but {what}",
+                e.id, e.stage
+            ),
+            Outcome::Missing => format!("STALE EXPECTATION: {} is not a trial of this run", e.id),
+            Outcome::Skipped => format!("expected failure: {} was skipped by the signer", e.id),
+        }
+    }
+
+    /// Whether the expectation no longer holds (it passes, fails elsewhere, or is not in the
+    /// run): it fails the run, so the list never goes stale.
+    pub fn is_stale(&self) -> bool {
+        matches!(self, Outcome::Passed | Outcome::Other(_) | Outcome::Missing)
+    }
+}
+
+/// A run's expectations matched against its verdicts, with the ones that held looked up by
+/// trial id.
+#[derive(Debug)]
+pub struct Matched<'a> {
+    /// Each expectation and what happened to it, in list order.
+    pub outcomes: Vec<(&'a Expectation, Outcome)>,
+    held: HashMap<&'a str, &'a Expectation>,
+}
+
+impl<'a> Matched<'a> {
+    /// [`evaluate`], indexed.
+    pub fn new(expectations: &'a [Expectation], verdicts: &[Verdict], complete: bool) -> Self {
+        let outcomes = evaluate(expectations, verdicts, complete);
+        let mut held = HashMap::new();
+        for (e, outcome) in &outcomes {
+            if *outcome == Outcome::AsExpected {
+                // The first entry for an id wins, as in the list.
+                held.entry(e.id.as_str()).or_insert(*e);
+            }
+        }
+        Matched { outcomes, held }
+    }
+
+    /// The expectation trial `id` failed as, if it failed as expected.
+    pub fn held(&self, id: &str) -> Option<&'a Expectation> {
+        self.held.get(id).copied()
+    }
+
+    /// Whether any expectation is stale.
+    pub fn any_stale(&self) -> bool {
+        self.outcomes.iter().any(|(_, o)| o.is_stale())
+    }
 }
 
 /// Matches the expectations against the verdicts. `complete` says the run was not filtered, so an

@@ -557,12 +557,12 @@ fn table_row(matrix: &Matrix<'_>, row: usize, id: &str) -> String {
         bad.join(" "),
         escape(id)
     );
-    for (column, case) in cases.iter().enumerate() {
+    for (column, (case, report)) in cases.iter().zip(matrix.reports.iter()).enumerate() {
         let kind = kind_of(*case);
         let title = format!(
             "{} · {}: {}",
             id,
-            implementation_label(&matrix.reports[column]),
+            implementation_label(report),
             kind.meaning
         );
         let _ = write!(

@@ -51,7 +51,9 @@ impl CanonicalRequestWriter {
     /// Ends part `index` (0 URI, 1 query, 2 headers block, 3 signed headers, 4 payload hash) and
     /// its line (the headers block ends with a blank line).
     pub fn end_part(&mut self, index: usize) {
-        self.starts[index + 1] = self.bytes.len();
+        if let Some(start) = self.starts.get_mut(index + 1) {
+            *start = self.bytes.len();
+        }
         if index < 4 {
             self.bytes.push(b'\n');
         }
@@ -59,15 +61,15 @@ impl CanonicalRequestWriter {
 
     /// The finished canonical request.
     pub fn finish(self) -> CanonicalRequest {
-        let s = self.starts;
-        // Each part is followed by one '\n' (the headers block by the blank line's '\n').
-        let range = |i: usize| s[i] + usize::from(i > 0)..s[i + 1];
+        // `uri` is where the URI starts, each other the end of its part. Each part is followed
+        // by one '\n' (the headers block by the blank line's '\n').
+        let [uri, uri_end, query_end, headers_end, signed_headers_end, payload_end] = self.starts;
         CanonicalRequest {
-            uri: range(0),
-            query: range(1),
-            headers: range(2),
-            signed_headers: range(3),
-            payload: range(4),
+            uri: uri..uri_end,
+            query: uri_end + 1..query_end,
+            headers: query_end + 1..headers_end,
+            signed_headers: headers_end + 1..signed_headers_end,
+            payload: signed_headers_end + 1..payload_end,
             bytes: self.bytes,
         }
     }

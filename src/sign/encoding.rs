@@ -11,6 +11,7 @@ pub fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
 }
 
+#[allow(clippy::indexing_slicing, reason = "b >> 4 and b & 15 are below 16")]
 fn push_escape(out: &mut Vec<u8>, b: u8) {
     out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
 }
@@ -60,18 +61,18 @@ fn escape_at(bytes: &[u8]) -> Option<u8> {
 /// sign, not a space: SigV4 query strings are not form-encoded.
 pub fn percent_decode(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match escape_at(&bytes[i..]) {
-            Some(b) => {
-                out.push(b);
-                i += 3;
+    let mut rest = bytes;
+    while let Some((&b, after)) = rest.split_first() {
+        rest = match escape_at(rest) {
+            Some(decoded) => {
+                out.push(decoded);
+                rest.get(3..).unwrap_or_default()
             }
             None => {
-                out.push(bytes[i]);
-                i += 1;
+                out.push(b);
+                after
             }
-        }
+        };
     }
     out
 }
@@ -81,20 +82,19 @@ pub fn percent_decode(bytes: &[u8]) -> Vec<u8> {
 /// (a raw space, raw UTF-8, `$`, a stray `%`) is encoded. Appends to `out`.
 pub fn encode_path_once_into(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(b) = escape_at(&bytes[i..]) {
-            push_escape(out, b);
-            i += 3;
+    let mut rest = bytes;
+    while let Some((&b, after)) = rest.split_first() {
+        if let Some(escaped) = escape_at(rest) {
+            push_escape(out, escaped);
+            rest = rest.get(3..).unwrap_or_default();
             continue;
         }
-        let b = bytes[i];
         if is_unreserved(b) || b == b'/' {
             out.push(b);
         } else {
             push_escape(out, b);
         }
-        i += 1;
+        rest = after;
     }
 }
 
@@ -126,6 +126,7 @@ pub fn encode_path_for_wire(bytes: &[u8]) -> String {
 }
 
 /// The two lower-case hex digits of every byte value.
+#[allow(clippy::indexing_slicing, reason = "i < 256, i >> 4 and i & 15 < 16")]
 const HEX_PAIRS: [[u8; 2]; 256] = {
     const LOWER: &[u8; 16] = b"0123456789abcdef";
     let mut table = [[0u8; 2]; 256];
@@ -138,6 +139,7 @@ const HEX_PAIRS: [[u8; 2]; 256] = {
 };
 
 /// Writes the lower-case hex of 32 bytes into `out`.
+#[allow(clippy::indexing_slicing, reason = "a byte is below 256")]
 pub fn hex_fill(out: &mut [u8; 64], bytes: &[u8]) {
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
         pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);

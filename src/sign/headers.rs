@@ -83,7 +83,9 @@ pub fn trim_all_into(out: &mut Vec<u8>, header: &Header) {
     let clean = header.continuations.is_empty()
         && value.first().is_none_or(|&b| !is_space(b))
         && value.last().is_none_or(|&b| !is_space(b))
-        && !value.windows(2).any(|w| is_space(w[0]) && is_space(w[1]))
+        && !value
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if is_space(*a) && is_space(*b)))
         && !value.contains(&b'\t');
     if clean {
         out.extend_from_slice(value);

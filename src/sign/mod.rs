@@ -225,7 +225,7 @@ impl Signer {
             count += 1;
         }
         let signed_headers: &mut [HeaderRef<'_>] = if heap.is_empty() {
-            &mut inline[..count]
+            inline.get_mut(..count).unwrap_or_default()
         } else {
             &mut heap
         };

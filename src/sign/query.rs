@@ -46,10 +46,7 @@ pub fn split_query(raw: &[u8]) -> impl Iterator<Item = RawPiece<'_>> {
     raw.split(|&b| b == b'&')
         .filter(|piece| !piece.is_empty())
         .map(|piece| {
-            let (key, value) = match piece.iter().position(|&b| b == b'=') {
-                Some(i) => (&piece[..i], &piece[i + 1..]),
-                None => (piece, &b""[..]),
-            };
+            let (key, value) = crate::request::split_once(piece, b'=').unwrap_or((piece, b""));
             RawPiece {
                 raw: piece,
                 key,
