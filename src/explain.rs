@@ -94,7 +94,8 @@ fn context(
     };
     context.region = region.to_string();
     context.service = service.to_string();
-    context.normalize = known.normalize.or(Some(service != "s3"));
+    // Unset, the service decides (sign::settings, the one place service defaults live).
+    context.normalize = known.normalize;
     context
 }
 
