@@ -544,9 +544,11 @@ fn main() {
         }
     };
     let wrong = planned.iter().filter(|p| p.status != 200).count();
-    let shares: Vec<Vec<&Planned>> = (0..o.connections)
-        .map(|c| planned.iter().skip(c).step_by(o.connections).collect())
-        .collect();
+    // Each connection sends a run of consecutive requests, so that each sends the mix: dealt
+    // out one by one, every wrong request would go to the same connection whenever the number
+    // of connections divides WRONG_EVERY, and wait there for the one before it.
+    let per = o.requests.div_ceil(o.connections).max(1);
+    let shares: Vec<Vec<&Planned>> = planned.chunks(per).map(|c| c.iter().collect()).collect();
     let started = Instant::now();
     let results: Vec<(String, bool, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares

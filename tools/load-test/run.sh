@@ -14,7 +14,8 @@
 #   tools/load-test/run.sh slowloris [CONNECTIONS=200] [SECONDS=20]
 #   tools/load-test/run.sh worst-case [CLIENTS=16] [SECONDS=20]
 #
-# SERVE_ARGS adds arguments to `serve` (e.g. SERVE_ARGS="--max-diagnoses 2").
+# SERVE_ARGS adds arguments to `serve` (e.g. SERVE_ARGS="--max-diagnoses 2"); SERVE_BIN runs
+# another build of the server (e.g. an older one, for a before/after comparison).
 # Loopback only; bounded in count and time (at most 1,000 connections; each latency scenario
 # stops after SECONDS, a probe waits at most 60 s for its answer; the throughput client waits at
 # most 60 s for the report). Exit status: the client's (0: every verdict right).
@@ -30,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 mkfifo "$work/stdout"
 # shellcheck disable=SC2086
-target/release/sigv4-conformance serve --listen 127.0.0.1:0 \
+"${SERVE_BIN:-target/release/sigv4-conformance}" serve --listen 127.0.0.1:0 \
   --access-key AKIDEXAMPLE --secret-key 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' \
   --service execute-api --report "$work/report.json" ${SERVE_ARGS:-} >"$work/stdout" 2>"$work/server.log" &
 server_pid=$!
