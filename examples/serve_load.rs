@@ -395,8 +395,13 @@ fn slowloris(o: &Options, count: usize) -> bool {
     let until = Instant::now() + Duration::from_secs(o.seconds);
     let connect = || {
         let s = TcpStream::connect(("127.0.0.1", o.port)).ok()?;
-        s.set_write_timeout(Some(Duration::from_secs(1))).ok()?;
+        s.set_nonblocking(true).ok()?;
         Some(s)
+    };
+    // Whether the server dropped the connection (closed it, or answered it: 408).
+    let dropped = |s: &mut TcpStream| {
+        let mut buf = [0u8; 512];
+        !matches!(s.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
     };
     let mut slow: Vec<(Option<TcpStream>, usize)> = (0..count).map(|_| (connect(), 0)).collect();
     let (mut reconnects, mut sent) = (0usize, 0usize);
@@ -410,9 +415,11 @@ fn slowloris(o: &Options, count: usize) -> bool {
         while !stop.load(std::sync::atomic::Ordering::SeqCst) {
             let tick = Instant::now();
             for (stream, at) in slow.iter_mut() {
-                let wrote = stream
-                    .as_mut()
-                    .is_some_and(|s| s.write_all(&head[*at % head.len()..][..1]).is_ok());
+                let wrote = stream.as_mut().is_some_and(|s| {
+                    !dropped(s)
+                        && s.write(&head[*at % head.len()..][..1])
+                            .is_ok_and(|n| n == 1)
+                });
                 if wrote {
                     *at += 1;
                     sent += 1;
@@ -433,7 +440,7 @@ fn slowloris(o: &Options, count: usize) -> bool {
         probe.join().unwrap_or_default()
     });
     println!(
-        "slowloris: {count} connections sent {sent} bytes in {} s, one every 5 s each ({reconnects} reconnections after the server dropped one)",
+        "slowloris: {count} connections sent {sent} bytes in {} s, one every 5 s each ({reconnects} connections made again after the server dropped one)",
         o.seconds
     );
     print_latencies(
@@ -480,6 +487,8 @@ fn worst_case(o: &Options, count: usize) -> bool {
                                 .map_or("", |(c, _)| c);
                             format!("{status} {code}{skipped}")
                         }
+                        // Stopped at the end of the run, waiting for an answer.
+                        Err(_) if Instant::now() >= until => break,
                         Err(_) => "no answer".to_string(),
                     };
                     let stop = kind == "no answer";

@@ -42,17 +42,23 @@ client=(target/release/examples/serve_load --port "$port")
 rate() {
   "${client[@]}" --requests "$1" --connections "$2" --wrong-every "$3" --report "$work/report.json"
 }
+memory() {
+  echo "server memory: $(awk '/^VmRSS|^VmHWM|^Threads/ {printf "%s %s %s  ", $1, $2, $3}' "/proc/$server_pid/status" 2>/dev/null)"
+}
 status=0
 case "${1:-}" in
   all)
     seconds="${2:-20}"
     echo "(a) all right:"; rate 20000 4 1000000 || status=1
     echo "(b) every fourth wrong:"; rate 20000 4 4 || status=1
+    memory
     echo "(c) slowloris:"; "${client[@]}" --slowloris 200 --seconds "$seconds" || status=1
+    memory
     echo "(d) worst-case wrong requests:"; "${client[@]}" --worst-case 16 --seconds "$seconds" || status=1
+    memory
     ;;
-  slowloris) "${client[@]}" --slowloris "${2:-200}" --seconds "${3:-20}" || status=1 ;;
-  worst-case) "${client[@]}" --worst-case "${2:-16}" --seconds "${3:-20}" || status=1 ;;
+  slowloris) "${client[@]}" --slowloris "${2:-200}" --seconds "${3:-20}" || status=1; memory ;;
+  worst-case) "${client[@]}" --worst-case "${2:-16}" --seconds "${3:-20}" || status=1; memory ;;
   *) rate "${1:-10000}" "${2:-4}" "${3:-4}" || status=1 ;;
 esac
 echo "server log: $(wc -l <"$work/server.log") lines, e.g.:"
