@@ -49,6 +49,12 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn start(extra: &[&str]) -> Server {
+    // Tests that read a diagnosis wait for it, however busy the machine running them is.
+    let budget: &[&str] = if extra.contains(&"--diagnosis-budget") {
+        &[]
+    } else {
+        &["--diagnosis-budget", "120"]
+    };
     let mut child = Command::new(BIN)
         .args([
             "serve",
@@ -59,6 +65,7 @@ fn start(extra: &[&str]) -> Server {
             "--secret-key",
             SECRET,
         ])
+        .args(budget)
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1135,4 +1142,176 @@ fn a_user_agent_cannot_inject_markdown_into_the_matrix() {
     let bare = text.replace("\\[", "").replace("\\<", "");
     assert!(!bare.contains("[click") && !bare.contains("<img"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A right request on a new connection: its answer, and how long it took.
+fn timed(port: u16, bytes: &[u8]) -> (Answer, Duration) {
+    let started = Instant::now();
+    let answer = send(port, bytes);
+    (answer, started.elapsed())
+}
+
+#[test]
+fn slow_clients_do_not_delay_a_right_request() {
+    // One thread, and more slow connections than the old server had workers (8): each holds a
+    // connection open, sending part of a head now and then, never all of it.
+    let server = start(&[
+        "--clock",
+        CLOCK,
+        "--service",
+        "service",
+        "--workers",
+        "1",
+        "--read-timeout",
+        "20",
+    ]);
+    let port = server.port;
+    let right = wire(&signed(GET, &context("service", CLOCK, "")));
+    let mut slow: Vec<TcpStream> = (0..24)
+        .map(|_| {
+            let mut s = connect(port);
+            s.write_all(b"GET / HTTP/1.1\r\nHost: h\r\nX-Slow: ")
+                .unwrap();
+            s
+        })
+        .collect();
+    for _ in 0..5 {
+        for s in &mut slow {
+            s.write_all(b"z").unwrap();
+        }
+        let (a, took) = timed(port, &right);
+        assert_eq!(a.status, 200, "{a:?}");
+        // The old server answered only once the read timeout dropped a slow client (20 s).
+        assert!(took < Duration::from_secs(3), "answered after {took:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The slow ones were neither answered nor dropped: they are still waiting for their heads.
+    for s in &slow {
+        s.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 1];
+        let read = (&*s).read(&mut buf);
+        assert!(
+            matches!(&read, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "{read:?}"
+        );
+    }
+}
+
+#[test]
+fn a_costly_diagnosis_delays_no_other_request() {
+    // The costliest wrong request known: 3,500 signed headers signed with another key, so that
+    // no probe explains it and the diagnosis search tries every mistake (seconds of CPU).
+    let server = start(&[
+        "--clock",
+        CLOCK,
+        "--service",
+        "service",
+        "--workers",
+        "1",
+        "--max-diagnoses",
+        "1",
+        "--diagnosis-budget",
+        "0.5",
+    ]);
+    let port = server.port;
+    let mut raw = "GET /worst HTTP/1.1\nHost:example.amazonaws.com\n".to_string();
+    for i in 0..3500 {
+        raw.push_str(&format!("x{i}:{}\n", i % 10));
+    }
+    raw.push('\n');
+    let mut other = context("service", CLOCK, "");
+    other.credentials.secret_access_key = sigv4_conformance::SecretKey::new("not-the-secret");
+    let worst = wire(&signed(&raw, &other));
+    assert!(worst.len() > 45_000 && worst.len() < 64 * 1024);
+    let right = wire(&signed(GET, &context("service", CLOCK, "")));
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    // (status, code, why the diagnosis was skipped, time to the answer)
+    type Answered = (u16, String, Option<String>, Duration);
+    let answers: Mutex<Vec<Answered>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let (a, took) = timed(port, &worst);
+                    let skipped = a.element("DiagnosisSkipped").map(str::to_string);
+                    let code = a.element("Code").unwrap_or("").to_string();
+                    answers
+                        .lock()
+                        .unwrap()
+                        .push((a.status, code, skipped, took));
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        for _ in 0..5 {
+            let (a, took) = timed(port, &right);
+            assert_eq!(a.status, 200, "{a:?}");
+            // The old server answered after the diagnoses ahead of it, seconds each.
+            assert!(took < Duration::from_secs(3), "answered after {took:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let answers = answers.into_inner().unwrap();
+    assert!(answers.len() >= 4, "{answers:?}");
+    for (status, code, skipped, took) in &answers {
+        assert_eq!((*status, code.as_str()), (403, "SignatureDoesNotMatch"));
+        // Never longer than the budget and the signature check: the answer says why it has no
+        // diagnosis.
+        let why = skipped.as_deref().unwrap_or_default();
+        assert!(
+            why.contains("busy") || why.contains("budget"),
+            "{why:?} after {took:?}"
+        );
+        assert!(*took < Duration::from_secs(5), "answered after {took:?}");
+    }
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.2.as_deref().unwrap_or_default().contains("budget")),
+        "{answers:?}"
+    );
+    assert!(server.log().contains(" diagnosis=skipped"));
+}
+
+#[test]
+fn the_bytes_that_arrived_are_what_is_verified() {
+    // What an HTTP library's own parse changes, and SigV4 covers: the case of header names,
+    // untrimmed values, folded lines, the order of repeated headers, target bytes a URI parser
+    // refuses (`"`, `<`, a backtick). The server verifies the bytes as they arrived.
+    let server = start(&["--clock", CLOCK, "--service", "service"]);
+    let port = server.port;
+    let ctx = context("service", CLOCK, "");
+    let raw = "GET /caf\u{e9}/<a>?q=\"x\"&b=`y` HTTP/1.1\nHost:example.amazonaws.com\nX-Mixed-Case:  a   b  \nX-Rep:1\nX-Rep:2\nX-Fold:a\n  b\n\n";
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let signed = Signer::new().sign(&request, &ctx, Mode::Header).unwrap();
+    let text = signed.signed_request().to_string();
+    let a = send(port, text.as_bytes());
+    assert_eq!(a.status, 200, "{a:?}\n{text}");
+    let swapped = text.replacen("X-Rep:1\nX-Rep:2", "X-Rep:2\nX-Rep:1", 1);
+    assert_ne!(swapped, text);
+    assert_eq!(
+        send(port, swapped.as_bytes()).verdict(),
+        (403, "SignatureDoesNotMatch", "canonical_request")
+    );
+    // A signer that does not lower-case header names is named: the names arrived in their case.
+    use sigv4_conformance::diagnose::model::{sign, Case, Flag, Mistakes};
+    use sigv4_conformance::stage::Stage;
+    let raw = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let outputs = sign(
+        &Case::new(&request, &ctx, Mode::Header),
+        &Mistakes::flag(Flag::HeaderNameNotLowercased),
+    )
+    .unwrap();
+    let auth = String::from_utf8(outputs[&Stage::Authorization].clone()).unwrap();
+    assert!(auth.contains("SignedHeaders=Host;X-Amz-Date"), "{auth}");
+    let sent = raw.replace("\n\n", &format!("\nAuthorization:{auth}\n\n"));
+    let a = send(port, sent.as_bytes());
+    assert_eq!(a.status, 403, "{a:?}");
+    assert!(
+        a.body.contains("<Id>header-name-not-lowercased</Id>"),
+        "{}",
+        a.body
+    );
 }

@@ -1,14 +1,27 @@
 //! Load test of the verifying endpoint (`sigv4-conformance serve`), run by
-//! `tools/load-test/run.sh`: sends signed requests over keep-alive connections on loopback, a mix
-//! of right ones and wrong ones (header and presigned, tampered after signing or signed with the
-//! wrong key), checks every verdict, then checks that the server's report holds every request.
+//! `tools/load-test/run.sh`, on loopback only. Three scenarios:
+//!
+//! - throughput (the default): sends signed requests over keep-alive connections, a mix of right
+//!   ones and wrong ones (header and presigned, tampered after signing or signed with the wrong
+//!   key), checks every verdict, then checks that the server's report holds every request;
+//!   prints the requests per second;
+//! - `--slowloris N`: N connections that send a request head one byte every 5 s (reconnecting
+//!   when the server drops them) while a probe sends a right request on a new connection every
+//!   200 ms; prints the probes' latency;
+//! - `--worst-case N`: N clients that send, back to back on keep-alive connections, the costliest
+//!   wrong request known (54 KB, 3,500 signed headers, signed with another key: the diagnosis
+//!   search finds nothing and tries everything) while the same probe runs; prints the probes'
+//!   latency and how the wrong requests were answered.
 //!
 //! ```text
 //! serve_load --port PORT [--requests 10000] [--connections 4] [--wrong-every 4]
 //!            [--report FILE] [--access-key AK --secret-key SK --region R --service S]
+//! serve_load --port PORT (--slowloris N | --worst-case N) [--seconds 20]
 //! ```
 //!
-//! Prints the requests per second; exits 1 on any wrong verdict or missing report case.
+//! Bounded: at most 1,000 connections or clients, and the latency scenarios stop after
+//! `--seconds` (at most 300; a probe waits at most 60 s more for its answer). Exits 1 on any
+//! wrong verdict or missing report case, or when a probe gets no right answer.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -33,6 +46,9 @@ struct Options {
     secret_key: String,
     region: String,
     service: String,
+    slowloris: usize,
+    worst_case: usize,
+    seconds: u64,
 }
 
 fn options() -> Result<Options, String> {
@@ -46,6 +62,9 @@ fn options() -> Result<Options, String> {
         secret_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
         region: "us-east-1".into(),
         service: "execute-api".into(),
+        slowloris: 0,
+        worst_case: 0,
+        seconds: 20,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -61,6 +80,9 @@ fn options() -> Result<Options, String> {
             "--secret-key" => o.secret_key = value()?,
             "--region" => o.region = value()?,
             "--service" => o.service = value()?,
+            "--slowloris" => o.slowloris = number(value()?)?.min(1000),
+            "--worst-case" => o.worst_case = number(value()?)?.min(1000),
+            "--seconds" => o.seconds = number(value()?)?.clamp(1, 300) as u64,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -189,7 +211,7 @@ fn plan(o: &Options) -> Result<Vec<Planned>, String> {
 }
 
 /// Reads one response: status, the `x-sigv4-case` header, the body.
-fn read_answer(reader: &mut BufReader<TcpStream>) -> std::io::Result<(u16, String, String)> {
+fn read_answer<R: Read>(reader: &mut BufReader<R>) -> std::io::Result<(u16, String, String)> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let status = line
@@ -263,6 +285,256 @@ fn drive(port: u16, planned: &[&Planned]) -> Vec<(String, bool, String)> {
     out
 }
 
+fn context_for(o: &Options, secret: &str) -> Result<Context, String> {
+    Context::from_json(
+        format!(
+            r#"{{"credentials": {{"access_key_id": "{}", "secret_access_key": "{secret}"}},
+                "region": "{}", "service": "{}", "timestamp": "{}"}}"#,
+            o.access_key,
+            o.region,
+            o.service,
+            now_rfc3339()
+        )
+        .as_bytes(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// A right request, signed now, as it goes on the wire (with `Connection: close`).
+fn right_request(o: &Options, n: usize) -> Result<Vec<u8>, String> {
+    let host = format!("127.0.0.1:{}", o.port);
+    let raw = format!("GET /probe/{n} HTTP/1.1\nHost:{host}\nConnection:close\n\n");
+    let request = Request::parse(raw.as_bytes()).map_err(|e| e.to_string())?;
+    let ctx = context_for(o, &o.secret_key)?;
+    let signed = Signer::new()
+        .sign(&request, &ctx, Mode::Header)
+        .map_err(|e| e.to_string())?;
+    let sent = Request::parse(signed.signed_request().as_bytes()).map_err(|e| e.to_string())?;
+    Ok(wire(&sent, &host))
+}
+
+/// The costliest wrong request known: 3,500 signed headers (54 KB) signed with another secret
+/// key, so that no probe explains it and the diagnosis search tries every mistake.
+fn worst_request(o: &Options) -> Result<Vec<u8>, String> {
+    let host = format!("127.0.0.1:{}", o.port);
+    let mut raw = format!("GET /worst HTTP/1.1\nHost:{host}\n");
+    for i in 0..3500 {
+        raw.push_str(&format!("x{i}:{}\n", i % 10));
+    }
+    raw.push('\n');
+    let request = Request::parse(raw.as_bytes()).map_err(|e| e.to_string())?;
+    let ctx = context_for(o, "not-the-secret")?;
+    let signed = Signer::new()
+        .sign(&request, &ctx, Mode::Header)
+        .map_err(|e| e.to_string())?;
+    let sent = Request::parse(signed.signed_request().as_bytes()).map_err(|e| e.to_string())?;
+    Ok(wire(&sent, &host))
+}
+
+/// Sends a right request on a new connection every 200 ms until `until`; returns the latency of
+/// each (connect to the end of the answer), and the failures.
+fn probe_until(o: &Options, until: Instant) -> (Vec<Duration>, Vec<String>) {
+    let (mut latencies, mut failures) = (Vec::new(), Vec::new());
+    let mut n = 0;
+    while Instant::now() < until {
+        n += 1;
+        let bytes = match right_request(o, n) {
+            Ok(b) => b,
+            Err(e) => {
+                failures.push(e);
+                break;
+            }
+        };
+        let started = Instant::now();
+        let answer = TcpStream::connect(("127.0.0.1", o.port)).and_then(|stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+            stream.set_nodelay(true)?;
+            (&stream).write_all(&bytes)?;
+            read_answer(&mut BufReader::new(stream))
+        });
+        let took = started.elapsed();
+        match answer {
+            Ok((200, _, _)) => latencies.push(took),
+            Ok((status, _, body)) => failures.push(format!(
+                "probe {n}: {status} {}",
+                body.chars().take(200).collect::<String>()
+            )),
+            Err(e) => failures.push(format!("probe {n}: no answer after {took:.1?}: {e}")),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    (latencies, failures)
+}
+
+fn print_latencies(label: &str, latencies: &mut [Duration], failures: &[String]) -> bool {
+    latencies.sort();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
+            .map_or("-".to_string(), |d| {
+                format!("{:.1} ms", d.as_secs_f64() * 1e3)
+            })
+    };
+    println!(
+        "{label}: {} probes answered 200, {} not; latency median {}, p99 {}, max {}",
+        latencies.len(),
+        failures.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+    for f in failures.iter().take(5) {
+        eprintln!("  {f}");
+    }
+    failures.is_empty() && !latencies.is_empty()
+}
+
+/// `count` connections that each send a request head one byte every 5 s, reconnecting when the
+/// server drops them, while the probe runs for `o.seconds`.
+fn slowloris(o: &Options, count: usize) -> bool {
+    let head = format!(
+        "GET /slow HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Slow: {}\r\n\r\n",
+        o.port,
+        "z".repeat(4096)
+    );
+    let head = head.as_bytes();
+    let until = Instant::now() + Duration::from_secs(o.seconds);
+    let connect = || {
+        let s = TcpStream::connect(("127.0.0.1", o.port)).ok()?;
+        s.set_nonblocking(true).ok()?;
+        Some(s)
+    };
+    // Whether the server dropped the connection (closed it, or answered it: 408).
+    let dropped = |s: &mut TcpStream| {
+        let mut buf = [0u8; 512];
+        !matches!(s.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    };
+    let mut slow: Vec<(Option<TcpStream>, usize)> = (0..count).map(|_| (connect(), 0)).collect();
+    let (mut reconnects, mut sent) = (0usize, 0usize);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (mut latencies, failures) = std::thread::scope(|scope| {
+        let probe = scope.spawn(|| {
+            // Let every slow connection reach the server first.
+            std::thread::sleep(Duration::from_millis(500));
+            probe_until(o, until)
+        });
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let tick = Instant::now();
+            for (stream, at) in slow.iter_mut() {
+                let wrote = stream.as_mut().is_some_and(|s| {
+                    !dropped(s)
+                        && s.write(&head[*at % head.len()..][..1])
+                            .is_ok_and(|n| n == 1)
+                });
+                if wrote {
+                    *at += 1;
+                    sent += 1;
+                } else {
+                    reconnects += 1;
+                    *stream = connect();
+                    *at = 0;
+                }
+            }
+            while tick.elapsed() < Duration::from_secs(5) {
+                if probe.is_finished() {
+                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        probe.join().unwrap_or_default()
+    });
+    println!(
+        "slowloris: {count} connections sent {sent} bytes in {} s, one every 5 s each ({reconnects} connections made again after the server dropped one)",
+        o.seconds
+    );
+    print_latencies(
+        &format!("right requests during {count} slowloris connections"),
+        &mut latencies,
+        &failures,
+    )
+}
+
+/// `count` clients sending the worst-case wrong request back to back while the probe runs.
+fn worst_case(o: &Options, count: usize) -> bool {
+    let bytes = match worst_request(o) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("serve_load: {e}");
+            return false;
+        }
+    };
+    let until = Instant::now() + Duration::from_secs(o.seconds);
+    let streams: Vec<TcpStream> = (0..count)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", o.port)).ok())
+        .collect();
+    let answers = std::sync::Mutex::new(BTreeMap::<String, usize>::new());
+    let (mut latencies, failures) = std::thread::scope(|scope| {
+        for stream in &streams {
+            let (bytes, answers) = (&bytes, &answers);
+            scope.spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+                let mut reader = BufReader::new(stream);
+                while Instant::now() < until {
+                    let answer = (&*stream)
+                        .write_all(bytes)
+                        .and_then(|_| read_answer(&mut reader));
+                    let kind = match answer {
+                        Ok((status, _, body)) => {
+                            let skipped = if body.contains("<DiagnosisSkipped>") {
+                                ", diagnosis skipped"
+                            } else {
+                                ""
+                            };
+                            let code = body
+                                .split_once("<Code>")
+                                .and_then(|(_, r)| r.split_once("</Code>"))
+                                .map_or("", |(c, _)| c);
+                            format!("{status} {code}{skipped}")
+                        }
+                        // Stopped at the end of the run, waiting for an answer.
+                        Err(_) if Instant::now() >= until => break,
+                        Err(_) => "no answer".to_string(),
+                    };
+                    let stop = kind == "no answer";
+                    *answers.lock().unwrap().entry(kind).or_default() += 1;
+                    if stop {
+                        break;
+                    }
+                }
+            });
+        }
+        let probe = scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(500));
+            probe_until(o, until)
+        });
+        let result = probe.join().unwrap_or_default();
+        // Stop the clients still waiting for an answer.
+        for s in &streams {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+        result
+    });
+    let answers = answers.into_inner().unwrap_or_default();
+    println!(
+        "worst case: {} clients for {} s, {} bytes each request; answers: {}",
+        streams.len(),
+        o.seconds,
+        bytes.len(),
+        answers
+            .iter()
+            .map(|(k, n)| format!("{n} x {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    print_latencies(
+        &format!("right requests during {count} worst-case clients"),
+        &mut latencies,
+        &failures,
+    )
+}
+
 fn main() {
     let o = match options() {
         Ok(o) => o,
@@ -271,6 +543,14 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if o.slowloris > 0 || o.worst_case > 0 {
+        let ok = if o.slowloris > 0 {
+            slowloris(&o, o.slowloris)
+        } else {
+            worst_case(&o, o.worst_case)
+        };
+        std::process::exit(if ok { 0 } else { 1 });
+    }
     let planned = match plan(&o) {
         Ok(p) => p,
         Err(e) => {
@@ -279,9 +559,11 @@ fn main() {
         }
     };
     let wrong = planned.iter().filter(|p| p.status != 200).count();
-    let shares: Vec<Vec<&Planned>> = (0..o.connections)
-        .map(|c| planned.iter().skip(c).step_by(o.connections).collect())
-        .collect();
+    // Each connection sends a run of consecutive requests, so that each sends the mix: dealt
+    // out one by one, every wrong request would go to the same connection whenever the number
+    // of connections divides WRONG_EVERY, and wait there for the one before it.
+    let per = o.requests.div_ceil(o.connections).max(1);
+    let shares: Vec<Vec<&Planned>> = planned.chunks(per).map(|c| c.iter().collect()).collect();
     let started = Instant::now();
     let results: Vec<(String, bool, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares

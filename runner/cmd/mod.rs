@@ -107,12 +107,12 @@ pub fn print_notes(implementations: &[Box<dyn Implementation>]) {
 
 /// A flag's number of seconds, which must be positive and finite.
 pub fn positive_seconds(flag: &str, seconds: f64) -> Result<Duration, ConfigError> {
-    if !(seconds > 0.0 && seconds.is_finite()) {
-        return Err(ConfigError(format!(
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if seconds > 0.0 => Ok(duration),
+        _ => Err(ConfigError(format!(
             "{flag} must be a positive number of seconds, got {seconds}"
-        )));
+        ))),
     }
-    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// `--header "Name: value"` flags as (name, value) pairs, both trimmed.

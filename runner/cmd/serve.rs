@@ -27,12 +27,23 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value = "64KiB")]
     max_header: String,
     /// Seconds allowed for a header section (and the idle time of a kept-alive connection), and
-    /// again for a body.
+    /// again for a body, and for writing a response.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     read_timeout: f64,
-    /// Worker threads (each serves one connection at a time).
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    workers: usize,
+    /// Threads that serve connections, each any number of them (default: one per CPU).
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
+    /// Connections open at once; more wait to be accepted until one closes.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_connections: usize,
+    /// Diagnoses of wrong signatures running at once (default: half the CPUs, at least 1). A
+    /// wrong request that finds them all running is answered at once, without its diagnosis
+    /// (the answer says so: DiagnosisSkipped).
+    #[arg(long, value_name = "N")]
+    max_diagnoses: Option<usize>,
+    /// Seconds a wrong request waits for its diagnosis; past them it is answered without it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    diagnosis_budget: f64,
 }
 
 pub fn serve_http(args: ServeArgs) -> Result<ExitCode, ConfigError> {
@@ -69,18 +80,20 @@ pub fn serve_http(args: ServeArgs) -> Result<ExitCode, ConfigError> {
             c.rfc3339()
         ))
     );
-    let server = Server::bind(
-        addr,
-        ServerConfig {
-            verify: config,
-            limits,
-            workers: args.workers.max(1),
-            clock,
-            report,
-            log: true,
-        },
-    )
-    .map_err(|e| ConfigError(format!("cannot listen on {addr}: {e}")))?;
+    let mut server_config = ServerConfig::new(config);
+    server_config.limits = limits;
+    if let Some(workers) = args.workers {
+        server_config.workers = workers.max(1);
+    }
+    server_config.max_connections = args.max_connections.max(1);
+    if let Some(diagnoses) = args.max_diagnoses {
+        server_config.max_diagnoses = diagnoses.max(1);
+    }
+    server_config.diagnosis_budget = positive_seconds("--diagnosis-budget", args.diagnosis_budget)?;
+    server_config.clock = clock;
+    server_config.report = report;
+    let server = Server::bind(addr, server_config)
+        .map_err(|e| ConfigError(format!("cannot listen on {addr}: {e}")))?;
     let local = server
         .local_addr()
         .map_err(|e| ConfigError(format!("cannot listen on {addr}: {e}")))?;

@@ -1,4 +1,8 @@
-//! A small HTTP/1.1 reader and writer over one connection, with every limit under our control.
+//! The request heads of the verifying endpoint, read as they arrived, with every limit under our
+//! control. hyper runs the connections (see [`super::server`]); what it reads of a head is not
+//! what SigV4 covers (it lower-cases header names, trims values, refuses folded lines and some
+//! target bytes a signer may sign), so every head is read here, from the bytes themselves, and
+//! hyper is given a head of its own that states only the framing decided here.
 //!
 //! - The header section (request line and header lines) is at most [`Limits::max_header_bytes`]
 //!   (431 beyond) and must arrive within [`Limits::read_timeout`] of the moment the server starts
@@ -10,12 +14,13 @@
 //! - A target in absolute form (`GET http://host/path`, as sent to a proxy) is its path and
 //!   query, and its authority replaces the Host header's value (RFC 9112, section 3.2.2).
 //! - Header values are kept as they arrived (the bytes after the `:`, untrimmed; obsolete line
-//!   folding kept as continuation lines), because the signature covers what arrived.
+//!   folding kept as continuation lines), names in the case they arrived in, repeated headers in
+//!   their order, the target byte for byte: the signature covers what arrived.
 
 use crate::request::{is_token_byte, Header, Request};
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::collections::VecDeque;
+use std::io::Write;
+use std::time::Duration;
 
 /// The limits of one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +32,7 @@ pub struct Limits {
     /// The time allowed for a header section (also the idle time of a kept-alive connection),
     /// and again for a body.
     pub read_timeout: Duration,
-    /// The time allowed to write one response.
+    /// The time allowed to write one response (a client that reads nothing is dropped then).
     pub write_timeout: Duration,
 }
 
@@ -45,9 +50,6 @@ impl Default for Limits {
 /// Why no request could be read.
 #[derive(Debug)]
 pub enum HttpError {
-    /// The peer closed the connection (or stayed silent until the idle timeout) between
-    /// requests: nothing to answer.
-    Closed,
     /// Part of a request arrived, the rest not in time: 408.
     Timeout,
     /// The header section is over the limit: 431.
@@ -72,29 +74,25 @@ pub enum HttpError {
     ExpectationFailed(String),
     /// Not a valid HTTP/1.1 request: 400.
     Malformed(String),
-    /// The connection failed.
-    Io(io::Error),
 }
 
 impl HttpError {
-    /// The status to answer with, or `None` when nothing should be written.
-    pub fn status(&self) -> Option<u16> {
+    /// The status to answer with.
+    pub fn status(&self) -> u16 {
         match self {
-            HttpError::Closed | HttpError::Io(_) => None,
-            HttpError::Timeout => Some(408),
-            HttpError::HeaderTooLarge => Some(431),
-            HttpError::BodyTooLarge { .. } => Some(413),
-            HttpError::VersionNotSupported(_) => Some(505),
-            HttpError::NotImplemented { .. } => Some(501),
-            HttpError::ExpectationFailed(_) => Some(417),
-            HttpError::Malformed(_) => Some(400),
+            HttpError::Timeout => 408,
+            HttpError::HeaderTooLarge => 431,
+            HttpError::BodyTooLarge { .. } => 413,
+            HttpError::VersionNotSupported(_) => 505,
+            HttpError::NotImplemented { .. } => 501,
+            HttpError::ExpectationFailed(_) => 417,
+            HttpError::Malformed(_) => 400,
         }
     }
 
     /// The S3-style error code.
     pub fn code(&self) -> &'static str {
         match self {
-            HttpError::Closed | HttpError::Io(_) => "",
             HttpError::Timeout => "RequestTimeout",
             HttpError::HeaderTooLarge => "RequestHeaderSectionTooLarge",
             HttpError::BodyTooLarge { .. } => "EntityTooLarge",
@@ -108,8 +106,6 @@ impl HttpError {
     /// A message for the error body.
     pub fn message(&self, limits: &Limits) -> String {
         match self {
-            HttpError::Closed => "the connection was closed".into(),
-            HttpError::Io(e) => format!("the connection failed: {e}"),
             HttpError::Timeout => format!(
                 "Your socket connection to the server was not read from or written to within the timeout period ({} s).",
                 limits.read_timeout.as_secs_f64()
@@ -134,45 +130,153 @@ impl HttpError {
     }
 }
 
-impl From<io::Error> for HttpError {
-    fn from(e: io::Error) -> HttpError {
-        HttpError::Io(e)
-    }
-}
-
-/// One request as it arrived.
+/// One request head as it arrived, with the framing decided from it.
 #[derive(Debug, Clone)]
-pub struct WireRequest {
-    /// Method, target, version, headers (values as they arrived) and body.
+pub struct Head {
+    /// Method, target, version and headers as they arrived; the body comes later.
     pub request: Request,
+    /// The length of the body (`Content-Length`, 0 without).
+    pub length: u64,
     /// Whether the connection stays open after the response.
     pub keep_alive: bool,
+    /// Whether the client waits for `100 Continue` before it sends the body.
+    pub expect_continue: bool,
 }
 
-/// A connection with the bytes read past the end of the last request (pipelining).
-pub struct Connection<S> {
-    stream: S,
-    buffer: Vec<u8>,
-    limits: Limits,
-}
-
-/// What the reader needs of a stream: reads with a timeout, and writes.
-pub trait Stream: Read + Write {
-    /// Sets the timeout of the next reads (`None`: block).
-    fn set_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
-}
-
-impl Stream for TcpStream {
-    fn set_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        self.set_read_timeout(timeout)
+impl Head {
+    /// The head hyper reads in place of this one: the method only when it is `HEAD` (the one
+    /// method whose response differs on the wire), a target of its own, and the framing decided
+    /// here (the version, `Content-Length`, `Connection`, `Expect`). hyper then parses nothing
+    /// that the verdict depends on, and refuses nothing this reader accepted.
+    fn write_for_hyper(&self, out: &mut Vec<u8>) {
+        let method = if self.request.method == "HEAD" {
+            "HEAD"
+        } else {
+            "POST"
+        };
+        let _ = write!(out, "{method} / {}\r\n", self.request.version);
+        if self.length > 0 {
+            let _ = write!(out, "content-length: {}\r\n", self.length);
+        }
+        out.extend_from_slice(if self.keep_alive {
+            b"connection: keep-alive\r\n"
+        } else {
+            b"connection: close\r\n"
+        });
+        if self.expect_continue {
+            out.extend_from_slice(b"expect: 100-continue\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
     }
 }
 
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
+/// Reads the bytes of one connection as they arrive: request heads, parsed here, and bodies,
+/// passed on as they are. What hyper is to read comes out of [`Framer::feed`]; the heads, in
+/// order, wait for the requests hyper hands to the server.
+#[derive(Debug)]
+pub struct Framer {
+    limits: Limits,
+    /// The part of a head that has arrived.
+    head: Vec<u8>,
+    /// How much of `head` holds no end of the head.
+    scanned: usize,
+    /// Body bytes still to come.
+    body_left: u64,
+}
+
+impl Framer {
+    /// A reader for a new connection.
+    pub fn new(limits: Limits) -> Framer {
+        Framer {
+            limits,
+            head: Vec::new(),
+            scanned: 0,
+            body_left: 0,
+        }
+    }
+
+    /// Whether part of a head has arrived and not all of it (a timeout then answers 408).
+    pub fn mid_head(&self) -> bool {
+        !self.head.is_empty()
+    }
+
+    /// Takes the next bytes of the connection: body bytes go to `out` as they are; each whole
+    /// head goes to `heads`, and its stand-in for hyper to `out`. The first head that cannot be
+    /// served is the error (what follows it is dropped: the connection ends with its answer).
+    pub fn feed(
+        &mut self,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+        heads: &mut VecDeque<Head>,
+    ) -> Result<(), HttpError> {
+        let mut rest: Vec<u8>;
+        let mut bytes = bytes;
+        loop {
+            if self.body_left > 0 {
+                let n = usize::try_from(self.body_left)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                out.extend_from_slice(&bytes[..n]);
+                self.body_left -= n as u64;
+                bytes = &bytes[n..];
+            }
+            if bytes.is_empty() {
+                return Ok(());
+            }
+            if self.head.is_empty() {
+                // Empty lines before a request line are ignored (RFC 9112 section 2.2).
+                let blank = bytes
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
+                bytes = &bytes[blank..];
+                if bytes.is_empty() {
+                    return Ok(());
+                }
+            }
+            self.head.extend_from_slice(bytes);
+            let max = self.limits.max_header_bytes;
+            let Some((head_end, body_start)) = find_head_end(&self.head, self.scanned) else {
+                // The end of the head is at most 2 bytes past its last header line.
+                if self.head.len() > max + 2 {
+                    return Err(HttpError::HeaderTooLarge);
+                }
+                self.scanned = self.head.len();
+                return Ok(());
+            };
+            if head_end > max {
+                return Err(HttpError::HeaderTooLarge);
+            }
+            let head = parse_head(&self.head[..head_end - 1])?;
+            let (length, keep_alive, expect_continue) = framing(&head)?;
+            let request = Request {
+                method: head.method,
+                target: head.target,
+                version: head.version,
+                headers: head.headers,
+                body: Vec::new(),
+            };
+            if length > self.limits.max_body_bytes {
+                return Err(HttpError::BodyTooLarge {
+                    length,
+                    request: Box::new(request),
+                });
+            }
+            let head = Head {
+                request,
+                length,
+                keep_alive,
+                expect_continue,
+            };
+            head.write_for_hyper(out);
+            heads.push_back(head);
+            rest = self.head.split_off(body_start);
+            self.head.clear();
+            self.scanned = 0;
+            self.body_left = length;
+            bytes = &rest;
+        }
+    }
 }
 
 fn find_head_end(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
@@ -214,7 +318,7 @@ pub fn split_absolute(url: &[u8]) -> Option<(&[u8], Vec<u8>)> {
 }
 
 /// The parts of a header section, parsed.
-struct Head {
+struct Parsed {
     method: String,
     target: Vec<u8>,
     version: String,
@@ -227,7 +331,7 @@ fn malformed<T>(message: impl Into<String>) -> Result<T, HttpError> {
 
 /// Parses a header section (request line and header lines, without the empty line). Lines end
 /// with `\r\n` or `\n`.
-fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
+fn parse_head(head: &[u8]) -> Result<Parsed, HttpError> {
     let mut lines = head
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
@@ -311,7 +415,7 @@ fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
         }
         None => target.to_vec(),
     };
-    Ok(Head {
+    Ok(Parsed {
         method: String::from_utf8_lossy(method).into_owned(),
         target,
         version: version_text,
@@ -345,7 +449,7 @@ fn tokens(headers: &[Header], name: &str) -> Vec<String> {
 }
 
 /// The framing of a parsed head: (body length, keep-alive, expects 100-continue).
-fn framing(head: &Head) -> Result<(u64, bool, bool), HttpError> {
+fn framing(head: &Parsed) -> Result<(u64, bool, bool), HttpError> {
     if head.headers.iter().any(|h| h.is("transfer-encoding")) {
         return Err(HttpError::NotImplemented {
             header: "Transfer-Encoding".into(),
@@ -427,287 +531,82 @@ pub fn parse_message(bytes: &[u8]) -> Result<Request, HttpError> {
     })
 }
 
-impl<S: Stream> Connection<S> {
-    /// Wraps a stream.
-    pub fn new(stream: S, limits: Limits) -> Connection<S> {
-        Connection {
-            stream,
-            buffer: Vec::new(),
-            limits,
-        }
-    }
-
-    /// The stream.
-    pub fn stream(&mut self) -> &mut S {
-        &mut self.stream
-    }
-
-    /// Reads into the buffer until `deadline`; `Ok(0)` at the end of the stream.
-    fn fill(&mut self, deadline: Instant, cap: usize) -> Result<usize, HttpError> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(HttpError::Timeout);
-        }
-        self.stream.set_timeout(Some(left))?;
-        let mut chunk = [0u8; 16 * 1024];
-        let want = cap.clamp(1, chunk.len());
-        loop {
-            match self.stream.read(&mut chunk[..want]) {
-                Ok(n) => {
-                    self.buffer.extend_from_slice(&chunk[..n]);
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if is_timeout(&e) => return Err(HttpError::Timeout),
-                Err(e) => return Err(HttpError::Io(e)),
-            }
-        }
-    }
-
-    /// Reads the next request, writing `100 Continue` first when the client waits for it before
-    /// sending its body.
-    pub fn read_request(&mut self) -> Result<WireRequest, HttpError> {
-        let deadline = Instant::now() + self.limits.read_timeout;
-        let max = self.limits.max_header_bytes;
-        let mut scanned = 0;
-        let (head_end, body_start) = loop {
-            // Empty lines before a request line are ignored (RFC 9112 section 2.2).
-            let blank = self
-                .buffer
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-            if blank > 0 {
-                self.buffer.drain(..blank);
-                scanned = 0;
-            }
-            if let Some(end) = find_head_end(&self.buffer, scanned) {
-                break end;
-            }
-            scanned = self.buffer.len();
-            if self.buffer.len() > max {
-                return Err(HttpError::HeaderTooLarge);
-            }
-            match self.fill(deadline, max + 4 - self.buffer.len()) {
-                Ok(0) if self.buffer.is_empty() => return Err(HttpError::Closed),
-                Ok(0) => return malformed("the connection was closed in the middle of a request"),
-                Ok(_) => {}
-                Err(HttpError::Timeout) if self.buffer.is_empty() => return Err(HttpError::Closed),
-                Err(e) => return Err(e),
-            }
-        };
-        if head_end > max {
-            return Err(HttpError::HeaderTooLarge);
-        }
-        let head = parse_head(&self.buffer[..head_end.saturating_sub(1)])?;
-        self.buffer.drain(..body_start);
-        let (length, keep_alive, expect_continue) = framing(&head)?;
-        let mut request = Request {
-            method: head.method,
-            target: head.target,
-            version: head.version,
-            headers: head.headers,
-            body: Vec::new(),
-        };
-        if length > self.limits.max_body_bytes {
-            return Err(HttpError::BodyTooLarge {
-                length,
-                request: Box::new(request),
-            });
-        }
-        let length = length as usize;
-        if expect_continue && self.buffer.len() < length {
-            self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-            self.stream.flush()?;
-        }
-        let deadline = Instant::now() + self.limits.read_timeout;
-        while self.buffer.len() < length {
-            if self.fill(deadline, length - self.buffer.len())? == 0 {
-                return malformed(format!(
-                    "the connection was closed after {} of the {length} bytes of the body",
-                    self.buffer.len()
-                ));
-            }
-        }
-        request.body = self.buffer.drain(..length).collect();
-        Ok(WireRequest {
-            request,
-            keep_alive,
-        })
-    }
-
-    /// After an error response that closes the connection: stop writing, then read and drop
-    /// what the client still sends for a moment, so that it reads the response instead of a
-    /// connection reset.
-    pub fn linger(&mut self, shutdown: impl FnOnce(&mut S)) {
-        shutdown(&mut self.stream);
-        let deadline = Instant::now() + Duration::from_millis(500);
-        let mut drained = 0usize;
-        let mut chunk = [0u8; 16 * 1024];
-        while drained < 4 * 1024 * 1024 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || self.stream.set_timeout(Some(left)).is_err() {
-                break;
-            }
-            match self.stream.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => drained += n,
-            }
-        }
-    }
-}
-
-/// One response.
-#[derive(Debug, Clone)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// `Content-Type`.
-    pub content_type: &'static str,
-    /// Other headers.
-    pub headers: Vec<(String, String)>,
-    /// The body (not sent for HEAD, but its length is).
-    pub body: Vec<u8>,
-}
-
-/// The reason phrase of a status.
-pub fn reason(status: u16) -> &'static str {
-    match status {
-        100 => "Continue",
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        417 => "Expectation Failed",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        503 => "Service Unavailable",
-        505 => "HTTP Version Not Supported",
-        _ => "Unknown",
-    }
-}
-
-/// Writes `response`; `head_only` for a HEAD request; `close` adds `Connection: close`.
-pub fn write_response(
-    out: &mut impl Write,
-    response: &Response,
-    head_only: bool,
-    close: bool,
-) -> io::Result<()> {
-    let mut bytes = Vec::with_capacity(256 + response.body.len());
-    let _ = write!(
-        bytes,
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-        response.status,
-        reason(response.status),
-        response.content_type,
-        response.body.len()
-    );
-    for (name, value) in &response.headers {
-        let _ = write!(bytes, "{name}: {value}\r\n");
-    }
-    bytes.extend_from_slice(if close {
-        b"Connection: close\r\n\r\n"
-    } else {
-        b"Connection: keep-alive\r\n\r\n"
-    });
-    if !head_only {
-        bytes.extend_from_slice(&response.body);
-    }
-    out.write_all(&bytes)?;
-    out.flush()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A stream that hands out scripted chunks, then times out or ends.
-    struct Script {
-        chunks: Vec<Vec<u8>>,
-        written: Vec<u8>,
-        end: bool,
-    }
-
-    impl Read for Script {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.chunks.is_empty() {
-                return if self.end {
-                    Ok(0)
-                } else {
-                    Err(io::ErrorKind::WouldBlock.into())
-                };
-            }
-            let chunk = &mut self.chunks[0];
-            let n = chunk.len().min(buf.len());
-            buf[..n].copy_from_slice(&chunk[..n]);
-            chunk.drain(..n);
-            if chunk.is_empty() {
-                self.chunks.remove(0);
-            }
-            Ok(n)
-        }
-    }
-
-    impl Write for Script {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.written.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Stream for Script {
-        fn set_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn connection(chunks: &[&[u8]], end: bool) -> Connection<Script> {
-        let limits = Limits {
+    fn framer() -> Framer {
+        Framer::new(Limits {
             max_header_bytes: 256,
             max_body_bytes: 16,
             ..Limits::default()
-        };
-        Connection::new(
-            Script {
-                chunks: chunks.iter().map(|c| c.to_vec()).collect(),
-                written: Vec::new(),
-                end,
-            },
-            limits,
-        )
+        })
+    }
+
+    /// Feeds `chunks` one after the other: what hyper reads, the heads, the first error.
+    fn feed(chunks: &[&[u8]]) -> (String, Vec<Head>, Option<HttpError>) {
+        let mut framer = framer();
+        let (mut out, mut heads) = (Vec::new(), VecDeque::new());
+        for chunk in chunks {
+            if let Err(e) = framer.feed(chunk, &mut out, &mut heads) {
+                return (String::from_utf8(out).unwrap(), heads.into(), Some(e));
+            }
+        }
+        (String::from_utf8(out).unwrap(), heads.into(), None)
     }
 
     #[test]
     fn reads_pipelined_requests_in_pieces() {
-        let mut c = connection(
-            &[
-                b"\r\nPUT /a?b=c HTTP/1.1\r\nHost: h\r\nX:  v  \r\n fold\r\nContent-Length: 3\r\n",
-                b"\r\nabcGET / HTTP/1.1\nHost:h\nConnection: close\n\n",
-            ],
-            true,
+        let (out, heads, error) = feed(&[
+            b"\r\nPUT /a?b=c HTTP/1.1\r\nHost: h\r\nX:  v  \r\n fold\r\nContent-Length: 3\r\n",
+            b"\r\nab",
+            b"cGET / HTTP/1.1\nHost:h\nConnection: close\n",
+            b"\nHEAD /%7e HTTP/1.0\r\nhost: h\r\nExpect: 100-continue\r\n\r\n\r\n",
+        ]);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(
+            out,
+            "POST / HTTP/1.1\r\ncontent-length: 3\r\nconnection: keep-alive\r\n\r\nabc\
+             POST / HTTP/1.1\r\nconnection: close\r\n\r\n\
+             HEAD / HTTP/1.0\r\nconnection: close\r\n\r\n"
         );
-        let first = c.read_request().unwrap();
+        let first = &heads[0];
         assert_eq!(first.request.method, "PUT");
         assert_eq!(first.request.target, b"/a?b=c");
+        assert_eq!(first.request.headers[1].name, "X");
         assert_eq!(first.request.headers[1].value, b"  v  ");
         assert_eq!(
             first.request.headers[1].continuations,
             vec![b" fold".to_vec()]
         );
-        assert_eq!(first.request.body, b"abc");
-        assert!(first.keep_alive);
-        let second = c.read_request().unwrap();
-        assert_eq!(second.request.method, "GET");
-        assert!(!second.keep_alive);
-        assert!(matches!(c.read_request(), Err(HttpError::Closed)));
+        assert_eq!((first.length, first.keep_alive), (3, true));
+        assert!(first.request.body.is_empty());
+        assert_eq!(heads[1].request.method, "GET");
+        assert!(!heads[1].keep_alive);
+        // HTTP/1.0 neither keeps the connection without asking nor waits for 100 Continue.
+        assert_eq!(heads[2].request.target, b"/%7e");
+        assert!(!heads[2].keep_alive && !heads[2].expect_continue);
+    }
+
+    #[test]
+    fn a_body_passes_through_whatever_it_holds() {
+        let mut framer = framer();
+        let (mut out, mut heads) = (Vec::new(), VecDeque::new());
+        for chunk in [
+            &b"PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 16\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\n",
+            b"\r\n\r\nGE",
+        ] {
+            assert!(!framer.mid_head());
+            framer.feed(chunk, &mut out, &mut heads).unwrap();
+        }
+        assert!(framer.mid_head());
+        assert_eq!(heads.len(), 1);
+        assert!(heads[0].expect_continue);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "POST / HTTP/1.1\r\ncontent-length: 16\r\nconnection: keep-alive\r\nexpect: 100-continue\r\n\r\nGET / HTTP/1.1\r\n"
+        );
     }
 
     #[test]
@@ -715,6 +614,7 @@ mod tests {
         let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(300));
         let cases: Vec<(Vec<u8>, u16)> = vec![
             (big.into_bytes(), 431),
+            (format!("GET /{}", "a".repeat(300)).into_bytes(), 431),
             (
                 b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n".to_vec(),
                 413,
@@ -727,6 +627,7 @@ mod tests {
             (b"GET / HTTP/1.1\r\n\r\n".to_vec(), 400),
             (b"GET / HTTP/1.1\r\nHost : h\r\n\r\n".to_vec(), 400),
             (b"GET /\r\nHost: h\r\n\r\n".to_vec(), 400),
+            (b"NONSENSE\r\n\r\n".to_vec(), 400),
             (
                 b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n".to_vec(),
                 400,
@@ -736,20 +637,23 @@ mod tests {
                 b"GET / HTTP/1.1\r\nHost: h\r\nExpect: magic\r\n\r\n".to_vec(),
                 417,
             ),
-            (
-                b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nab".to_vec(),
-                400,
-            ),
         ];
         for (bytes, status) in cases {
-            let mut c = connection(&[&bytes], true);
-            let err = c.read_request().unwrap_err();
-            assert_eq!(err.status(), Some(status), "{err:?}");
+            let (out, heads, error) = feed(&[&bytes]);
+            let error = error.unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&bytes)));
+            assert_eq!(error.status(), status, "{error:?}");
+            assert!(out.is_empty() && heads.is_empty());
         }
-        let mut slow = connection(&[b"GET / HT"], false);
-        assert_eq!(slow.read_request().unwrap_err().status(), Some(408));
-        let mut idle = connection(&[], false);
-        assert!(matches!(idle.read_request(), Err(HttpError::Closed)));
+        // A head exactly at the limit is read; a request after a refused one is not.
+        let line = format!("GET / HTTP/1.1\r\nHost: h\r\nX: {}\r\n", "a".repeat(226));
+        assert_eq!(line.len(), 256);
+        let (_, heads, error) = feed(&[line.as_bytes(), b"\r\n"]);
+        assert!(error.is_none() && heads.len() == 1, "{error:?}");
+        let (out, heads, error) = feed(&[
+            b"GET / HTTP/1.1\r\nHost: h\r\n\r\nNONSENSE\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+        ]);
+        assert_eq!((heads.len(), error.map(|e| e.status())), (1, Some(400)));
+        assert_eq!(out, "POST / HTTP/1.1\r\nconnection: keep-alive\r\n\r\n");
     }
 
     #[test]
@@ -812,38 +716,7 @@ mod tests {
             if let Ok(request) = parse_message(&bytes) {
                 let _ = verify(&request, &config, &signer, now);
             }
-            let mut c = connection(&[&bytes], true);
-            let _ = c.read_request();
+            let _ = feed(&[&bytes]);
         }
-    }
-
-    #[test]
-    fn answers_100_continue() {
-        let mut c = connection(
-            &[
-                b"PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n",
-                b"ok",
-            ],
-            true,
-        );
-        let r = c.read_request().unwrap();
-        assert_eq!(r.request.body, b"ok");
-        assert_eq!(c.stream().written, b"HTTP/1.1 100 Continue\r\n\r\n");
-    }
-
-    #[test]
-    fn writes_responses() {
-        let mut out = Vec::new();
-        let response = Response {
-            status: 403,
-            content_type: "application/xml",
-            headers: vec![("x-amz-request-id".into(), "1".into())],
-            body: b"<Error/>".to_vec(),
-        };
-        write_response(&mut out, &response, true, true).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: 8\r\nx-amz-request-id: 1\r\nConnection: close\r\n\r\n"
-        );
     }
 }

@@ -6,12 +6,12 @@
 //! presigned URL), and answers `200` with a short JSON verdict, or AWS's error with AWS's status,
 //! plus where the signature first diverged, the known mistakes that reproduce it and a hint.
 //!
-//! - [`http`]: the HTTP/1.1 reader and writer, with its limits and timeouts;
+//! - [`http`]: the reader of request heads as they arrived, with its limits;
 //! - [`verify`]: the checks and the verdict (usable without a server: `check-url`,
 //!   `check-request`);
 //! - [`render`]: the XML error and JSON bodies;
 //! - [`report`]: the JSON report, one case per request, durable per request;
-//! - [`server`]: the listener and its worker pool.
+//! - [`server`]: hyper on tokio: connections, limits, and explanations within a budget.
 
 pub mod http;
 pub mod render;
@@ -57,11 +57,6 @@ pub fn request_from_url(
 // An unreadable file is an ordinary outcome of `check-request`: no need to box the verdict.
 #[allow(clippy::result_large_err)]
 pub fn request_from_file(bytes: &[u8]) -> Result<Request, Verdict> {
-    http::parse_message(bytes).map_err(|e| {
-        Verdict::unreadable(
-            e.status().unwrap_or(400),
-            e.code(),
-            e.message(&http::Limits::default()),
-        )
-    })
+    http::parse_message(bytes)
+        .map_err(|e| Verdict::unreadable(e.status(), e.code(), e.message(&http::Limits::default())))
 }

@@ -1,25 +1,54 @@
-//! The verifying endpoint: a loopback HTTP/1.1 server on `std::net`, a bounded pool of worker
-//! threads, one verdict per request.
+//! The verifying endpoint: HTTP/1.1 by hyper on tokio, one verdict per request.
 //!
-//! The accept loop hands connections to [`ServerConfig::workers`] threads through a bounded queue
-//! (when it is full, accepting waits and the kernel's backlog holds the rest). A worker serves one
-//! connection at a time, keep-alive included; when connections are waiting for a worker, it closes
-//! a kept-alive connection after its current response so that no client starves. Each connection
-//! is served inside `catch_unwind`: a panic answers 500 (when it can) and the worker goes on.
+//! - Connections: the accept loop holds at most [`ServerConfig::max_connections`] at once (more
+//!   wait in the kernel's backlog); each is a task on [`ServerConfig::workers`] threads, so a
+//!   slow or idle client costs memory, not a thread. hyper keeps connections alive, answers
+//!   `100 Continue`, writes the responses, and ends a connection whose next head has not arrived
+//!   within the read timeout (408 when part of it had, see below).
+//! - Heads: every byte read goes through [`Framer`] first, which reads each head as it arrived
+//!   (SigV4 covers the bytes, and hyper's parse keeps neither header-name case nor untrimmed
+//!   values nor folded lines) and refuses what the server does not serve (431, 413, 501, 505,
+//!   417, 400) before hyper sees it; hyper reads a head of the framer's making. A refused head,
+//!   or a head cut short by the read timeout, is answered here, with the XML error body, after
+//!   hyper lets go of the connection, which then closes.
+//! - Verdicts: checking a request costs one signature, done on the connection's thread. A wrong
+//!   signature's explanation (tampering probes, then the diagnosis search: milliseconds, or
+//!   seconds for thousands of signed headers) runs on [`ServerConfig::max_diagnoses`] threads of
+//!   its own, for at most [`ServerConfig::diagnosis_budget`]:
+//!   when they are all busy, or past the budget, the verdict is answered without it and says why
+//!   (`DiagnosisSkipped`). A search that outlives its budget finishes in the background, and
+//!   keeps its thread until it does.
+//! - A panic while checking a request answers 500 and the server goes on.
 
-use super::http::{self, Connection, HttpError, Limits, Response};
+use super::http::{Framer, Head, HttpError, Limits};
 use super::render;
 use super::report::{case_of, ReportSink, Seen};
-use super::verify::{verify, Config, Verdict};
+use super::verify::{verify_deferred, Config, Explanation, Outcome, Verdict};
 use crate::request::Request;
 use crate::sign::Signer;
 use crate::timestamp::Timestamp;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_TYPE};
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioTimer;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::future::Future;
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
-use std::sync::{Arc, Mutex};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tokio::time::Sleep;
 
 /// How the server runs.
 pub struct ServerConfig {
@@ -27,14 +56,39 @@ pub struct ServerConfig {
     pub verify: Config,
     /// Size and time limits.
     pub limits: Limits,
-    /// Worker threads (at least 1).
+    /// Threads that run connections (at least 1), each any number of them.
     pub workers: usize,
+    /// Connections open at once (at least 1); more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Explanations of wrong signatures running at once (at least 1).
+    pub max_diagnoses: usize,
+    /// The longest a wrong request waits for its explanation.
+    pub diagnosis_budget: Duration,
     /// A fixed clock (tests); `None`: the system clock.
     pub clock: Option<Timestamp>,
     /// Where verdicts are recorded.
     pub report: Option<Arc<ReportSink>>,
     /// Log one line per verdict on stderr.
     pub log: bool,
+}
+
+impl ServerConfig {
+    /// The defaults for what `verify` leaves open: a thread per CPU, 1,000 connections, half
+    /// the CPUs (at least one) for explanations, within 1 s each.
+    pub fn new(verify: Config) -> ServerConfig {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        ServerConfig {
+            verify,
+            limits: Limits::default(),
+            workers: cpus,
+            max_connections: 1000,
+            max_diagnoses: (cpus / 2).max(1),
+            diagnosis_budget: Duration::from_secs(1),
+            clock: None,
+            report: None,
+            log: true,
+        }
+    }
 }
 
 /// The address to listen on: `127.0.0.1:8080` by default. A name (`localhost:8080`) must resolve
@@ -66,26 +120,58 @@ struct Shared {
     config: ServerConfig,
     signer: Signer,
     counter: AtomicU64,
-    waiting: AtomicUsize,
+    /// One permit per diagnosis thread.
+    diagnoses: Arc<Semaphore>,
+    /// Where explanations go to be worked out; taken by the first of the diagnosis threads
+    /// that is free (a permit guarantees one is).
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Starts `count` threads that work out explanations: the one place where the server spends
+/// more than a signature on a request, kept off the threads that serve connections.
+fn diagnosis_threads(count: usize) -> io::Result<std::sync::mpsc::Sender<Job>> {
+    let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    for i in 0..count {
+        let receiver = Arc::clone(&receiver);
+        std::thread::Builder::new()
+            .name(format!("serve-diagnosis-{i}"))
+            .spawn(move || loop {
+                let job = match receiver.lock() {
+                    Ok(r) => r.recv(),
+                    Err(p) => p.into_inner().recv(),
+                };
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            })?;
+    }
+    Ok(sender)
 }
 
 /// A bound server.
 pub struct Server {
-    listener: TcpListener,
+    listener: std::net::TcpListener,
     shared: Arc<Shared>,
 }
 
 impl Server {
     /// Binds `addr` (port 0 picks a free port).
     pub fn bind(addr: SocketAddr, config: ServerConfig) -> io::Result<Server> {
-        let listener = TcpListener::bind(addr)?;
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let count = config.max_diagnoses.max(1);
         Ok(Server {
             listener,
             shared: Arc::new(Shared {
                 config,
                 signer: Signer::new(),
                 counter: AtomicU64::new(1),
-                waiting: AtomicUsize::new(0),
+                diagnoses: Arc::new(Semaphore::new(count)),
+                jobs: Mutex::new(diagnosis_threads(count)?),
             }),
         })
     }
@@ -97,51 +183,35 @@ impl Server {
 
     /// Serves until the process ends.
     pub fn run(self) -> io::Result<()> {
-        let workers = self.shared.config.workers.max(1);
-        let (sender, receiver) = sync_channel::<TcpStream>(workers * 8);
-        let receiver = Arc::new(Mutex::new(receiver));
-        for i in 0..workers {
-            let shared = Arc::clone(&self.shared);
-            let receiver = Arc::clone(&receiver);
-            std::thread::Builder::new()
-                .name(format!("serve-{i}"))
-                .spawn(move || worker(&shared, &receiver))?;
-        }
-        for stream in self.listener.incoming() {
-            match stream {
-                Ok(stream) => {
-                    self.shared.waiting.fetch_add(1, Ordering::SeqCst);
-                    if sender.send(stream).is_err() {
-                        return Err(io::Error::other("every worker has stopped"));
-                    }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.shared.config.workers.max(1))
+            .thread_name("serve")
+            .enable_all()
+            .build()?;
+        runtime.block_on(self.accept())
+    }
+
+    async fn accept(self) -> io::Result<()> {
+        let listener = tokio::net::TcpListener::from_std(self.listener)?;
+        let open = Arc::new(Semaphore::new(self.shared.config.max_connections.max(1)));
+        loop {
+            let Ok(permit) = Arc::clone(&open).acquire_owned().await else {
+                return Ok(());
+            };
+            match listener.accept().await {
+                Ok((stream, peer)) => {
+                    let shared = Arc::clone(&self.shared);
+                    tokio::spawn(async move {
+                        serve_connection(shared, stream, peer).await;
+                        drop(permit);
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: wait a moment rather than spin.
                     eprintln!("serve: accept failed: {e}");
-                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
-        }
-        Ok(())
-    }
-}
-
-fn worker(shared: &Shared, receiver: &Mutex<Receiver<TcpStream>>) {
-    loop {
-        let stream = {
-            let guard = match receiver.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
-            match guard.recv() {
-                Ok(stream) => stream,
-                Err(_) => return,
-            }
-        };
-        shared.waiting.fetch_sub(1, Ordering::SeqCst);
-        let outcome = catch_unwind(AssertUnwindSafe(|| serve_connection(shared, stream)));
-        if outcome.is_err() {
-            eprintln!("serve: a connection handler panicked; the connection was dropped and the server goes on");
         }
     }
 }
@@ -164,6 +234,15 @@ fn seen(request: &Request) -> Seen {
             .header("user-agent")
             .map(|h| lossy_short(&h.folded_value(), 512).trim().to_string()),
     }
+}
+
+/// One response, before hyper writes it (or [`encode_closing`] does).
+#[derive(Debug, Clone)]
+struct Response {
+    status: u16,
+    content_type: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
 }
 
 impl Shared {
@@ -197,30 +276,126 @@ impl Shared {
                 .as_deref()
                 .map(|s| lossy_short(s.as_bytes(), 80))
                 .unwrap_or_else(|| "-".into());
-            eprintln!(
-                "serve: {case_id} {peer} {:?} {:?} {} {code} stage={stage} client={:?} signature={signature}",
+            let skipped = if verdict
+                .details
+                .iter()
+                .any(|(n, _)| *n == "DiagnosisSkipped")
+            {
+                " diagnosis=skipped"
+            } else {
+                ""
+            };
+            log(format!(
+                "serve: {case_id} {peer} {:?} {:?} {} {code} stage={stage} client={:?} signature={signature}{skipped}\n",
                 seen.method,
                 lossy_short(seen.target.as_bytes(), 256),
                 verdict.status,
                 seen.user_agent.as_deref().unwrap_or("-"),
-            );
+            ));
         }
         (case_id, format!("{n:016X}"))
     }
 
-    fn answer(&self, request: &Request, peer: &str) -> Response {
-        let verdict = verify(request, &self.config.verify, &self.signer, self.now());
-        let (case_id, request_id) = self.record(&verdict, &seen(request), peer);
-        // Only an accepted request's body depends on what the client reads.
-        let xml = verdict
-            .accepted()
-            .then(|| render::action(request))
-            .and_then(|action| {
-                render::wants_xml(request, &verdict, self.config.verify.s3, action.is_some())
-                    .then_some(action)
-            });
-        respond(&verdict, &case_id, &request_id, xml)
+    /// The verdict on a request: one signature here; the explanation of a wrong one on a
+    /// blocking thread, within the limit and the budget.
+    async fn verdict(self: &Arc<Self>, request: &Request) -> Verdict {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            verify_deferred(request, &self.config.verify, &self.signer, self.now())
+        }));
+        match outcome {
+            Ok(Outcome::Done(verdict)) => verdict,
+            Ok(Outcome::Explain(explanation)) => self.explain(explanation).await,
+            Err(_) => internal_error(),
+        }
     }
+
+    async fn explain(self: &Arc<Self>, explanation: Box<Explanation>) -> Verdict {
+        let Ok(permit) = Arc::clone(&self.diagnoses).try_acquire_owned() else {
+            return explanation.skipped(&format!(
+                "the server is busy ({} diagnoses are running, --max-diagnoses)",
+                self.config.max_diagnoses.max(1)
+            ));
+        };
+        let explanation: Arc<Explanation> = Arc::from(explanation);
+        let (shared, job) = (Arc::clone(self), Arc::clone(&explanation));
+        let (done, verdict) = tokio::sync::oneshot::channel();
+        let sent = lock_jobs(&self.jobs).send(Box::new(move || {
+            let verdict = catch_unwind(AssertUnwindSafe(|| job.run(&shared.signer)));
+            drop(permit);
+            let _ = done.send(verdict);
+        }));
+        if sent.is_err() {
+            return explanation.skipped("the diagnosis threads have stopped");
+        }
+        let budget = self.config.diagnosis_budget;
+        match tokio::time::timeout(budget, verdict).await {
+            Ok(Ok(Ok(verdict))) => verdict,
+            Ok(_) => explanation.skipped("the diagnosis failed"),
+            Err(_) => explanation.skipped(&format!(
+                "it takes longer than the budget of {} s (--diagnosis-budget)",
+                budget.as_secs_f64()
+            )),
+        }
+    }
+
+    async fn answer(self: &Arc<Self>, request: &Request, peer: &str) -> Response {
+        let verdict = self.verdict(request).await;
+        catch_unwind(AssertUnwindSafe(|| {
+            let (case_id, request_id) = self.record(&verdict, &seen(request), peer);
+            // Only an accepted request's body depends on what the client reads.
+            let xml = verdict
+                .accepted()
+                .then(|| render::action(request))
+                .and_then(|action| {
+                    render::wants_xml(request, &verdict, self.config.verify.s3, action.is_some())
+                        .then_some(action)
+                });
+            respond(&verdict, &case_id, &request_id, xml)
+        }))
+        .unwrap_or_else(|_| respond(&internal_error(), "-", "-", None))
+    }
+
+    /// The answer to what could not be served as a request; a body over the limit is a
+    /// request all the same, and goes in the report.
+    fn refuse(&self, error: &HttpError, peer: &str) -> Response {
+        let limits = &self.config.limits;
+        let status = error.status();
+        let mut verdict = Verdict::unreadable(status, error.code(), error.message(limits));
+        let (case_id, request_id) = match error {
+            // The head was read: it goes in the report, in the mode verify would have judged
+            // it in.
+            HttpError::BodyTooLarge { request, .. } => {
+                verdict.mode = super::verify::mode_of(request);
+                self.record(&verdict, &seen(request), peer)
+            }
+            _ => {
+                if self.config.log {
+                    log(format!(
+                        "serve: - {peer} {status} {} {}\n",
+                        error.code(),
+                        error.message(limits)
+                    ));
+                }
+                ("-".to_string(), "-".to_string())
+            }
+        };
+        respond(&verdict, &case_id, &request_id, None)
+    }
+}
+
+/// Writes one line to stderr at once (stderr is unbuffered: `eprintln!` would make a system call
+/// of every piece of the line).
+fn log(line: String) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+fn internal_error() -> Verdict {
+    Verdict::unreadable(
+        500,
+        "InternalError",
+        "We encountered an internal error while checking this request; the server goes on.",
+    )
 }
 
 /// The response to a verdict: `xml` is `Some(action)` when the client reads XML.
@@ -231,11 +406,11 @@ fn respond(
     xml: Option<Option<String>>,
 ) -> Response {
     let mut headers = vec![
-        ("x-amz-request-id".to_string(), request_id.to_string()),
-        ("x-sigv4-case".to_string(), case_id.to_string()),
+        ("x-amz-request-id", request_id.to_string()),
+        ("x-sigv4-case", case_id.to_string()),
     ];
     if let Some(stage) = &verdict.stage {
-        headers.push(("x-sigv4-first-divergent-stage".to_string(), stage.clone()));
+        headers.push(("x-sigv4-first-divergent-stage", stage.clone()));
     }
     if let (true, Some(action)) = (verdict.accepted(), &xml) {
         Response {
@@ -261,68 +436,310 @@ fn respond(
     }
 }
 
-fn serve_connection(shared: &Shared, stream: TcpStream) {
-    let limits = shared.config.limits;
-    let peer = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| "?".into());
-    let _ = stream.set_write_timeout(Some(limits.write_timeout));
-    let _ = stream.set_nodelay(true);
-    let mut connection = Connection::new(stream, limits);
-    loop {
-        match connection.read_request() {
-            Ok(wire) => {
-                let request = &wire.request;
-                let head_only = request.method == "HEAD";
-                let response = catch_unwind(AssertUnwindSafe(|| shared.answer(request, &peer)))
-                    .unwrap_or_else(|_| {
-                        let verdict = Verdict::unreadable(
-                            500,
-                            "InternalError",
-                            "We encountered an internal error while checking this request; the server goes on.",
-                        );
-                        respond(&verdict, "-", "-", None)
-                    });
-                let close = !wire.keep_alive || shared.waiting.load(Ordering::SeqCst) > 0;
-                if http::write_response(connection.stream(), &response, head_only, close).is_err()
-                    || close
-                {
-                    return;
+/// `response` for hyper to write; `keep_alive: false` closes the connection after it.
+fn to_hyper(response: Response, keep_alive: bool) -> hyper::Response<Full<Bytes>> {
+    let mut out = hyper::Response::new(Full::new(Bytes::from(response.body)));
+    *out.status_mut() = hyper::StatusCode::from_u16(response.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = out.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(response.content_type),
+    );
+    for (name, value) in response.headers {
+        // Case ids, request ids and stage names are ASCII.
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(HeaderName::from_static(name), value);
+        }
+    }
+    headers.insert(
+        CONNECTION,
+        HeaderValue::from_static(if keep_alive { "keep-alive" } else { "close" }),
+    );
+    out
+}
+
+/// `response` as bytes that close the connection, for an answer written without hyper.
+fn encode_closing(response: &Response) -> Vec<u8> {
+    use std::io::Write as _;
+    let reason = hyper::StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Unknown");
+    let mut bytes = Vec::with_capacity(256 + response.body.len());
+    let _ = write!(
+        bytes,
+        "HTTP/1.1 {} {reason}\r\ncontent-type: {}\r\ncontent-length: {}\r\n",
+        response.status,
+        response.content_type,
+        response.body.len()
+    );
+    for (name, value) in &response.headers {
+        let _ = write!(bytes, "{name}: {value}\r\n");
+    }
+    bytes.extend_from_slice(b"connection: close\r\n\r\n");
+    bytes.extend_from_slice(&response.body);
+    bytes
+}
+
+/// What the framer and the requests of one connection share.
+struct Connection {
+    framer: Framer,
+    /// Heads read, waiting for hyper to hand over their requests.
+    heads: VecDeque<Head>,
+    /// The head that could not be served: the connection ends with its answer.
+    refused: Option<HttpError>,
+}
+
+fn lock_jobs(
+    jobs: &Mutex<std::sync::mpsc::Sender<Job>>,
+) -> MutexGuard<'_, std::sync::mpsc::Sender<Job>> {
+    jobs.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    connection.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The socket as hyper uses it: reads go through the connection's [`Framer`], writes must
+/// progress within the write timeout. The socket is shared so that the server can still answer
+/// after hyper has let go of it.
+struct Io {
+    stream: Arc<TcpStream>,
+    connection: Arc<Mutex<Connection>>,
+    /// What hyper is to read next.
+    out: Vec<u8>,
+    at: usize,
+    /// The end of what hyper reads: the peer closed, or a head was refused.
+    end: bool,
+    write_timeout: Duration,
+    write_deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl Read for Io {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if this.at < this.out.len() {
+                let n = buf.remaining().min(this.out.len() - this.at);
+                buf.put_slice(&this.out[this.at..this.at + n]);
+                this.at += n;
+                if this.at == this.out.len() {
+                    this.out.clear();
+                    this.at = 0;
                 }
+                return Poll::Ready(Ok(()));
             }
-            Err(HttpError::Closed) | Err(HttpError::Io(_)) => return,
-            Err(error) => {
-                let Some(status) = error.status() else { return };
-                let mut verdict = Verdict::unreadable(status, error.code(), error.message(&limits));
-                let (case_id, request_id) = match &error {
-                    // The head was read: this is a request, and it goes in the report, in the
-                    // mode verify would have judged it in.
-                    HttpError::BodyTooLarge { request, .. } => {
-                        verdict.mode = super::verify::mode_of(request);
-                        shared.record(&verdict, &seen(request), &peer)
-                    }
-                    _ => {
-                        if shared.config.log {
-                            eprintln!(
-                                "serve: - {peer} {status} {} {}",
-                                error.code(),
-                                error.message(&limits)
-                            );
-                        }
-                        ("-".to_string(), "-".to_string())
-                    }
-                };
-                let response = respond(&verdict, &case_id, &request_id, None);
-                if http::write_response(connection.stream(), &response, false, true).is_ok() {
-                    connection.linger(|s| {
-                        let _ = s.shutdown(Shutdown::Write);
-                    });
-                }
-                return;
+            if this.end {
+                return Poll::Ready(Ok(()));
+            }
+            ready!(this.stream.poll_read_ready(cx))?;
+            let n = match this.stream.try_read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            };
+            if n == 0 {
+                this.end = true;
+                continue;
+            }
+            let mut connection = lock(&this.connection);
+            let connection = &mut *connection;
+            if let Err(refused) =
+                connection
+                    .framer
+                    .feed(&chunk[..n], &mut this.out, &mut connection.heads)
+            {
+                connection.refused = Some(refused);
+                this.end = true;
             }
         }
     }
+}
+
+impl Io {
+    /// Writes with `write`, within the write timeout of the first attempt that had to wait.
+    fn poll_write_with(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: impl Fn(&TcpStream) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            match self.stream.poll_write_ready(cx) {
+                Poll::Ready(Ok(())) => match write(&self.stream) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                    result => {
+                        self.write_deadline = None;
+                        return Poll::Ready(result);
+                    }
+                },
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    let timeout = self.write_timeout;
+                    let deadline = self
+                        .write_deadline
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                    ready!(deadline.as_mut().poll(cx));
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client read nothing of the response in time",
+                    )));
+                }
+            }
+        }
+    }
+}
+
+impl Write for Io {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_with(cx, |s| s.try_write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .poll_write_with(cx, |s| s.try_write_vectored(bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // The server closes the socket once hyper is done: it may have an answer to write.
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// One request hyper hands over: its head as it arrived, its body, its verdict.
+async fn handle(
+    shared: Arc<Shared>,
+    connection: Arc<Mutex<Connection>>,
+    peer: Arc<str>,
+    request: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let head = lock(&connection).heads.pop_front();
+    let Some(Head {
+        request: mut wire,
+        length,
+        keep_alive,
+        ..
+    }) = head
+    else {
+        return Ok(to_hyper(respond(&internal_error(), "-", "-", None), false));
+    };
+    if length > 0 {
+        let limits = shared.config.limits;
+        let body = tokio::time::timeout(limits.read_timeout, request.into_body().collect()).await;
+        let error = match body {
+            Ok(Ok(body)) => {
+                wire.body = body.to_bytes().into();
+                None
+            }
+            Ok(Err(_)) => Some(HttpError::Malformed(format!(
+                "the connection was closed before the {length} bytes of the body arrived"
+            ))),
+            Err(_) => Some(HttpError::Timeout),
+        };
+        if let Some(error) = error {
+            return Ok(to_hyper(shared.refuse(&error, &peer), false));
+        }
+    }
+    let response = shared.answer(&wire, &peer).await;
+    Ok(to_hyper(response, keep_alive))
+}
+
+async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let limits = shared.config.limits;
+    let _ = stream.set_nodelay(true);
+    let stream = Arc::new(stream);
+    let connection = Arc::new(Mutex::new(Connection {
+        framer: Framer::new(limits),
+        heads: VecDeque::new(),
+        refused: None,
+    }));
+    let io = Io {
+        stream: Arc::clone(&stream),
+        connection: Arc::clone(&connection),
+        out: Vec::new(),
+        at: 0,
+        end: false,
+        write_timeout: limits.write_timeout,
+        write_deadline: None,
+    };
+    let peer: Arc<str> = peer.to_string().into();
+    let service = {
+        let (shared, connection, peer) = (
+            Arc::clone(&shared),
+            Arc::clone(&connection),
+            Arc::clone(&peer),
+        );
+        service_fn(move |request| {
+            handle(
+                Arc::clone(&shared),
+                Arc::clone(&connection),
+                Arc::clone(&peer),
+                request,
+            )
+        })
+    };
+    let served = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.read_timeout)
+        .serve_connection(io, service)
+        .await;
+    let refused = {
+        let mut connection = lock(&connection);
+        let timed_out = served.as_ref().is_err_and(|e| e.is_timeout());
+        connection
+            .refused
+            .take()
+            .or_else(|| (timed_out && connection.framer.mid_head()).then_some(HttpError::Timeout))
+    };
+    let Ok(mut stream) = Arc::try_unwrap(stream) else {
+        return;
+    };
+    if let Some(error) = refused {
+        let response = shared.refuse(&error, &peer);
+        let bytes = encode_closing(&response);
+        let written = tokio::time::timeout(limits.write_timeout, stream.write_all(&bytes)).await;
+        if matches!(written, Ok(Ok(()))) {
+            linger(&mut stream).await;
+        }
+    }
+}
+
+/// After an answer that closes the connection: stop writing, then read and drop what the
+/// client still sends for a moment, so that it reads the answer instead of a connection reset.
+async fn linger(stream: &mut TcpStream) {
+    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+        let mut chunk = [0u8; 16 * 1024];
+        let mut drained = 0usize;
+        while drained < 4 * 1024 * 1024 {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    })
+    .await;
 }
 
 #[cfg(test)]

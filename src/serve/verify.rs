@@ -46,6 +46,7 @@ use crate::stage::Stage;
 use crate::timestamp::Timestamp;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 /// The algorithm this server verifies.
 pub use crate::sign::ALGORITHM;
@@ -418,6 +419,20 @@ pub fn mode_of(request: &Request) -> Mode {
 
 /// Verifies one request as it arrived, at server time `now`.
 pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestamp) -> Verdict {
+    match verify_deferred(request, config, signer, now) {
+        Outcome::Done(verdict) => verdict,
+        Outcome::Explain(explanation) => explanation.run(signer),
+    }
+}
+
+/// Verifies one request as [`verify`] does, at the cost of one signature: a wrong signature is
+/// left to explain ([`Outcome::Explain`]), so that a server can do that within a budget.
+pub fn verify_deferred(
+    request: &Request,
+    config: &Config,
+    signer: &Signer,
+    now: Timestamp,
+) -> Outcome {
     let query = request.query().unwrap_or_default();
     let params = pieces(query);
     let presigned = is_presigned(&params);
@@ -430,7 +445,7 @@ pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestam
             .reject(400, "InvalidArgument", "authorization",
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
             .hint("Send either an Authorization header or a presigned URL, not both.")
-            .detail("ArgumentName", "Authorization");
+            .detail("ArgumentName", "Authorization").into();
     }
     if authorizations == 0 && !presigned {
         let sigv2 = params.iter().any(|p| p.key == "AWSAccessKeyId")
@@ -438,7 +453,7 @@ pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestam
         if sigv2 {
             return base
                 .reject(400, "InvalidArgument", "authorization", "Unsupported Authorization Type: a Signature Version 2 presigned URL (AWSAccessKeyId, Signature)")
-                .hint("This server verifies Signature Version 4: presign with X-Amz-Algorithm=AWS4-HMAC-SHA256 (boto3: Config(signature_version='s3v4')).");
+                .hint("This server verifies Signature Version 4: presign with X-Amz-Algorithm=AWS4-HMAC-SHA256 (boto3: Config(signature_version='s3v4')).").into();
         }
         let (code, message) = if s3 {
             ("AccessDenied", "Access Denied")
@@ -447,7 +462,7 @@ pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestam
         };
         return base
             .reject(403, code, "request", format!("{message}: the request carries neither an Authorization header nor a presigned query (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ...)"))
-            .hint("The client sent the request unsigned: give it credentials (curl --aws-sigv4 with --user AK:SK; botocore and the AWS CLI read them from the environment or ~/.aws).");
+            .hint("The client sent the request unsigned: give it credentials (curl --aws-sigv4 with --user AK:SK; botocore and the AWS CLI read them from the environment or ~/.aws).").into();
     }
     let claim = match mode {
         Mode::Header => header_claim(request, config, base),
@@ -457,7 +472,7 @@ pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestam
     // what was provided).
     let (claim, base) = match claim {
         Ok(claim) => claim,
-        Err(verdict) => return verdict,
+        Err(verdict) => return verdict.into(),
     };
     check_claim(claim, request, config, signer, now, base)
 }
@@ -708,7 +723,7 @@ fn check_claim(
     signer: &Signer,
     now: Timestamp,
     mut base: Verdict,
-) -> Verdict {
+) -> Outcome {
     let mode = claim.mode;
     let scope = &claim.scope;
     base.service = Some(scope.service.clone());
@@ -717,7 +732,7 @@ fn check_claim(
         return base
             .reject(403, "InvalidAccessKeyId", "credential", "The AWS Access Key Id you provided does not exist in our records.")
             .hint(format!("The request is signed with the access key {:?}; this server knows one access key (given with --access-key).", scope.access_key))
-            .detail("AWSAccessKeyId", scope.access_key.clone());
+            .detail("AWSAccessKeyId", scope.access_key.clone()).into();
     }
     let amz_date = claim.time.amz_str();
     if scope.date != amz_date[..8] {
@@ -726,7 +741,7 @@ fn check_claim(
             mode,
             format!("Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".", scope.date, &amz_date[..8]),
             "The credential scope's date is X-Amz-Date's date (YYYYMMDD): take both from one reading of the clock, in UTC (a key cached across midnight does this).".into(),
-        );
+        ).into();
     }
     if scope.region != config.region {
         return scope_error(
@@ -735,7 +750,7 @@ fn check_claim(
             format!("the region '{}' is wrong; expecting '{}'", scope.region, config.region),
             format!("Sign for region {:?} (curl: --aws-sigv4 aws:amz:{}:SERVICE; botocore and the AWS CLI: region_name / --region).", config.region, config.region),
         )
-        .detail("Region", config.region.clone());
+        .detail("Region", config.region.clone()).into();
     }
     if let Some(service) = &config.service {
         if &scope.service != service {
@@ -744,7 +759,7 @@ fn check_claim(
                 mode,
                 format!("incorrect service \"{}\". This endpoint belongs to \"{service}\".", scope.service),
                 format!("Sign for service {service:?}: the credential scope names the service the request is for."),
-            );
+            ).into();
         }
     }
     match (&config.token, &claim.token) {
@@ -754,17 +769,17 @@ fn check_claim(
             return base
                 .reject(403, "InvalidAccessKeyId", "credential", "The AWS Access Key Id you provided does not exist in our records: this access key is temporary and the request carries no session token.")
                 .hint("Send the session token as X-Amz-Security-Token (a header in header mode, a query parameter of the presigned URL).")
-                .detail("AWSAccessKeyId", scope.access_key.clone());
+                .detail("AWSAccessKeyId", scope.access_key.clone()).into();
         }
         (None, Some(_)) => {
             return base
                 .reject(400, "InvalidToken", "credential", "The provided token is malformed or otherwise invalid: this server's credentials have no session token.")
-                .hint("Leave X-Amz-Security-Token out, or start the server with --token.");
+                .hint("Leave X-Amz-Security-Token out, or start the server with --token.").into();
         }
         (Some(_), Some(_)) => {
             return base
                 .reject(400, "InvalidToken", "credential", "The provided token is malformed or otherwise invalid.")
-                .hint("X-Amz-Security-Token differs from the session token this server was given (--token).");
+                .hint("X-Amz-Security-Token differs from the session token this server was given (--token).").into();
         }
     }
     let skew = now.unix_seconds() - claim.time.unix_seconds();
@@ -779,7 +794,7 @@ fn check_claim(
                 .hint("Sign with the current time in UTC, right before sending (a signer using local time, a wrong clock, or a signed request sent again later does this).")
                 .detail("RequestTime", amz_date)
                 .detail("ServerTime", now.rfc3339())
-                .detail("MaxAllowedSkewMilliseconds", "900000");
+                .detail("MaxAllowedSkewMilliseconds", "900000").into();
         }
         Some(expires) if skew > expires => {
             let expiry = Timestamp::from_unix(claim.time.unix_seconds() + expires);
@@ -790,23 +805,29 @@ fn check_claim(
                     expiry.amz_str(), duration_text(skew - expires)))
                 .detail("X-Amz-Expires", expires.to_string())
                 .detail("Expires", expiry.rfc3339())
-                .detail("ServerTime", now.rfc3339());
+                .detail("ServerTime", now.rfc3339()).into();
         }
         Some(_) if -skew > MAX_SKEW_SECONDS => {
             return base
                 .reject(403, "AccessDenied", "request_time", "Request is not valid yet")
                 .hint(format!("X-Amz-Date {amz_date} is {} ahead of the server's clock ({server_time}): presign with the current UTC time.", duration_text(skew)))
-                .detail("ServerTime", now.rfc3339());
+                .detail("ServerTime", now.rfc3339()).into();
         }
         _ => {}
     }
-    let signed: Vec<&str> = claim.signed_headers.split(';').collect();
+    // Lower-cased, for lookups that stay cheap with thousands of headers.
+    let signed: HashSet<String> = claim
+        .signed_headers
+        .split(';')
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
     let list = check_signed_headers(&claim.signed_headers, &claim.request, mode);
     if let ListCheck::Malformed { message, hint } = list {
         return match mode {
             Mode::Header => malformed_header(base, s3, message, hint),
             Mode::Query => query_error(base, message, hint),
-        };
+        }
+        .into();
     }
     let payload_header = header_text(arrived, "x-amz-content-sha256");
     if s3 {
@@ -814,21 +835,19 @@ fn check_claim(
             .headers
             .iter()
             .map(|h| h.name.to_ascii_lowercase())
-            .filter(|n| {
-                n.starts_with("x-amz-") && !signed.iter().any(|s| s.eq_ignore_ascii_case(n))
-            })
+            .filter(|n| n.starts_with("x-amz-") && !signed.contains(n))
             .collect();
         if !unsigned.is_empty() {
             return base
                 .reject(403, "AccessDenied", "canonical_request", "There were headers present in the request which were not signed")
                 .hint("S3 requires every x-amz-* header that is sent to be signed: add it to SignedHeaders (or stop sending it).")
-                .detail("HeadersNotSigned", unsigned.join(", "));
+                .detail("HeadersNotSigned", unsigned.join(", ")).into();
         }
         if mode == Mode::Header && payload_header.is_none() {
             return base
                 .reject(400, "MissingSecurityHeader", "payload_hash", "Your request is missing a required header: x-amz-content-sha256")
                 .hint("S3 signs the payload hash in x-amz-content-sha256: send it (the body's hex SHA-256, or UNSIGNED-PAYLOAD) and sign it.")
-                .detail("MissingHeaderName", "x-amz-content-sha256");
+                .detail("MissingHeaderName", "x-amz-content-sha256").into();
         }
     }
     if let Some(value) = &payload_header {
@@ -836,14 +855,14 @@ fn check_claim(
             return base
                 .reject(501, "NotImplemented", "payload_hash", format!("A header you provided implies functionality that is not implemented: x-amz-content-sha256 {value} (aws-chunked streaming signatures) is not verified by this server"))
                 .hint("Send the body in one piece with its SHA-256 (or UNSIGNED-PAYLOAD) in x-amz-content-sha256.")
-                .detail("Header", "x-amz-content-sha256");
+                .detail("Header", "x-amz-content-sha256").into();
         }
         let hex = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
         if !hex && value != "UNSIGNED-PAYLOAD" {
             return base
                 .reject(400, "InvalidArgument", "payload_hash", format!("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value; got {value:?}"))
                 .hint("x-amz-content-sha256 is the body's SHA-256 in lower-case hex (64 digits).")
-                .detail("ArgumentName", "x-amz-content-sha256");
+                .detail("ArgumentName", "x-amz-content-sha256").into();
         }
     }
 
@@ -872,19 +891,21 @@ fn check_claim(
         .request
         .headers
         .iter()
-        .filter(|h| !signed.iter().any(|s| h.is(s)))
+        .filter(|h| !signed.contains(&h.name.to_ascii_lowercase()))
         .map(|h| h.name.clone())
         .collect();
     let request = &claim.request;
     let signed_ref = match signer.sign(request, &context, mode) {
         Ok(signed) => signed,
         Err(e) => {
-            return base.reject(
-                400,
-                "InvalidRequest",
-                "canonical_request",
-                format!("The request cannot be signed: {e}"),
-            );
+            return base
+                .reject(
+                    400,
+                    "InvalidRequest",
+                    "canonical_request",
+                    format!("The request cannot be signed: {e}"),
+                )
+                .into();
         }
     };
     let signature = signed_ref.signature.as_str().to_string();
@@ -905,7 +926,7 @@ fn check_claim(
     };
     if !right || !hints.is_empty() {
         let right_for = right.then_some(computed_list.as_str());
-        return signature_mismatch(base, &claim, arrived, context, signer, hints, right_for);
+        return signature_mismatch(base, &claim, arrived, context, hints, right_for);
     }
     if let (Mode::Header, Some(value)) = (mode, &payload_header) {
         let actual = hex::encode(Sha256::digest(&arrived.body));
@@ -925,11 +946,12 @@ fn check_claim(
                 )
                 .hint(hint)
                 .detail("ClientComputedContentSHA256", value.clone())
-                .detail("S3ComputedContentSHA256", actual);
+                .detail("S3ComputedContentSHA256", actual)
+                .into();
         }
     }
     base.status = 200;
-    base
+    Outcome::Done(base)
 }
 
 /// What is wrong with a `SignedHeaders` (or `X-Amz-SignedHeaders`) list.
@@ -1022,9 +1044,14 @@ fn check_signed_headers(list: &str, request: &Request, mode: Mode) -> ListCheck 
             canonical.join(";")
         ));
     }
+    let present: HashSet<String> = request
+        .headers
+        .iter()
+        .map(|h| h.name.to_ascii_lowercase())
+        .collect();
     let absent: Vec<&str> = names
         .iter()
-        .filter(|n| request.header(n).is_none())
+        .filter(|n| !present.contains(&n.to_ascii_lowercase()))
         .copied()
         .collect();
     if !absent.is_empty() {
@@ -1061,18 +1088,22 @@ fn signature_mismatch(
     claim: &Claim<'_>,
     arrived: &Request,
     context: Context,
-    signer: &Signer,
     list_hints: Vec<String>,
     right_for_list: Option<&str>,
-) -> Verdict {
+) -> Outcome {
     let mode = claim.mode;
-    let request = &claim.request;
+    let request = claim.request.as_ref();
     let provided = claim.signature.as_str();
-    let message = "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
+    let mut names: Vec<String> = request
+        .headers
+        .iter()
+        .map(|h| h.name.to_ascii_lowercase())
+        .collect();
+    names.sort_unstable();
     let absent = claim
         .signed_headers
         .split(';')
-        .any(|s| request.header(s).is_none());
+        .any(|s| names.binary_search(&s.to_ascii_lowercase()).is_err());
     let mut hints: Vec<String> = list_hints;
     if let Some(list) = right_for_list {
         // The signature is right for the headers the list names that arrived, listed as a signer
@@ -1082,8 +1113,6 @@ fn signature_mismatch(
             "The signature is right for SignedHeaders {list:?}, not for the list as sent: the signature covers the list exactly as written, so send exactly the list that was signed."
         ));
     }
-
-    // Known signer mistakes.
     let mut actual = StageOutputs::new();
     actual.insert(Stage::Signature, provided.as_bytes().to_vec());
     match mode {
@@ -1099,18 +1128,73 @@ fn signature_mismatch(
             actual.insert(Stage::PresignedUrl, url);
         }
     }
-    let input = SignInput {
-        id: format!("serve/{mode}"),
+    Outcome::Explain(Box::new(Explanation {
+        base,
         mode,
-        request_bytes: Vec::new(),
-        request: request.as_ref().clone(),
-        context_json: serde_json::Value::Null,
-        context: context.clone(),
-    };
-    // What changed on the way: cheap probes of common tampering, tried first (a request that a
-    // probe explains was changed after signing, so no signer mistake needs to be searched for).
-    let before = hints.len();
-    {
+        request: request.clone(),
+        provided: provided.to_string(),
+        actual,
+        context,
+        hints,
+        search: !absent && right_for_list.is_none(),
+        access_key: claim.scope.access_key.clone(),
+        credential: claim.credential.clone(),
+    }))
+}
+
+/// What verifying one request comes to: a verdict, or a wrong signature whose explanation is
+/// still to be worked out.
+#[derive(Debug)]
+// One per request, consumed at once: boxing the verdict would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Outcome {
+    /// The verdict.
+    Done(Verdict),
+    /// A wrong signature (403 `SignatureDoesNotMatch`): [`Explanation::run`] gives the verdict
+    /// with what explains it, [`Explanation::skipped`] the verdict without.
+    Explain(Box<Explanation>),
+}
+
+impl From<Verdict> for Outcome {
+    fn from(verdict: Verdict) -> Outcome {
+        Outcome::Done(verdict)
+    }
+}
+
+/// The explanation of a wrong signature, still to be worked out: the tampering probes (is the
+/// signature right without one of the query parameters, for the host without its port, for an
+/// empty body?) and, when none explains it, the diagnosis search over the catalogue's mistakes.
+/// Both sign the request again and again: a few milliseconds for a common request, seconds for
+/// one with thousands of signed headers, where checking the signature cost one signature. The
+/// verdict itself does not depend on it.
+#[derive(Debug)]
+pub struct Explanation {
+    base: Verdict,
+    mode: Mode,
+    request: Request,
+    provided: String,
+    actual: StageOutputs,
+    context: Context,
+    hints: Vec<String>,
+    search: bool,
+    access_key: String,
+    credential: String,
+}
+
+impl Explanation {
+    /// The verdict with its explanation: the probes, then the diagnosis search.
+    pub fn run(&self, signer: &Signer) -> Verdict {
+        let (mode, request, provided, context) = (
+            self.mode,
+            &self.request,
+            self.provided.as_str(),
+            &self.context,
+        );
+        let mut hints = self.hints.clone();
+        // What changed on the way: cheap probes of common tampering, tried first (a request
+        // that a probe explains was changed after signing, so no signer mistake needs to be
+        // searched for).
+        let before = hints.len();
         if let Some(query) = request.query() {
             let own = pieces(query);
             if own.len() <= 16 {
@@ -1122,7 +1206,7 @@ fn signature_mismatch(
                         .map(|(_, p)| p.raw)
                         .collect();
                     let target = with_query(request.path(), &rest);
-                    if probe(signer, request, &context, mode, provided, |r, _| {
+                    if probe(signer, request, context, mode, provided, |r, _| {
                         r.target = target;
                     }) {
                         hints.push(format!(
@@ -1138,7 +1222,7 @@ fn signature_mismatch(
             if let Some((bare, _port)) = host.rsplit_once(':').filter(|(h, p)| {
                 !h.is_empty() && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
             }) {
-                if probe(signer, request, &context, mode, provided, |r, _| {
+                if probe(signer, request, context, mode, provided, |r, _| {
                     for h in r.headers.iter_mut().filter(|h| h.is("host")) {
                         *h = crate::request::Header::new("Host", bare);
                     }
@@ -1152,7 +1236,7 @@ fn signature_mismatch(
         let empty_body = String::from_utf8_lossy(EMPTY_SHA256).into_owned();
         if context.payload_hash.is_none()
             && !request.body.is_empty()
-            && probe(signer, request, &context, mode, provided, |_, c| {
+            && probe(signer, request, context, mode, provided, |_, c| {
                 c.payload_hash = Some(empty_body)
             })
         {
@@ -1161,55 +1245,89 @@ fn signature_mismatch(
                 request.body.len()
             ));
         }
+        let explained = hints.len() > before;
+        let diagnosis = if self.search && !explained {
+            let input = SignInput {
+                id: format!("serve/{mode}"),
+                mode,
+                request_bytes: Vec::new(),
+                request: request.clone(),
+                context_json: serde_json::Value::Null,
+                context: context.clone(),
+            };
+            diagnose(&input, &self.actual)
+        } else {
+            Vec::new()
+        };
+        self.verdict(hints, diagnosis, None)
     }
 
-    let explained = hints.len() > before;
-    let diagnosis = if !absent && !explained && right_for_list.is_none() {
-        diagnose(&input, &actual)
-    } else {
-        Vec::new()
-    };
-    let incomplete = diagnosis
-        .iter()
-        .find(|d| d.is_incomplete())
-        .map(|d| d.explanation.clone());
-    let named = diagnosis.iter().find(|d| !d.is_incomplete());
-    let first = if let Some(d) = named {
-        d.stage.clone()
-    } else if provided.len() != 64
-        || !provided
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
-        hints.push(format!(
-            "The signature provided is not 64 lower-case hex digits ({} characters): the final HMAC is hex-encoded in lower case.",
-            provided.len()
-        ));
-        "signature".to_string()
-    } else {
-        "canonical_request".to_string()
-    };
-    if let Some(d) = named {
-        hints.insert(
-            0,
-            format!("Known mistake {}: {}.", d.mutation, d.explanation),
-        );
+    /// The verdict without its explanation (neither probes nor search), saying why in the hint
+    /// and in a `DiagnosisSkipped` element.
+    pub fn skipped(&self, why: &str) -> Verdict {
+        self.verdict(self.hints.clone(), Vec::new(), Some(why))
     }
-    if let Some(incomplete) = incomplete.filter(|_| hints.is_empty()) {
-        hints.push(format!("{incomplete}."));
+
+    fn verdict(
+        &self,
+        mut hints: Vec<String>,
+        diagnosis: Vec<Diagnosis>,
+        skipped: Option<&str>,
+    ) -> Verdict {
+        let provided = self.provided.as_str();
+        let message = "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
+        // A search that was skipped or stopped (a request too large, out of time) names no
+        // mistake: it says so in a hint instead.
+        let incomplete = diagnosis
+            .iter()
+            .find(|d| d.is_incomplete())
+            .map(|d| d.explanation.clone());
+        let named = diagnosis.iter().find(|d| !d.is_incomplete());
+        let first = if let Some(d) = named {
+            d.stage.clone()
+        } else if provided.len() != 64
+            || !provided
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            hints.push(format!(
+                "The signature provided is not 64 lower-case hex digits ({} characters): the final HMAC is hex-encoded in lower case.",
+                provided.len()
+            ));
+            "signature".to_string()
+        } else {
+            "canonical_request".to_string()
+        };
+        if let Some(d) = named {
+            hints.insert(
+                0,
+                format!("Known mistake {}: {}.", d.mutation, d.explanation),
+            );
+        }
+        if let Some(why) = skipped {
+            hints.push(format!(
+                "Diagnosis skipped: {why}. The verdict stands; send the request again later, or check it with `sigv4-conformance check-request`, for the known mistakes that explain it."
+            ));
+        } else if let Some(incomplete) = incomplete.filter(|_| hints.is_empty()) {
+            hints.push(format!("{incomplete}."));
+        } else if hints.is_empty() {
+            hints.push(
+                "No known signer mistake reproduces this signature, so the request that arrived is probably not the one that was signed: a signed header, the path, the query or the body changed on the way (or the secret key differs). Compare the client's canonical request with CanonicalRequest.".to_string(),
+            );
+        }
+        let mut verdict = self
+            .base
+            .clone()
+            .reject(403, "SignatureDoesNotMatch", &first, message)
+            .hint(hints.join(" "));
+        verdict.diagnosis = diagnosis;
+        if let Some(why) = skipped {
+            verdict = verdict.detail("DiagnosisSkipped", why);
+        }
+        verdict
+            .detail("AWSAccessKeyId", self.access_key.clone())
+            .detail("Credential", self.credential.clone())
     }
-    if hints.is_empty() {
-        hints.push(
-            "No known signer mistake reproduces this signature, so the request that arrived is probably not the one that was signed: a signed header, the path, the query or the body changed on the way (or the secret key differs). Compare the client's canonical request with CanonicalRequest.".to_string(),
-        );
-    }
-    let mut verdict = base
-        .reject(403, "SignatureDoesNotMatch", &first, message)
-        .hint(hints.join(" "));
-    verdict.diagnosis = diagnosis;
-    verdict
-        .detail("AWSAccessKeyId", claim.scope.access_key.clone())
-        .detail("Credential", claim.credential.clone())
 }
 
 #[cfg(test)]
@@ -1446,6 +1564,51 @@ mod tests {
             v.diagnosis[0].mutation, "header-name-not-lowercased",
             "{v:?}"
         );
+    }
+
+    #[test]
+    fn a_wrong_signature_is_explained_on_demand_or_skipped_with_a_reason() {
+        let raw = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n";
+        let request = Request::parse(raw.as_bytes()).unwrap();
+        let context = Context::legacy_example(at("2015-08-30T12:36:00Z"));
+        let signer = Signer::new();
+        let signed = signer.sign(&request, &context, Mode::Header).unwrap();
+        let auth = signed.signed_request().to_string();
+        let upper = auth.replace(
+            signed.signature.as_str(),
+            &signed.signature.as_str().to_ascii_uppercase(),
+        );
+        let wrong = Request::parse(upper.as_bytes()).unwrap();
+        let now = at("2015-08-30T12:36:00Z");
+        let Outcome::Explain(explanation) = verify_deferred(&wrong, &config(), &signer, now) else {
+            panic!("a wrong signature is left to explain");
+        };
+        let full = explanation.run(&signer);
+        assert_eq!(full.diagnosis[0].mutation, "signature-uppercase-hex");
+        assert_eq!(
+            (full.status, full.code.as_str(), full.stage.as_deref()),
+            (403, "SignatureDoesNotMatch", Some("signature"))
+        );
+        assert_eq!(verify(&wrong, &config(), &signer, now).hint, full.hint);
+        let skipped = explanation.skipped("the server is busy");
+        assert_eq!(
+            (skipped.status, skipped.code.as_str()),
+            (403, "SignatureDoesNotMatch")
+        );
+        assert!(skipped.diagnosis.is_empty());
+        assert!(skipped
+            .details
+            .contains(&("DiagnosisSkipped", "the server is busy".to_string())));
+        let hint = skipped.hint.unwrap();
+        assert!(
+            hint.contains("Diagnosis skipped: the server is busy"),
+            "{hint}"
+        );
+        assert!(!hint.contains("No known signer mistake"), "{hint}");
+        assert!(matches!(
+            verify_deferred(&Request::parse(auth.as_bytes()).unwrap(), &config(), &signer, now),
+            Outcome::Done(v) if v.accepted()
+        ));
     }
 
     #[test]
