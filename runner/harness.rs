@@ -16,7 +16,7 @@
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use sigv4_conformance::adapter::{Adapter, AdapterConfig};
-use sigv4_conformance::check::{message, Status};
+use sigv4_conformance::check::{message, Status, Verdict};
 use sigv4_conformance::implementation::{Implementation, Reference};
 use sigv4_conformance::report::expect;
 use sigv4_conformance::run::{list_trials, run_trial};
@@ -59,13 +59,23 @@ fn implementation() -> Result<(Arc<dyn Implementation>, BlessMode), String> {
     Ok((Arc::new(adapter), BlessMode::Off))
 }
 
+/// What libtest-mimic shows for a verdict: a pass, a skip (ignored, with its reason) or a
+/// failure with the stage lines and the diff.
+fn completion(verdict: &Verdict) -> Result<Completion, Failed> {
+    match verdict.status {
+        Status::Pass => Ok(Completion::Completed),
+        Status::Skip => Ok(Completion::ignored_with(verdict.message.clone())),
+        Status::Fail | Status::Error => Err(Failed::from(message::render(verdict))),
+    }
+}
+
 /// The official suites' trials (reference signer only), each named `official/<name>/<id>`.
 fn official_trials() -> Vec<Trial> {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut tests = Vec::new();
     for (name, found) in official::locate(&manifest_dir) {
-        let suite = match found {
-            Ok(suite) => suite,
+        let trials = match found {
+            Ok(suite) => pinned_trials(name, &suite),
             Err(reason) => {
                 let reason = format!("official suite {name} not found: {reason}");
                 tests.push(Trial::ignorable_test(
@@ -75,73 +85,50 @@ fn official_trials() -> Vec<Trial> {
                 continue;
             }
         };
-        let expectations = match expect::load(&suite.expect) {
-            Ok(list) => Arc::new(list),
-            Err(e) => {
-                tests.push(Trial::test(format!("official/{name}"), move || {
-                    Err(e.into())
-                }));
-                continue;
-            }
-        };
-        let trials = match list_trials(std::slice::from_ref(&suite.root)) {
-            Ok(trials) => trials,
-            Err(e) => {
-                let e = e.to_string();
-                tests.push(Trial::test(format!("official/{name}"), move || {
-                    Err(e.into())
-                }));
-                continue;
-            }
-        };
-        for trial in trials {
-            let expectations = Arc::clone(&expectations);
-            tests.push(Trial::ignorable_test(
-                format!("official/{name}/{}", trial.id()),
-                move || {
-                    let verdict = run_trial(&trial, &Reference::new(), BlessMode::Off);
-                    let pinned: Vec<_> = expectations
-                        .iter()
-                        .filter(|e| e.id == verdict.id)
-                        .cloned()
-                        .collect();
-                    let outcome = expect::evaluate(&pinned, std::slice::from_ref(&verdict), false);
-                    match (outcome.first(), verdict.status) {
-                        (Some((e, expect::Outcome::AsExpected)), _) => {
-                            Ok(Completion::ignored_with(format!(
-                                "pinned at {}: {}",
-                                e.stage, e.reason
-                            )))
-                        }
-                        (Some((_, expect::Outcome::Skipped)), _) => {
-                            Ok(Completion::ignored_with(verdict.message))
-                        }
-                        (Some((e, expect::Outcome::Passed)), _) => Err(Failed::from(format!(
-                            "stale pin: {} passes now, but {} pins it at {} ({})",
-                            verdict.id,
-                            suite_expect_name(name),
-                            e.stage,
-                            e.reason
-                        ))),
-                        (Some((e, other)), _) => Err(Failed::from(format!(
-                            "pinned at {}: {}; but {other:?}\n\n{}",
-                            e.stage,
-                            e.reason,
-                            message::render(&verdict)
-                        ))),
-                        (None, Status::Pass) => Ok(Completion::Completed),
-                        (None, Status::Skip) => Ok(Completion::ignored_with(verdict.message)),
-                        (None, _) => Err(Failed::from(message::render(&verdict))),
-                    }
-                },
-            ));
+        match trials {
+            Ok(trials) => tests.extend(trials),
+            Err(e) => tests.push(Trial::test(format!("official/{name}"), move || {
+                Err(e.into())
+            })),
         }
     }
     tests
 }
 
-fn suite_expect_name(name: &str) -> String {
-    format!("tests/official/{name}.expect.toml")
+/// One trial per case-mode of an official suite, each judged against the suite's pins: a pinned
+/// case that fails as pinned is ignored with the pin's reason; one that passes or fails
+/// otherwise fails, with the line `run --expect` prints for it.
+fn pinned_trials(name: &str, suite: &official::OfficialSuite) -> Result<Vec<Trial>, String> {
+    let expectations = Arc::new(expect::load(&suite.expect)?);
+    let pins = Arc::new(suite.expect.display().to_string());
+    let trials = list_trials(std::slice::from_ref(&suite.root)).map_err(|e| e.to_string())?;
+    Ok(trials
+        .into_iter()
+        .map(|trial| {
+            let expectations = Arc::clone(&expectations);
+            let pins = Arc::clone(&pins);
+            Trial::ignorable_test(format!("official/{name}/{}", trial.id()), move || {
+                let verdict = run_trial(&trial, &Reference::new(), BlessMode::Off);
+                let pinned: Vec<_> = expectations
+                    .iter()
+                    .filter(|e| e.id == verdict.id)
+                    .cloned()
+                    .collect();
+                let outcome = expect::evaluate(&pinned, std::slice::from_ref(&verdict), false);
+                match outcome.first() {
+                    None | Some((_, expect::Outcome::Skipped)) => completion(&verdict),
+                    Some((e, expect::Outcome::AsExpected)) => Ok(Completion::ignored_with(
+                        format!("pinned at {}: {}", e.stage, e.reason),
+                    )),
+                    Some((e, other)) => Err(Failed::from(format!(
+                        "{} ({pins})\n\n{}",
+                        other.line(e),
+                        message::render(&verdict)
+                    ))),
+                }
+            })
+        })
+        .collect())
 }
 
 fn main() -> ExitCode {
@@ -168,12 +155,7 @@ fn main() -> ExitCode {
         .map(|trial| {
             let implementation = Arc::clone(&implementation);
             Trial::ignorable_test(trial.id(), move || {
-                let verdict = run_trial(&trial, implementation.as_ref(), bless);
-                match verdict.status {
-                    Status::Pass => Ok(Completion::Completed),
-                    Status::Skip => Ok(Completion::ignored_with(verdict.message)),
-                    Status::Fail | Status::Error => Err(Failed::from(message::render(&verdict))),
-                }
+                completion(&run_trial(&trial, implementation.as_ref(), bless))
             })
         })
         .collect();
