@@ -19,7 +19,7 @@
 use crate::request::Request;
 use crate::sign::encoding::encode_path_for_wire;
 use crate::sign::{CredentialScope, Mode, Signature};
-use crate::signed_parts::{authorization_field, query_param};
+use crate::signed_parts::{authorization_field, canonical_signed_headers, query_param};
 use crate::stage::Stage;
 use crate::suite::{self, CaseRef, Fixture};
 use sha2::{Digest, Sha256};
@@ -161,14 +161,8 @@ pub fn lint_fixture(fixture: &Fixture) -> Vec<Problem> {
     }
 
     let creq = stages.get(&Stage::CanonicalRequest);
-    let creq_signed_headers = creq.and_then(|c| {
-        let t = text(&c.bytes);
-        // A stray final newline is reported above; read the lines as if it were not there.
-        let lines: Vec<&str> = t.strip_suffix('\n').unwrap_or(&t).split('\n').collect();
-        (lines.len() >= 2)
-            .then(|| lines.iter().rev().nth(1).map(|l| l.to_string()))
-            .flatten()
-    });
+    // A stray final newline is reported above; the lines are read as if it were not there.
+    let creq_signed_headers = creq.and_then(|c| canonical_signed_headers(&c.bytes));
     if let Some(c) = creq {
         if text(&c.bytes).split('\n').count() < 7 {
             problem(&c.path, None, "a canonical request has at least 7 lines (method, URI, query, headers, blank, signed headers, payload hash)".to_string());

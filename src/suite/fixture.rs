@@ -361,11 +361,7 @@ fn legacy_token(request: &Request, expected: &Expected) -> Option<LegacyToken> {
     let signed = expected
         .stages
         .get(&Stage::CanonicalRequest)
-        .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
-        .and_then(|c| {
-            let lines: Vec<&str> = c.split('\n').collect();
-            lines.len().checked_sub(2).map(|i| lines[i].to_string())
-        })
+        .and_then(|c| crate::signed_parts::canonical_signed_headers(&c.bytes))
         .is_some_and(|names| names.split(';').any(|n| n == "x-amz-security-token"));
     Some(LegacyToken { value, signed })
 }
