@@ -129,22 +129,8 @@ fn wire(request: &Request, host: &str) -> Vec<u8> {
 
 fn plan(o: &Options) -> Result<Vec<Planned>, String> {
     let host = format!("127.0.0.1:{}", o.port);
-    let context = |secret: &str| {
-        Context::from_json(
-            format!(
-                r#"{{"credentials": {{"access_key_id": "{}", "secret_access_key": "{secret}"}},
-                    "region": "{}", "service": "{}", "timestamp": "{}"}}"#,
-                o.access_key,
-                o.region,
-                o.service,
-                now_rfc3339()
-            )
-            .as_bytes(),
-        )
-        .map_err(|e| e.to_string())
-    };
-    let right = context(&o.secret_key)?;
-    let wrong_key = context("not-the-secret")?;
+    let right = context_for(o, &o.secret_key)?;
+    let wrong_key = context_for(o, "not-the-secret")?;
     let signer = Signer::new();
     let mut planned = Vec::with_capacity(o.requests);
     for i in 0..o.requests {
