@@ -83,6 +83,13 @@ pub struct Context {
     /// Extension `unsigned_headers`: header names (any case) left out of signing.
     #[serde(default)]
     pub unsigned_headers: Vec<String>,
+    /// Extension `chunk_size`: send the body `aws-chunked` in chunks of this many bytes (with a
+    /// streaming `payload_hash`); see [`crate::sign::chunked`].
+    #[serde(default)]
+    pub chunk_size: Option<u64>,
+    /// Extension `trailers`: `[name, value]` pairs sent after the final chunk, in order.
+    #[serde(default)]
+    pub trailers: Vec<(String, String)>,
 }
 
 fn deserialize_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
@@ -164,6 +171,8 @@ impl Context {
             payload_hash: None,
             signed_body_value: None,
             unsigned_headers: Vec::new(),
+            chunk_size: None,
+            trailers: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@
 
 pub mod authorization;
 pub mod canonical_request;
+pub mod chunked;
 pub mod encoding;
 pub mod headers;
 pub mod payload;
