@@ -90,6 +90,11 @@ pub struct Context {
     /// Extension `trailers`: `[name, value]` pairs sent after the final chunk, in order.
     #[serde(default)]
     pub trailers: Vec<(String, String)>,
+    /// Extension `streaming`: the streaming marker the body is sent with, when it is not the
+    /// seed's payload hash (aws-c-auth's trailer test signs a seed with
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` and then a trailer).
+    #[serde(default)]
+    pub streaming: Option<String>,
 }
 
 fn deserialize_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
@@ -173,6 +178,7 @@ impl Context {
             unsigned_headers: Vec::new(),
             chunk_size: None,
             trailers: Vec::new(),
+            streaming: None,
         }
     }
 

@@ -128,6 +128,9 @@ pub fn stage_outputs(signed: &Signed) -> StageOutputs {
         Stage::SignedRequest,
         signed.signed_request().as_bytes().to_vec(),
     );
+    if let Some(upload) = signed.chunked() {
+        out.extend(crate::sign::chunked::stage_outputs(&upload));
+    }
     out
 }
 

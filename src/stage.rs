@@ -21,11 +21,22 @@ pub enum Stage {
     PresignedUrl,
     /// `signed_request`.
     SignedRequest,
+    /// `chunk_string_to_sign`: an `aws-chunked` upload's chunk strings to sign, in order
+    /// (header mode; [`crate::sign::chunked`]).
+    ChunkStringToSign,
+    /// `chunk_signatures`: its chunk signatures, in order, the final empty chunk's last.
+    ChunkSignatures,
+    /// `trailer_string_to_sign`: the string to sign of its trailing headers.
+    TrailerStringToSign,
+    /// `trailer_signature`: the trailing headers' signature.
+    TrailerSignature,
+    /// `encoded_body`: the `aws-chunked` body on the wire.
+    EncodedBody,
 }
 
 impl Stage {
     /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 7] = [
+    pub const ALL: [Stage; 12] = [
         Stage::CanonicalRequest,
         Stage::StringToSign,
         Stage::SigningKey,
@@ -33,6 +44,11 @@ impl Stage {
         Stage::Authorization,
         Stage::PresignedUrl,
         Stage::SignedRequest,
+        Stage::ChunkStringToSign,
+        Stage::ChunkSignatures,
+        Stage::TrailerStringToSign,
+        Stage::TrailerSignature,
+        Stage::EncodedBody,
     ];
 
     /// The stage's name in the protocol and the reports.
@@ -45,6 +61,11 @@ impl Stage {
             Stage::Authorization => "authorization",
             Stage::PresignedUrl => "presigned_url",
             Stage::SignedRequest => "signed_request",
+            Stage::ChunkStringToSign => "chunk_string_to_sign",
+            Stage::ChunkSignatures => "chunk_signatures",
+            Stage::TrailerStringToSign => "trailer_string_to_sign",
+            Stage::TrailerSignature => "trailer_signature",
+            Stage::EncodedBody => "encoded_body",
         }
     }
 
@@ -56,10 +77,16 @@ impl Stage {
     /// Whether the stage exists in `mode` (no Authorization header in query mode, no presigned
     /// URL in header mode).
     pub fn applies_to(&self, mode: Mode) -> bool {
-        !matches!(
-            (self, mode),
-            (Stage::Authorization, Mode::Query) | (Stage::PresignedUrl, Mode::Header)
-        )
+        let elsewhere = match mode {
+            Mode::Header => *self == Stage::PresignedUrl,
+            Mode::Query => *self == Stage::Authorization || self.is_streaming(),
+        };
+        !elsewhere
+    }
+
+    /// Whether the stage belongs to an `aws-chunked` upload after its seed (header mode only).
+    pub fn is_streaming(&self) -> bool {
+        *self >= Stage::ChunkStringToSign
     }
 
     /// The stage that carries the signature to the server in `mode`: the Authorization header,
@@ -81,6 +108,11 @@ impl Stage {
             Stage::Authorization => "authorization",
             Stage::PresignedUrl => "presigned-url",
             Stage::SignedRequest => "signed-request",
+            Stage::ChunkStringToSign => "chunk-string-to-sign",
+            Stage::ChunkSignatures => "chunk-signatures",
+            Stage::TrailerStringToSign => "trailer-string-to-sign",
+            Stage::TrailerSignature => "trailer-signature",
+            Stage::EncodedBody => "encoded-body",
         };
         format!("{mode}-{stem}.txt")
     }
@@ -110,6 +142,12 @@ mod tests {
             "query-presigned-url.txt"
         );
         assert!(!Stage::Authorization.applies_to(Mode::Query));
+        assert_eq!(
+            Stage::ChunkSignatures.file_name(Mode::Header),
+            "header-chunk-signatures.txt"
+        );
+        assert!(!Stage::ChunkSignatures.applies_to(Mode::Query));
+        assert!(!Stage::SignedRequest.is_streaming() && Stage::EncodedBody.is_streaming());
         for mode in [Mode::Header, Mode::Query] {
             assert!(Stage::carrier(mode).applies_to(mode));
         }

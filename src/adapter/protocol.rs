@@ -198,6 +198,9 @@ pub struct SignResult {
     /// The signer refused the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The stages of an `aws-chunked` upload (an extension of v1).
+    #[serde(flatten)]
+    pub streaming: super::streaming::StreamingFields,
 }
 
 impl SignResult {
@@ -217,6 +220,17 @@ impl SignResult {
         .collect()
     }
 
+    /// Every stage present, as bytes: the string fields and the streaming ones.
+    pub fn outputs(&self) -> Vec<(Stage, Vec<u8>)> {
+        let mut out: Vec<(Stage, Vec<u8>)> = self
+            .stages()
+            .into_iter()
+            .map(|(stage, value)| (stage, value.as_bytes().to_vec()))
+            .collect();
+        out.extend(self.streaming.outputs());
+        out
+    }
+
     /// Sets a stage field.
     pub fn set(&mut self, stage: Stage, value: String) {
         let slot = match stage {
@@ -227,6 +241,14 @@ impl SignResult {
             Stage::Authorization => &mut self.authorization,
             Stage::PresignedUrl => &mut self.presigned_url,
             Stage::SignedRequest => &mut self.signed_request,
+            Stage::ChunkStringToSign
+            | Stage::ChunkSignatures
+            | Stage::TrailerStringToSign
+            | Stage::TrailerSignature
+            | Stage::EncodedBody => {
+                self.streaming.set(stage, value.as_bytes());
+                return;
+            }
         };
         *slot = Some(value);
     }

@@ -3,6 +3,7 @@
 //! Three kinds of fault are kept apart: a broken fixture (it names the file and line), a broken
 //! signer (it refused, crashed or spoke nonsense) and a divergence (it signed, differently).
 
+pub mod chain;
 pub mod compare;
 pub mod consistency;
 pub mod diff;
@@ -285,6 +286,7 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
         verdict.status = Status::Fail;
         verdict.fault = Some(Fault::Divergence);
         verdict.message = format!("diverged at {}", d.stage);
+        chain::narrow(fixture, &mut verdict);
     }
     verdict
 }

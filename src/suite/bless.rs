@@ -34,14 +34,19 @@ impl BlessMode {
     }
 }
 
-/// The stages bless writes: every native stage file but the signing key.
-const BLESSED: [Stage; 6] = [
+/// The stages bless writes: every native stage file but the signing key and the encoded body
+/// (an unsigned-trailer case's comes from botocore: `tools/streaming-cases.py`).
+const BLESSED: [Stage; 10] = [
     Stage::CanonicalRequest,
     Stage::StringToSign,
     Stage::Signature,
     Stage::Authorization,
     Stage::PresignedUrl,
     Stage::SignedRequest,
+    Stage::ChunkStringToSign,
+    Stage::ChunkSignatures,
+    Stage::TrailerStringToSign,
+    Stage::TrailerSignature,
 ];
 
 /// Writes the reference outputs of a native case-mode's missing (or all) stage files; returns the

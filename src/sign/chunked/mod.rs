@@ -223,13 +223,45 @@ impl ChunkedUpload {
     }
 }
 
+/// The stages of an upload, as the suite's files hold them: only those it has (no chunk stages
+/// for unsigned chunks, no trailer stages without a signed trailer).
+pub fn stage_outputs(upload: &ChunkedUpload) -> Vec<(crate::stage::Stage, Vec<u8>)> {
+    use crate::stage::Stage;
+    let mut out = Vec::new();
+    if upload.marker.signs_chunks() {
+        out.push((
+            Stage::ChunkStringToSign,
+            upload.chunk_strings_to_sign().into_bytes(),
+        ));
+        out.push((
+            Stage::ChunkSignatures,
+            upload.chunk_signatures().into_bytes(),
+        ));
+    }
+    if let Some(trailer) = &upload.trailer {
+        out.push((
+            Stage::TrailerStringToSign,
+            trailer.string_to_sign.as_str().as_bytes().to_vec(),
+        ));
+        out.push((
+            Stage::TrailerSignature,
+            trailer.signature.as_str().as_bytes().to_vec(),
+        ));
+    }
+    out.push((Stage::EncodedBody, upload.encoded_body.clone()));
+    out
+}
+
 impl Signed<'_> {
     /// The streaming stages of an `aws-chunked` upload: present when the case has a
-    /// `chunk_size`, signs in header mode, and its payload hash is a SigV4 streaming marker.
+    /// `chunk_size`, signs in header mode, and its `streaming` marker (by default its payload
+    /// hash) is a SigV4 streaming marker.
     pub fn chunked(&self) -> Option<ChunkedUpload> {
         let chunk_size = self.context.chunk_size?;
-        let PayloadHashSource::Literal(literal) = &self.settings.payload else {
-            return None;
+        let literal = match (&self.context.streaming, &self.settings.payload) {
+            (Some(marker), _) => marker.as_str(),
+            (None, PayloadHashSource::Literal(literal)) => literal.as_str(),
+            (None, PayloadHashSource::BodySha256) => return None,
         };
         let marker = StreamingMarker::parse(literal)?;
         if self.mode() != Mode::Header {
