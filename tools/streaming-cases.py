@@ -90,7 +90,7 @@ CASES = [
     ("streaming/trailer-sha256", "signed chunks and a signed x-amz-checksum-sha256 trailer", "s3", 10000, 8192, SIGNED_TRAILER, "sha256", {}, "text"),
     ("streaming/trailer-crc64nvme", "signed chunks and a signed x-amz-checksum-crc64nvme trailer", "s3", 10000, 8192, SIGNED_TRAILER, "crc64nvme", {}, "text"),
     ("streaming/unsigned-trailer-crc32", "STREAMING-UNSIGNED-PAYLOAD-TRAILER: unsigned chunks, a CRC32 trailer checked by the server", "s3", 10000, 8192, UNSIGNED_TRAILER, "crc32", {}, "text"),
-    ("streaming/unsigned-trailer-crc64nvme", "STREAMING-UNSIGNED-PAYLOAD-TRAILER with the SDKs' default CRC64NVME trailer", "s3", 70000, 65536, UNSIGNED_TRAILER, "crc64nvme", {}, "text"),
+    ("streaming/unsigned-trailer-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER with a SHA-256 trailer, 70,000 bytes in chunks of 64 KiB", "s3", 70000, 65536, UNSIGNED_TRAILER, "sha256", {}, "text"),
 ]
 
 

@@ -52,6 +52,10 @@ function opt(ctx, key, type, dflt) {
 
 export function resolveContext(ctx, mode) {
   if (!isObj(ctx)) throw new BadInput("context must be an object");
+  if ("chunk_size" in ctx) {
+    throw new Skip("aws-chunked upload (chunk_size): this library signs requests only; it has no " +
+      "chunk or trailer signing");
+  }
   for (const k of Object.keys(ctx)) if (!CONTEXT_KEYS.has(k)) throw new BadInput(`unknown context key: ${k}`);
   const cr = ctx.credentials;
   if (!isObj(cr)) throw new BadInput("context.credentials must be an object");
