@@ -6,6 +6,7 @@
 //! exactly are reported, singles before pairs.
 
 pub mod catalogue;
+pub mod chunked;
 pub mod model;
 
 use crate::check::compare::{stage_matches, Comparison};
@@ -679,6 +680,9 @@ pub fn diagnose_within(
     actual: &StageOutputs,
     limit: Duration,
 ) -> Vec<Diagnosis> {
+    if let Some(found) = chunked::diagnose(input, actual) {
+        return found;
+    }
     let search = Target::new(input, actual).search_within(2, limit);
     let mut found: Vec<Diagnosis> = Vec::new();
     for d in search.found.iter().map(describe) {

@@ -253,6 +253,16 @@ pub fn stage_outputs(upload: &ChunkedUpload) -> Vec<(crate::stage::Stage, Vec<u8
 }
 
 impl Signed<'_> {
+    /// The payload an upload sends in chunks: the request's body as `request.txt` holds it.
+    pub fn payload(&self) -> &[u8] {
+        &self.request.body
+    }
+
+    /// The trailers an upload sends after its final chunk (`[name, value]`, as sent).
+    pub fn trailers(&self) -> &[(String, String)] {
+        &self.context.trailers
+    }
+
     /// The streaming stages of an `aws-chunked` upload: present when the case has a
     /// `chunk_size`, signs in header mode, and its `streaming` marker (by default its payload
     /// hash) is a SigV4 streaming marker.
