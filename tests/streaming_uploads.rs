@@ -30,7 +30,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-#[allow(dead_code, reason = "the shared server module has items other tests use")]
+#[allow(
+    dead_code,
+    reason = "the shared server module has items other tests use"
+)]
 mod common;
 use common::server::{start, AKID, SECRET};
 
