@@ -184,7 +184,10 @@ impl Decoder {
                         .unwrap_or(usize::MAX)
                         .min(bytes.len());
                     let (data, rest) = bytes.split_at(take);
-                    self.hasher.update(data);
+                    // Unsigned chunks are not hashed: only their checksum is checked.
+                    if self.chain.is_some() {
+                        self.hasher.update(data);
+                    }
                     if let Some((_, c)) = &mut self.checksum {
                         c.update(data);
                     }
