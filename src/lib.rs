@@ -71,6 +71,7 @@ pub mod files;
 pub mod fuzz;
 pub mod implementation;
 pub mod lint;
+pub mod probe;
 pub mod report;
 pub mod run;
 #[allow(

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod faulty_adapter;
 pub mod fuzz;
 pub mod lint;
+pub mod probe;
 pub mod report;
 pub mod run;
 pub mod serve;
