@@ -47,6 +47,9 @@ pub struct ProbeArgs {
     /// Suite folder the probes' requests come from (default: the embedded suite).
     #[arg(long, value_name = "DIR")]
     suite: Option<PathBuf>,
+    /// Print the probes that would be sent (id and expectation), one a line, and send nothing.
+    #[arg(long)]
+    list: bool,
     /// Write the JSON report (schema 1) here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -84,6 +87,15 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, ConfigError> {
         None => embedded::suite().map_err(ConfigError)?,
     };
     let (probes, not_built) = probe::plan(&suite, &target, sigv4_conformance::Timestamp::now());
+    if args.list {
+        for p in &probes {
+            say!("{} {}", p.id, expect_text(p.expect));
+        }
+        for n in &not_built {
+            say!("{} {} (skipped: {})", n.id, expect_text(n.expect), n.reason);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     eprintln!(
         "probe: {} probes to {} (bucket {}, objects under {}), {} skipped",
         probes.len(),
@@ -127,4 +139,11 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, ConfigError> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn expect_text(expect: probe::Expect) -> &'static str {
+    match expect {
+        probe::Expect::Accept => "must-accept",
+        probe::Expect::Reject => "must-reject",
+    }
 }

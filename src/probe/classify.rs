@@ -16,7 +16,7 @@ pub enum Answer {
 }
 
 /// Codes S3 answers when authentication fails: the signature, its form, its credential, its
-/// time, its payload hash.
+/// time, its payload hash; and the refusals of a request it cannot read.
 pub const REJECTION_CODES: &[&str] = &[
     "SignatureDoesNotMatch",
     "AccessDenied",
@@ -39,6 +39,10 @@ pub const REJECTION_CODES: &[&str] = &[
     "SignatureVersionNotSupported",
     "UnsignedHeaders",
     "AllAccessDisabled",
+    // Refusals of a malformed request, made before the operation: S3 uses them for an auth
+    // mechanism it cannot read (two at once, a signature it cannot parse).
+    "InvalidRequest",
+    "InvalidArgument",
 ];
 
 /// Codes S3 answers only after the signature was accepted: the operation itself failed.
@@ -56,13 +60,14 @@ pub const AFTER_AUTH_CODES: &[&str] = &[
     "NotModified",
 ];
 
-/// The answer, and the rule that gave it (`code SignatureDoesNotMatch`, `status 200`, ...).
-pub fn classify(status: u16, code: Option<&str>) -> (Answer, String) {
+/// The answer to a request of `method`, and the rule that gave it (`code SignatureDoesNotMatch`,
+/// `status 200`, ...).
+pub fn classify(method: &str, status: u16, code: Option<&str>) -> (Answer, String) {
     if let Some(code) = code {
         if REJECTION_CODES.contains(&code) {
             return (
                 Answer::Rejected,
-                format!("code {code}: an authentication error"),
+                format!("code {code}: refused before the operation"),
             );
         }
         if AFTER_AUTH_CODES.contains(&code) {
@@ -82,13 +87,13 @@ pub fn classify(status: u16, code: Option<&str>) -> (Answer, String) {
     match status {
         200..=399 => (Answer::Accepted, format!("status {status}")),
         // A HEAD answer has no body: its status is all there is.
-        404 => (
+        404 if method == "HEAD" => (
             Answer::Accepted,
-            "status 404 without a body (HEAD: no such key)".to_string(),
+            "status 404 to HEAD (no body): no such key".to_string(),
         ),
         401 | 403 => (
             Answer::Rejected,
-            format!("status {status} without a body (HEAD: refused)"),
+            format!("status {status} without an S3 error code: refused"),
         ),
         _ => (
             Answer::Inconclusive,
@@ -127,15 +132,21 @@ mod tests {
             (404, Some("NoSuchKey"), Answer::Accepted),
             (200, None, Answer::Accepted),
             (204, None, Answer::Accepted),
-            (404, None, Answer::Accepted),
             (403, None, Answer::Rejected),
             (500, Some("InternalError"), Answer::Inconclusive),
-            (400, Some("InvalidArgument"), Answer::Inconclusive),
+            (400, Some("InvalidRequest"), Answer::Rejected),
+            (400, Some("SomethingElse"), Answer::Inconclusive),
             (502, None, Answer::Inconclusive),
         ];
         for (status, code, want) in table {
-            assert_eq!(classify(*status, *code).0, *want, "{status} {code:?}");
+            assert_eq!(
+                classify("GET", *status, *code).0,
+                *want,
+                "{status} {code:?}"
+            );
         }
+        assert_eq!(classify("HEAD", 404, None).0, Answer::Accepted);
+        assert_eq!(classify("GET", 404, None).0, Answer::Inconclusive);
     }
 
     #[test]

@@ -72,7 +72,8 @@ pub fn judge(probe: &Probe, answer: Result<super::client::Answer, String>) -> Pr
     let (status, code, answer, rule) = match answer {
         Ok(a) => {
             let code = classify::error_code(&a.body);
-            let (answer, rule) = classify::classify(a.status, code.as_deref());
+            let (answer, rule) =
+                classify::classify(&probe.request.method, a.status, code.as_deref());
             (Some(a.status), code, answer, rule)
         }
         Err(e) => (None, None, Answer::Inconclusive, format!("no answer: {e}")),
