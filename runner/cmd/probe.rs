@@ -47,6 +47,9 @@ pub struct ProbeArgs {
     /// Suite folder the probes' requests come from (default: the embedded suite).
     #[arg(long, value_name = "DIR")]
     suite: Option<PathBuf>,
+    /// Only the probes whose id contains this (e.g. a probe id from a report, to reproduce it).
+    #[arg(long, value_name = "TEXT")]
+    filter: Option<String>,
     /// Print the probes that would be sent (id and expectation), one a line, and send nothing.
     #[arg(long)]
     list: bool,
@@ -86,7 +89,17 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, ConfigError> {
         Some(dir) => dir.clone(),
         None => embedded::suite().map_err(ConfigError)?,
     };
-    let (probes, not_built) = probe::plan(&suite, &target, sigv4_conformance::Timestamp::now());
+    let (mut probes, mut not_built) =
+        probe::plan(&suite, &target, sigv4_conformance::Timestamp::now());
+    if let Some(filter) = &args.filter {
+        probes.retain(|p| p.id.contains(filter.as_str()));
+        not_built.retain(|n| n.id.contains(filter.as_str()));
+        if probes.is_empty() && not_built.is_empty() {
+            return Err(ConfigError(format!(
+                "--filter {filter:?}: no probe id contains it (--list names them)"
+            )));
+        }
+    }
     if args.list {
         for p in &probes {
             say!("{} {}", p.id, expect_text(p.expect));

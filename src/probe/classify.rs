@@ -46,6 +46,8 @@ pub const REJECTION_CODES: &[&str] = &[
 ];
 
 /// Codes S3 answers only after the signature was accepted: the operation itself failed.
+/// (`NotImplemented` and `MethodNotAllowed` are not here: a server may answer them before it
+/// looks at the signature, so they tell nothing.)
 pub const AFTER_AUTH_CODES: &[&str] = &[
     "NoSuchKey",
     "NoSuchBucket",
@@ -53,8 +55,6 @@ pub const AFTER_AUTH_CODES: &[&str] = &[
     "NoSuchVersion",
     "BucketAlreadyOwnedByYou",
     "BucketNotEmpty",
-    "MethodNotAllowed",
-    "NotImplemented",
     "InvalidRange",
     "PreconditionFailed",
     "NotModified",
@@ -136,6 +136,7 @@ mod tests {
             (500, Some("InternalError"), Answer::Inconclusive),
             (400, Some("InvalidRequest"), Answer::Rejected),
             (400, Some("SomethingElse"), Answer::Inconclusive),
+            (501, Some("NotImplemented"), Answer::Inconclusive),
             (502, None, Answer::Inconclusive),
         ];
         for (status, code, want) in table {
