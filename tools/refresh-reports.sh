@@ -23,17 +23,14 @@ declare -A official=(
   [v4]="target/official/v4"
   [legacy]="target/official/aws4_testsuite"
 )
-declare -A adapters=(
-  [reference]=""
-  [awscrt]="runner/adapters/awscrt/.venv/bin/python runner/adapters/awscrt/adapter.py"
-  [botocore]="runner/adapters/botocore/.venv/bin/python runner/adapters/botocore/adapter.py"
-  [smithy]="node runner/adapters/smithy/adapter.mjs"
-  [aws4]="node runner/adapters/aws4/adapter.mjs"
-  [aws-sigv4]="runner/adapters/aws-sigv4/target/release/aws-sigv4-adapter"
-  [curl]="python3 runner/adapters/curl/adapter.py"
-)
+# The reference, then every shipped adapter (tools/adapters.sh reads runner/adapters/*/command).
+declare -A adapters=([reference]="")
+names=(reference)
+while IFS=$'\t' read -r name command; do
+  adapters[$name]="$command"
+  names+=("$name")
+done < <(tools/adapters.sh)
 status=0
-names=(reference awscrt botocore smithy aws4 aws-sigv4 curl)
 for name in "${names[@]}"; do
   mkdir -p "$out/$name"
   adapter=()
