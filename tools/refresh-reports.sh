@@ -5,13 +5,17 @@
 # writing reports/<name>/official-v4.json and official-legacy.json and their table in
 # reports/README.md.
 # With --check, writes to target/reports/ instead and fails when any result differs from the
-# committed reports (in either direction). Install the adapters first (runner/adapters/*/install.sh).
+# committed reports (in either direction). `tools/refresh-reports.sh [--check] [NAME...]` runs only
+# the named implementations. Install the adapters first (runner/adapters/*/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=target/release/sigv4-conformance
 check=false
-[ "${1:-}" = "--check" ] && check=true
+[ "${1:-}" = "--check" ] && { check=true; shift; }
+# Any further arguments name the implementations to run (default: all); the page and the tables
+# are still made from every report.
+only=("$@")
 out=reports
 $check && out=target/reports
 # The official copies, reached through links under target/official so that reports name the
@@ -31,6 +35,12 @@ while IFS=$'\t' read -r name command; do
   names+=("$name")
 done < <(tools/adapters.sh)
 status=0
+if [ ${#only[@]} -gt 0 ]; then
+  for name in "${only[@]}"; do
+    [ -n "${adapters[$name]+set}" ] || { echo "no adapter named $name (tools/adapters.sh)" >&2; exit 2; }
+  done
+  names=("${only[@]}")
+fi
 for name in "${names[@]}"; do
   mkdir -p "$out/$name"
   adapter=()
@@ -49,6 +59,9 @@ for name in "${names[@]}"; do
     fi
   done
 done
+if $check && [ ${#only[@]} -gt 0 ]; then
+  exit $status
+fi
 "$bin" report --html "$out/index.html" "$out"/*/report.json > /dev/null
 if $check && ! cmp -s reports/index.html "$out/index.html"; then
   echo "reports/index.html differs from the page the reports give (run tools/refresh-reports.sh)"
