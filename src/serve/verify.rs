@@ -879,13 +879,16 @@ fn check_claim(
     };
     context.region = scope.region.clone();
     context.service = scope.service.clone();
-    context.normalize = Some(!s3);
-    context.double_uri_encode = Some(!s3);
+    // S3's rules (path, encoding, payload hash) are decided by sign::settings from this.
+    context.s3_rules = s3;
+    context.normalize = None;
     context.sign_body = Some(false);
     context.expiration_in_seconds = claim.expires;
+    // The signature covers the payload hash the request claims; the body is checked against
+    // that claim afterwards. (S3's own x-amz-content-sha256 rule already reads the header.)
     context.payload_hash = match mode {
-        Mode::Header => payload_header.clone(),
-        Mode::Query => s3.then(|| crate::sign::settings::UNSIGNED_PAYLOAD.to_string()),
+        Mode::Header if !s3 => payload_header.clone(),
+        _ => None,
     };
     context.unsigned_headers = claim
         .request
