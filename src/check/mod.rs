@@ -9,7 +9,7 @@ pub mod diff;
 pub mod message;
 
 use crate::implementation::{SignOutcome, StageOutputs};
-use crate::stage::Stage;
+use crate::stage::{DivergencePoint, Stage};
 use crate::suite::{Fixture, FixtureError};
 use serde::{Deserialize, Serialize};
 
@@ -86,8 +86,8 @@ pub enum Fault {
 /// The first stage that diverged, with both texts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Divergence {
-    /// The stage name (`error` when a refusal was expected).
-    pub stage: String,
+    /// Where (`error` in the JSON when a refusal was expected).
+    pub stage: DivergencePoint,
     /// Expected text.
     pub expected: String,
     /// Actual text.
@@ -219,7 +219,7 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
             ),
         );
         verdict.first_divergence = Some(Divergence {
-            stage: "error".to_string(),
+            stage: DivergencePoint::Refusal,
             expected: name.clone(),
             actual: format!("signed: {signature}"),
         });
@@ -244,7 +244,7 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
                 } else {
                     if verdict.first_divergence.is_none() {
                         verdict.first_divergence = Some(Divergence {
-                            stage: stage.name().to_string(),
+                            stage: stage.into(),
                             expected: lossy(&expected.bytes),
                             actual: lossy(actual),
                         });
@@ -295,7 +295,7 @@ pub fn render_first_diff(fixture: &Fixture, verdict: &mut Verdict) {
     let Some(stage) = verdict
         .first_divergence
         .as_ref()
-        .and_then(|d| Stage::parse(&d.stage))
+        .and_then(|d| d.stage.stage())
     else {
         return;
     };
@@ -312,7 +312,7 @@ pub fn diagnose(fixture: &Fixture, verdict: &mut Verdict) {
     let divergence = verdict
         .first_divergence
         .as_ref()
-        .is_some_and(|d| d.stage != "error");
+        .is_some_and(|d| d.stage != DivergencePoint::Refusal);
     if verdict.status == Status::Fail && divergence {
         verdict.diagnosis = Some(crate::diagnose::diagnose(&fixture.input, &verdict.outputs));
     }
@@ -329,7 +329,7 @@ fn check_refusal(fixture: &Fixture, name: Option<String>, message: String) -> Ve
                 format!("expected the refusal `{expected}`, the signer refused with: {message}"),
             );
             verdict.first_divergence = Some(Divergence {
-                stage: "error".to_string(),
+                stage: DivergencePoint::Refusal,
                 expected: expected.clone(),
                 actual,
             });

@@ -48,7 +48,7 @@ pub fn error_xml(verdict: &Verdict, request_id: &str) -> String {
         element(&mut out, "CanonicalRequest", creq);
     }
     if let Some(stage) = &verdict.stage {
-        element(&mut out, "FirstDivergentStage", stage);
+        element(&mut out, "FirstDivergentStage", stage.name());
     }
     if mismatch {
         out.push_str("<Diagnosis>");

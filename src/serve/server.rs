@@ -265,7 +265,7 @@ impl Shared {
         };
         let case_id = super::report::case_id(n, verdict.mode);
         if self.config.log {
-            let stage = verdict.stage.as_deref().unwrap_or("-");
+            let stage = verdict.stage.map_or("-", |s| s.name());
             let code = if verdict.accepted() {
                 "OK"
             } else {
@@ -410,7 +410,7 @@ fn respond(
         ("x-sigv4-case", case_id.to_string()),
     ];
     if let Some(stage) = &verdict.stage {
-        headers.push(("x-sigv4-first-divergent-stage", stage.clone()));
+        headers.push(("x-sigv4-first-divergent-stage", stage.name().to_string()));
     }
     if let (true, Some(action)) = (verdict.accepted(), &xml) {
         Response {

@@ -43,7 +43,7 @@ use crate::sign::payload::EMPTY_SHA256;
 use crate::sign::query::split_query;
 use crate::sign::{Mode, Signer, MAX_EXPIRES};
 use crate::signed_parts::{AuthorizationHeader, Credential, Malformed};
-use crate::stage::Stage;
+use crate::stage::{DivergencePoint as Point, Stage};
 use crate::timestamp::Timestamp;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -114,7 +114,7 @@ pub struct Verdict {
     /// Header or query (header when the request carries no signature at all).
     pub mode: Mode,
     /// Where it first went wrong (see the module documentation); `None` when accepted.
-    pub stage: Option<String>,
+    pub stage: Option<Point>,
     /// Known signer mistakes that reproduce the signature provided, best first.
     pub diagnosis: Vec<Diagnosis>,
     /// What to do about it.
@@ -170,15 +170,16 @@ impl Verdict {
         mut self,
         status: u16,
         code: &str,
-        stage: &str,
+        stage: Point,
         message: impl Into<String>,
     ) -> Verdict {
         self.status = status;
         self.code = code.to_string();
-        self.stage = Some(stage.to_string());
+        self.stage = Some(stage);
         self.message = message.into();
         self.fault = Some(
-            if matches!(stage, "authorization" | "request") && status == 400 {
+            if matches!(stage, Point::Stage(Stage::Authorization) | Point::Request) && status == 400
+            {
                 Fault::Signer
             } else {
                 Fault::Divergence
@@ -199,7 +200,7 @@ impl Verdict {
 
     /// A verdict for a request that could not be read as HTTP (for `check-request`).
     pub fn unreadable(status: u16, code: &str, message: impl Into<String>) -> Verdict {
-        Verdict::new(Mode::Header).reject(status, code, "request", message)
+        Verdict::new(Mode::Header).reject(status, code, Point::Request, message)
     }
 }
 
@@ -330,7 +331,7 @@ pub fn verify_deferred(
     let s3 = config.s3_for(None);
     if authorizations > 0 && presigned {
         return base
-            .reject(400, "InvalidArgument", "authorization",
+            .reject(400, "InvalidArgument", Point::Stage(Stage::Authorization),
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
             .hint("Send either an Authorization header or a presigned URL, not both.")
             .detail("ArgumentName", "Authorization").into();
@@ -340,7 +341,7 @@ pub fn verify_deferred(
             && params.iter().any(|p| p.key == "Signature");
         if sigv2 {
             return base
-                .reject(400, "InvalidArgument", "authorization", "Unsupported Authorization Type: a Signature Version 2 presigned URL (AWSAccessKeyId, Signature)")
+                .reject(400, "InvalidArgument", Point::Stage(Stage::Authorization), "Unsupported Authorization Type: a Signature Version 2 presigned URL (AWSAccessKeyId, Signature)")
                 .hint("This server verifies Signature Version 4: presign with X-Amz-Algorithm=AWS4-HMAC-SHA256 (boto3: Config(signature_version='s3v4')).").into();
         }
         let (code, message) = if s3 {
@@ -349,7 +350,7 @@ pub fn verify_deferred(
             ("MissingAuthenticationToken", "Missing Authentication Token")
         };
         return base
-            .reject(403, code, "request", format!("{message}: the request carries neither an Authorization header nor a presigned query (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ...)"))
+            .reject(403, code, Point::Request, format!("{message}: the request carries neither an Authorization header nor a presigned query (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ...)"))
             .hint("The client sent the request unsigned: give it credentials (curl --aws-sigv4 with --user AK:SK; botocore and the AWS CLI read them from the environment or ~/.aws).").into();
     }
     let claim = match mode {
@@ -370,11 +371,16 @@ fn malformed_header(base: Verdict, s3: bool, message: String, hint: String) -> V
         base.reject(
             400,
             "AuthorizationHeaderMalformed",
-            "authorization",
+            Point::Stage(Stage::Authorization),
             format!("The authorization header is malformed; {message}"),
         )
     } else {
-        base.reject(400, "IncompleteSignature", "authorization", message)
+        base.reject(
+            400,
+            "IncompleteSignature",
+            Point::Stage(Stage::Authorization),
+            message,
+        )
     }
     .hint(hint)
 }
@@ -407,7 +413,7 @@ fn header_claim<'r>(
             format!("the algorithm {algorithm:?}")
         };
         return Err(base
-            .reject(400, "InvalidArgument", "authorization", format!("Unsupported Authorization Type: {what}"))
+            .reject(400, "InvalidArgument", Point::Stage(Stage::Authorization), format!("Unsupported Authorization Type: {what}"))
             .hint("This server verifies AWS4-HMAC-SHA256 (Signature Version 4); the algorithm is case-sensitive.")
             .detail("ArgumentName", "Authorization"));
     }
@@ -443,9 +449,9 @@ fn header_claim<'r>(
                 _ => format!("X-Amz-Date {:?} is not YYYYMMDD'T'HHMMSS'Z' (UTC, no separators, no fraction).", date.clone().unwrap_or_default()),
             };
             return Err(if s3 {
-                base.reject(403, "AccessDenied", "request_time", "AWS authentication requires a valid Date or x-amz-date header")
+                base.reject(403, "AccessDenied", Point::RequestTime, "AWS authentication requires a valid Date or x-amz-date header")
             } else {
-                base.reject(400, "IncompleteSignature", "request_time", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header")
+                base.reject(400, "IncompleteSignature", Point::RequestTime, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header")
             }
             .hint(hint));
         }
@@ -468,7 +474,7 @@ fn query_error(base: Verdict, message: impl Into<String>, hint: impl Into<String
     base.reject(
         400,
         "AuthorizationQueryParametersError",
-        "authorization",
+        Point::Stage(Stage::Authorization),
         message,
     )
     .hint(hint)
@@ -591,13 +597,13 @@ fn scope_error(base: Verdict, mode: Mode, message: String, hint: String) -> Verd
         Mode::Header => base.reject(
             400,
             "AuthorizationHeaderMalformed",
-            "credential",
+            Point::Credential,
             format!("The authorization header is malformed; {message}"),
         ),
         Mode::Query => base.reject(
             400,
             "AuthorizationQueryParametersError",
-            "credential",
+            Point::Credential,
             format!("Error parsing the X-Amz-Credential parameter; {message}"),
         ),
     }
@@ -618,7 +624,7 @@ fn check_claim(
     let s3 = config.s3_for(Some(&scope.service));
     if !constant_time_eq(scope.access_key.as_bytes(), config.access_key.as_bytes()) {
         return base
-            .reject(403, "InvalidAccessKeyId", "credential", "The AWS Access Key Id you provided does not exist in our records.")
+            .reject(403, "InvalidAccessKeyId", Point::Credential, "The AWS Access Key Id you provided does not exist in our records.")
             .hint(format!("The request is signed with the access key {:?}; this server knows one access key (given with --access-key).", scope.access_key))
             .detail("AWSAccessKeyId", scope.access_key.clone()).into();
     }
@@ -655,18 +661,18 @@ fn check_claim(
         (Some(want), Some(got)) if constant_time_eq(want.as_bytes(), got.as_bytes()) => {}
         (Some(_), None) => {
             return base
-                .reject(403, "InvalidAccessKeyId", "credential", "The AWS Access Key Id you provided does not exist in our records: this access key is temporary and the request carries no session token.")
+                .reject(403, "InvalidAccessKeyId", Point::Credential, "The AWS Access Key Id you provided does not exist in our records: this access key is temporary and the request carries no session token.")
                 .hint("Send the session token as X-Amz-Security-Token (a header in header mode, a query parameter of the presigned URL).")
                 .detail("AWSAccessKeyId", scope.access_key.clone()).into();
         }
         (None, Some(_)) => {
             return base
-                .reject(400, "InvalidToken", "credential", "The provided token is malformed or otherwise invalid: this server's credentials have no session token.")
+                .reject(400, "InvalidToken", Point::Credential, "The provided token is malformed or otherwise invalid: this server's credentials have no session token.")
                 .hint("Leave X-Amz-Security-Token out, or start the server with --token.").into();
         }
         (Some(_), Some(_)) => {
             return base
-                .reject(400, "InvalidToken", "credential", "The provided token is malformed or otherwise invalid.")
+                .reject(400, "InvalidToken", Point::Credential, "The provided token is malformed or otherwise invalid.")
                 .hint("X-Amz-Security-Token differs from the session token this server was given (--token).").into();
         }
     }
@@ -676,7 +682,7 @@ fn check_claim(
         None if skew.abs() > MAX_SKEW_SECONDS => {
             let direction = if skew > 0 { "behind" } else { "ahead of" };
             return base
-                .reject(403, "RequestTimeTooSkewed", "request_time", format!(
+                .reject(403, "RequestTimeTooSkewed", Point::RequestTime, format!(
                     "The difference between the request time and the current time is too large: X-Amz-Date {amz_date} is {} {direction} the server's clock ({server_time}); at most 15 minutes are allowed.",
                     duration_text(skew)))
                 .hint("Sign with the current time in UTC, right before sending (a signer using local time, a wrong clock, or a signed request sent again later does this).")
@@ -687,7 +693,7 @@ fn check_claim(
         Some(expires) if skew > expires => {
             let expiry = Timestamp::from_unix(claim.time.unix_seconds() + expires);
             return base
-                .reject(403, "AccessDenied", "request_time", "Request has expired")
+                .reject(403, "AccessDenied", Point::RequestTime, "Request has expired")
                 .hint(format!(
                     "The URL was signed at {amz_date} for {expires} s (X-Amz-Expires), so it expired at {}, {} before the server's time {server_time}: presign a new one.",
                     expiry.amz_str(), duration_text(skew - expires)))
@@ -697,7 +703,7 @@ fn check_claim(
         }
         Some(_) if -skew > MAX_SKEW_SECONDS => {
             return base
-                .reject(403, "AccessDenied", "request_time", "Request is not valid yet")
+                .reject(403, "AccessDenied", Point::RequestTime, "Request is not valid yet")
                 .hint(format!("X-Amz-Date {amz_date} is {} ahead of the server's clock ({server_time}): presign with the current UTC time.", duration_text(skew)))
                 .detail("ServerTime", now.rfc3339()).into();
         }
@@ -727,13 +733,13 @@ fn check_claim(
             .collect();
         if !unsigned.is_empty() {
             return base
-                .reject(403, "AccessDenied", "canonical_request", "There were headers present in the request which were not signed")
+                .reject(403, "AccessDenied", Point::Stage(Stage::CanonicalRequest), "There were headers present in the request which were not signed")
                 .hint("S3 requires every x-amz-* header that is sent to be signed: add it to SignedHeaders (or stop sending it).")
                 .detail("HeadersNotSigned", unsigned.join(", ")).into();
         }
         if mode == Mode::Header && payload_header.is_none() {
             return base
-                .reject(400, "MissingSecurityHeader", "payload_hash", "Your request is missing a required header: x-amz-content-sha256")
+                .reject(400, "MissingSecurityHeader", Point::PayloadHash, "Your request is missing a required header: x-amz-content-sha256")
                 .hint("S3 signs the payload hash in x-amz-content-sha256: send it (the body's hex SHA-256, or UNSIGNED-PAYLOAD) and sign it.")
                 .detail("MissingHeaderName", "x-amz-content-sha256").into();
         }
@@ -741,14 +747,14 @@ fn check_claim(
     if let Some(value) = &payload_header {
         if value.starts_with("STREAMING-") {
             return base
-                .reject(501, "NotImplemented", "payload_hash", format!("A header you provided implies functionality that is not implemented: x-amz-content-sha256 {value} (aws-chunked streaming signatures) is not verified by this server"))
+                .reject(501, "NotImplemented", Point::PayloadHash, format!("A header you provided implies functionality that is not implemented: x-amz-content-sha256 {value} (aws-chunked streaming signatures) is not verified by this server"))
                 .hint("Send the body in one piece with its SHA-256 (or UNSIGNED-PAYLOAD) in x-amz-content-sha256.")
                 .detail("Header", "x-amz-content-sha256").into();
         }
         let hex = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
         if !hex && value != "UNSIGNED-PAYLOAD" {
             return base
-                .reject(400, "InvalidArgument", "payload_hash", format!("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value; got {value:?}"))
+                .reject(400, "InvalidArgument", Point::PayloadHash, format!("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value; got {value:?}"))
                 .hint("x-amz-content-sha256 is the body's SHA-256 in lower-case hex (64 digits).")
                 .detail("ArgumentName", "x-amz-content-sha256").into();
         }
@@ -793,7 +799,7 @@ fn check_claim(
                 .reject(
                     400,
                     "InvalidRequest",
-                    "canonical_request",
+                    Point::Stage(Stage::CanonicalRequest),
                     format!("The request cannot be signed: {e}"),
                 )
                 .into();
@@ -832,7 +838,7 @@ fn check_claim(
                 .reject(
                     400,
                     "XAmzContentSHA256Mismatch",
-                    "payload_hash",
+                    Point::PayloadHash,
                     "The provided 'x-amz-content-sha256' header does not match what was computed.",
                 )
                 .hint(hint)
@@ -1182,7 +1188,7 @@ impl Explanation {
             .map(|d| d.explanation.clone());
         let named = diagnosis.iter().find(|d| !d.is_incomplete());
         let first = if let Some(d) = named {
-            d.stage.clone()
+            Point::parse(&d.stage).unwrap_or(Point::Stage(Stage::CanonicalRequest))
         } else if provided.len() != 64
             || !provided
                 .bytes()
@@ -1192,9 +1198,9 @@ impl Explanation {
                 "The signature provided is not 64 lower-case hex digits ({} characters): the final HMAC is hex-encoded in lower case.",
                 provided.len()
             ));
-            "signature".to_string()
+            Point::Stage(Stage::Signature)
         } else {
-            "canonical_request".to_string()
+            Point::Stage(Stage::CanonicalRequest)
         };
         if let Some(d) = named {
             hints.insert(
@@ -1216,7 +1222,7 @@ impl Explanation {
         let mut verdict = self
             .base
             .clone()
-            .reject(403, "SignatureDoesNotMatch", &first, message)
+            .reject(403, "SignatureDoesNotMatch", first, message)
             .hint(hints.join(" "));
         verdict.diagnosis = diagnosis;
         if let Some(why) = skipped {
@@ -1345,7 +1351,7 @@ mod tests {
         for (raw, now, status, code, stage) in cases {
             let v = check(&raw, now, &c);
             assert_eq!(
-                (v.status, v.code.as_str(), v.stage.as_deref()),
+                (v.status, v.code.as_str(), v.stage.map(|s| s.name())),
                 (status, code, Some(stage)),
                 "{raw}\n{v:?}"
             );
@@ -1415,7 +1421,7 @@ mod tests {
             assert!(v.hint.is_some(), "{list}: {v:?}");
             if status == 403 {
                 assert_eq!(
-                    v.stage.as_deref(),
+                    v.stage.map(|s| s.name()),
                     Some("canonical_request"),
                     "{list}: {v:?}"
                 );
@@ -1486,7 +1492,11 @@ mod tests {
         let full = explanation.run(&signer);
         assert_eq!(full.diagnosis[0].mutation, "signature-uppercase-hex");
         assert_eq!(
-            (full.status, full.code.as_str(), full.stage.as_deref()),
+            (
+                full.status,
+                full.code.as_str(),
+                full.stage.map(|s| s.name())
+            ),
             (403, "SignatureDoesNotMatch", Some("signature"))
         );
         assert_eq!(verify(&wrong, &config(), &signer, now).hint, full.hint);
@@ -1595,7 +1605,7 @@ mod tests {
             &c,
         );
         assert_eq!(
-            (v.status, v.code.as_str(), v.stage.as_deref()),
+            (v.status, v.code.as_str(), v.stage.map(|s| s.name())),
             (403, "SignatureDoesNotMatch", Some("canonical_request"))
         );
         assert!(v.hint.unwrap().contains("\"x\""));
@@ -1639,7 +1649,7 @@ mod tests {
             now,
         );
         assert_eq!(
-            (v.status, v.code.as_str(), v.stage.as_deref()),
+            (v.status, v.code.as_str(), v.stage.map(|s| s.name())),
             (400, "XAmzContentSHA256Mismatch", Some("payload_hash"))
         );
         let extra = signed.replacen("\n\n", "\nx-amz-meta-a:b\n\n", 1);
