@@ -164,3 +164,64 @@ pub fn explain_url(url: &str, known: &Known) -> Result<Explanation, ExplainError
         .map_err(ExplainError)?;
     explain(&request, known)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> Known {
+        Known {
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            ..Known::default()
+        }
+    }
+
+    const SIGNED: &str = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nX-Amz-Security-Token:tok\nAuthorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=00\n";
+
+    #[test]
+    fn the_request_describes_the_credential_scope_token_and_clock() {
+        let request = Request::parse(SIGNED.as_bytes()).unwrap();
+        let (config, time) = self_described(&request, &known()).unwrap();
+        assert_eq!(config.access_key, "AKIDEXAMPLE");
+        assert_eq!(config.region, "us-east-1");
+        assert_eq!(config.service.as_deref(), Some("service"));
+        assert_eq!(config.token.as_deref(), Some("tok"));
+        assert_eq!(time.amz_str(), "20150830T123600Z");
+        // The verdict judges the signature only: a wrong one is SignatureDoesNotMatch, not a
+        // wrong clock or key.
+        let explanation = explain(&request, &known()).unwrap();
+        assert!(!explanation.right);
+        assert_eq!(explanation.verdict.code, "SignatureDoesNotMatch");
+    }
+
+    #[test]
+    fn a_url_describes_itself_in_its_parameters() {
+        let url = "https://h/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20130524%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00";
+        let request = crate::serve::request_from_url(url, None, &[]).unwrap();
+        let (config, time) = self_described(&request, &known()).unwrap();
+        assert_eq!(
+            (config.access_key.as_str(), config.region.as_str()),
+            ("AK", "eu-west-1")
+        );
+        assert_eq!(time.amz_str(), "20130524T000000Z");
+        // Checked at its own time, so never "expired".
+        let verdict = explain_url(url, &known()).unwrap().verdict;
+        assert_eq!(verdict.code, "SignatureDoesNotMatch");
+    }
+
+    #[test]
+    fn what_a_request_does_not_say_is_an_error() {
+        let no_date = SIGNED.replace("X-Amz-Date:20150830T123600Z\n", "");
+        let error = explain_request(no_date.as_bytes(), &known()).unwrap_err();
+        assert!(error.0.contains("no X-Amz-Date"), "{error}");
+        let sigv2 = "GET / HTTP/1.1\nHost:h\nAuthorization:AWS AK:sig\n";
+        let error = explain_request(sigv2.as_bytes(), &known()).unwrap_err();
+        assert!(error.0.contains("\"AWS\""), "{error}");
+        let error = explain_url(
+            "https://h/?X-Amz-Date=20150830T123600Z&X-Amz-Signature=0",
+            &known(),
+        )
+        .unwrap_err();
+        assert!(error.0.contains("X-Amz-Credential"), "{error}");
+    }
+}

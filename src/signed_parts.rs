@@ -226,4 +226,71 @@ mod tests {
         );
         assert_eq!(canonical_signed_headers(b"one line"), None);
     }
+
+    #[test]
+    fn an_authorization_header_is_read_as_aws_reads_it() {
+        let auth = AuthorizationHeader::parse(
+            "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab,Credential=AK/20150830/r/s/aws4_request",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                auth.credential.as_str(),
+                auth.signed_headers.as_str(),
+                auth.signature.as_str()
+            ),
+            ("AK/20150830/r/s/aws4_request", "host", "ab")
+        );
+        for (bad, says) in [
+            (
+                "AWS4-HMAC-SHA256, Credential=a, SignedHeaders=h, Signature=s",
+                "comma after the algorithm",
+            ),
+            (
+                "AWS4-HMAC-SHA256 Credential=a SignedHeaders=h, Signature=s",
+                "missing",
+            ),
+            (
+                "AWS4-HMAC-SHA256 Credential=a, Credential=a, SignedHeaders=h, Signature=s",
+                "twice",
+            ),
+            (
+                "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=h, Signature=s, Extra=1",
+                "not Credential",
+            ),
+            (
+                "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=h, Sig",
+                "missing equal-sign",
+            ),
+            ("AWS4-HMAC-SHA256", "SignedHeaders, Signature missing"),
+        ] {
+            let error = AuthorizationHeader::parse(bad).unwrap_err();
+            assert!(error.message.contains(says), "{bad}: {error:?}");
+            assert!(!error.hint.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_credential_has_five_parts_and_a_date() {
+        let c = Credential::parse("AK/20150830/us-east-1/iam/aws4_request").unwrap();
+        assert_eq!(
+            (
+                c.access_key.as_str(),
+                c.date.as_str(),
+                c.region.as_str(),
+                c.service.as_str()
+            ),
+            ("AK", "20150830", "us-east-1", "iam")
+        );
+        for (bad, says) in [
+            ("AK/20150830/us-east-1/iam", "4 parts"),
+            ("/20150830/r/s/aws4_request", "access key"),
+            ("AK/2015-08-30/r/s/aws4_request", "not YYYYMMDD"),
+            ("AK/20150830//s/aws4_request", "region or service"),
+            ("AK/20150830/r/s/aws4_requests", "instead of"),
+        ] {
+            let error = Credential::parse(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
 }
