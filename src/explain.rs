@@ -7,7 +7,7 @@
 //! ([`crate::signed_parts`]) and one check.
 
 use crate::request::Request;
-use crate::serve::verify::{mode_of, verify_deferred, Config, Outcome, Verdict};
+use crate::serve::verify::{mode_of, verify_deferred, Answer, Config, Outcome};
 use crate::sign::headers::trim_all_text;
 use crate::sign::{Mode, Signer, ALGORITHM};
 use crate::signed_parts::{query_param, AuthorizationHeader, Credential};
@@ -47,7 +47,7 @@ pub struct Explanation {
     pub right: bool,
     /// The verifier's verdict: where it first went wrong, the known mistakes that reproduce the
     /// signature, the reference's canonical request and string to sign (never its signature).
-    pub verdict: Verdict,
+    pub verdict: Answer,
 }
 
 impl Explanation {

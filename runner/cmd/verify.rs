@@ -119,7 +119,7 @@ pub fn verify_config(
     ))
 }
 
-pub fn print_check(label: &str, many: bool, verdict: &sigv4_conformance::serve::Verdict) {
+pub fn print_check(label: &str, many: bool, verdict: &sigv4_conformance::serve::Answer) {
     if many {
         say!("== {label}");
     }

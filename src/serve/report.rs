@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::verify::Verdict;
+use super::verify::Answer;
 
 /// What one request looked like, for the report and the log.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +63,7 @@ pub fn client_of(user_agent: &str) -> (String, String, String) {
     (name.to_string(), version.to_string(), language)
 }
 
-fn stage_map(verdict: &Verdict) -> BTreeMap<String, StageStatus> {
+fn stage_map(verdict: &Answer) -> BTreeMap<String, StageStatus> {
     let mode = verdict.mode;
     let mut map = BTreeMap::new();
     for stage in Stage::ALL {
@@ -98,7 +98,7 @@ pub fn case_id(n: u64, mode: Mode) -> String {
 }
 
 /// The report case of one verdict.
-pub fn case_of(n: u64, verdict: &Verdict, seen: &Seen) -> CaseReport {
+pub fn case_of(n: u64, verdict: &Answer, seen: &Seen) -> CaseReport {
     let id = case_id(n, verdict.mode);
     let client = seen.user_agent.as_deref().unwrap_or("no User-Agent");
     let (status, fault) = if verdict.accepted() {
@@ -163,7 +163,7 @@ pub fn case_of(n: u64, verdict: &Verdict, seen: &Seen) -> CaseReport {
     }
 }
 
-impl Verdict {
+impl Answer {
     /// What the server wanted, in a few words, for the report of a check made before signing.
     fn code_expectation(&self) -> String {
         let mut parts: Vec<String> = self

@@ -9,7 +9,7 @@ pub(super) fn check_claim(
     config: &Config,
     signer: &Signer,
     now: Timestamp,
-    mut base: Verdict,
+    mut base: Answer,
 ) -> Outcome {
     let mode = claim.mode;
     let scope = &claim.scope;

@@ -39,7 +39,7 @@ pub(super) fn mode_for(authorizations: usize, presigned: bool) -> Mode {
     }
 }
 
-pub(super) fn malformed_header(base: Verdict, s3: bool, message: String, hint: String) -> Verdict {
+pub(super) fn malformed_header(base: Answer, s3: bool, message: String, hint: String) -> Answer {
     if s3 {
         base.reject(
             400,
@@ -63,8 +63,8 @@ pub(super) fn malformed_header(base: Verdict, s3: bool, message: String, hint: S
 pub(super) fn header_claim<'r>(
     request: &'r Request,
     config: &Config,
-    mut base: Verdict,
-) -> Result<(Claim<'r>, Verdict), Verdict> {
+    mut base: Answer,
+) -> Result<(Claim<'r>, Answer), Answer> {
     let s3 = config.s3_for(None);
     if request.headers_named("authorization").count() > 1 {
         return Err(malformed_header(
@@ -144,10 +144,10 @@ pub(super) fn header_claim<'r>(
 }
 
 pub(super) fn query_error(
-    base: Verdict,
+    base: Answer,
     message: impl Into<String>,
     hint: impl Into<String>,
-) -> Verdict {
+) -> Answer {
     base.reject(
         400,
         "AuthorizationQueryParametersError",
@@ -162,10 +162,10 @@ pub(super) fn query_error(
 pub(super) fn query_claim<'r>(
     request: &'r Request,
     params: &[Piece<'_>],
-    mut base: Verdict,
-) -> Result<(Claim<'r>, Verdict), Verdict> {
+    mut base: Answer,
+) -> Result<(Claim<'r>, Answer), Answer> {
     base.provided = Some(String::from_utf8_lossy(&request.target).into_owned());
-    let get = |name: &str| -> Result<Option<&str>, Verdict> {
+    let get = |name: &str| -> Result<Option<&str>, Answer> {
         let mut found = params.iter().filter(|p| p.key == name);
         let first = found.next();
         if found.next().is_some() {
@@ -269,7 +269,7 @@ pub(super) fn query_claim<'r>(
     Ok((claim, base))
 }
 
-pub(super) fn scope_error(base: Verdict, mode: Mode, message: String, hint: String) -> Verdict {
+pub(super) fn scope_error(base: Answer, mode: Mode, message: String, hint: String) -> Answer {
     match mode {
         Mode::Header => base.reject(
             400,

@@ -20,7 +20,7 @@ pub(super) fn probe(
 }
 
 pub(super) fn signature_mismatch(
-    base: Verdict,
+    base: Answer,
     claim: &Claim<'_>,
     arrived: &Request,
     context: Context,
@@ -64,7 +64,7 @@ pub(super) fn signature_mismatch(
             actual.insert(Stage::PresignedUrl, url);
         }
     }
-    Outcome::Explain(Box::new(Explanation {
+    Outcome::Explain(Box::new(Mismatch {
         base,
         mode,
         request: request.clone(),
@@ -85,8 +85,8 @@ pub(super) fn signature_mismatch(
 /// one with thousands of signed headers, where checking the signature cost one signature. The
 /// verdict itself does not depend on it.
 #[derive(Debug)]
-pub struct Explanation {
-    base: Verdict,
+pub struct Mismatch {
+    base: Answer,
     mode: Mode,
     request: Request,
     provided: String,
@@ -98,16 +98,16 @@ pub struct Explanation {
     credential: String,
 }
 
-impl Explanation {
+impl Mismatch {
     /// The verdict with its explanation: the probes, then the diagnosis search within
     /// [`crate::diagnose::TIME_LIMIT`].
-    pub fn run(&self, signer: &Signer) -> Verdict {
+    pub fn run(&self, signer: &Signer) -> Answer {
         self.run_within(signer, crate::diagnose::TIME_LIMIT)
     }
 
-    /// [`Explanation::run`] with another time limit for the search (wall-clock: a command run by
+    /// [`Mismatch::run`] with another time limit for the search (wall-clock: a command run by
     /// hand can give it more than a server answering many clients).
-    pub fn run_within(&self, signer: &Signer, limit: std::time::Duration) -> Verdict {
+    pub fn run_within(&self, signer: &Signer, limit: std::time::Duration) -> Answer {
         let (mode, request, provided, context) = (
             self.mode,
             &self.request,
@@ -188,7 +188,7 @@ impl Explanation {
 
     /// The verdict without its explanation (neither probes nor search), saying why in the hint
     /// and in a `DiagnosisSkipped` element.
-    pub fn skipped(&self, why: &str) -> Verdict {
+    pub fn skipped(&self, why: &str) -> Answer {
         self.verdict(self.hints.clone(), Vec::new(), Some(why))
     }
 
@@ -197,7 +197,7 @@ impl Explanation {
         mut hints: Vec<String>,
         diagnosis: Vec<Diagnosis>,
         skipped: Option<&str>,
-    ) -> Verdict {
+    ) -> Answer {
         let provided = self.provided.as_str();
         let message = "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
         // A search that was skipped or stopped (a request too large, out of time) names no

@@ -104,7 +104,7 @@ impl Config {
 /// an answer, a log or a report would get a valid signature for any request). The canonical
 /// request and string to sign are shown, as AWS shows them.
 #[derive(Debug, Clone)]
-pub struct Verdict {
+pub struct Answer {
     /// The HTTP status: 200 when the signature is right.
     pub status: u16,
     /// AWS's error code (`SignatureDoesNotMatch`, ...); empty when accepted.
@@ -139,14 +139,14 @@ pub struct Verdict {
     pub fault: Option<Fault>,
 }
 
-impl Verdict {
+impl Answer {
     /// True when the signature is right and every check passed.
     pub fn accepted(&self) -> bool {
         self.status == 200
     }
 
-    fn new(mode: Mode) -> Verdict {
-        Verdict {
+    fn new(mode: Mode) -> Answer {
+        Answer {
             status: 200,
             code: String::new(),
             message: String::new(),
@@ -172,7 +172,7 @@ impl Verdict {
         code: &str,
         stage: Point,
         message: impl Into<String>,
-    ) -> Verdict {
+    ) -> Answer {
         self.status = status;
         self.code = code.to_string();
         self.stage = Some(stage);
@@ -188,19 +188,19 @@ impl Verdict {
         self
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> Verdict {
+    fn hint(mut self, hint: impl Into<String>) -> Answer {
         self.hint = Some(hint.into());
         self
     }
 
-    fn detail(mut self, name: &'static str, value: impl Into<String>) -> Verdict {
+    fn detail(mut self, name: &'static str, value: impl Into<String>) -> Answer {
         self.details.push((name, value.into()));
         self
     }
 
     /// A verdict for a request that could not be read as HTTP (for `check-request`).
-    pub fn unreadable(status: u16, code: &str, message: impl Into<String>) -> Verdict {
-        Verdict::new(Mode::Header).reject(status, code, Point::Request, message)
+    pub fn unreadable(status: u16, code: &str, message: impl Into<String>) -> Answer {
+        Answer::new(Mode::Header).reject(status, code, Point::Request, message)
     }
 }
 
@@ -271,7 +271,7 @@ pub fn mode_of(request: &Request) -> Mode {
 }
 
 /// Verifies one request as it arrived, at server time `now`.
-pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestamp) -> Verdict {
+pub fn verify(request: &Request, config: &Config, signer: &Signer, now: Timestamp) -> Answer {
     match verify_deferred(request, config, signer, now) {
         Outcome::Done(verdict) => verdict,
         Outcome::Explain(explanation) => explanation.run(signer),
@@ -291,7 +291,7 @@ pub fn verify_deferred(
     let presigned = is_presigned(&params);
     let authorizations = request.headers_named("authorization").count();
     let mode = mode_for(authorizations, presigned);
-    let base = Verdict::new(mode);
+    let base = Answer::new(mode);
     let s3 = config.s3_for(None);
     if authorizations > 0 && presigned {
         return base
@@ -337,14 +337,14 @@ pub fn verify_deferred(
 #[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     /// The verdict.
-    Done(Verdict),
-    /// A wrong signature (403 `SignatureDoesNotMatch`): [`Explanation::run`] gives the verdict
-    /// with what explains it, [`Explanation::skipped`] the verdict without.
-    Explain(Box<Explanation>),
+    Done(Answer),
+    /// A wrong signature (403 `SignatureDoesNotMatch`): [`Mismatch::run`] gives the verdict
+    /// with what explains it, [`Mismatch::skipped`] the verdict without.
+    Explain(Box<Mismatch>),
 }
 
-impl From<Verdict> for Outcome {
-    fn from(verdict: Verdict) -> Outcome {
+impl From<Answer> for Outcome {
+    fn from(verdict: Answer) -> Outcome {
         Outcome::Done(verdict)
     }
 }
@@ -362,5 +362,5 @@ use claim::{
     Claim,
 };
 use mismatch::signature_mismatch;
-pub use mismatch::Explanation;
+pub use mismatch::Mismatch;
 use signed_headers::{check_signed_headers, ListCheck};

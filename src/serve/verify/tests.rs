@@ -20,7 +20,7 @@ fn at(text: &str) -> Timestamp {
 
 const VANILLA: &str = "GET / HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31\n\n";
 
-fn check(raw: &str, now: &str, config: &Config) -> Verdict {
+fn check(raw: &str, now: &str, config: &Config) -> Answer {
     let request = Request::parse(raw.as_bytes()).unwrap();
     verify(&request, config, &Signer::new(), at(now))
 }
