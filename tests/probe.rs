@@ -158,6 +158,7 @@ fn config() -> Config {
         region: "us-east-1".into(),
         service: Some("s3".into()),
         s3: true,
+        normalize: None,
     }
 }
 

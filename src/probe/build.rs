@@ -246,6 +246,7 @@ mod tests {
             region: "us-east-1".into(),
             service: Some("s3".into()),
             s3: true,
+            normalize: None,
         }
     }
 

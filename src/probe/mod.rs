@@ -97,6 +97,7 @@ pub fn verifier_config(target: &Target) -> Config {
         region: target.region.clone(),
         service: Some(target.service.clone()),
         s3: true,
+        normalize: None,
     }
 }
 
