@@ -129,10 +129,10 @@ pub fn probe(args: ProbeArgs) -> Result<ExitCode, ConfigError> {
             .iter()
             .any(|r| r.verdict == probe::report::Verdict::Inconclusive);
     let report = ProbeReport::new(&args.label, &target, results);
-    say!(
-        "{}",
-        probe::report::findings_text(&report.probes).trim_end()
-    );
+    let findings = probe::report::findings_text(&report.probes);
+    if !findings.is_empty() {
+        say!("{}", findings.trim_end());
+    }
     let s = &report.summary;
     say!(
         "{} probes: {} as expected, {} holes (accepted, must reject), {} false rejections (rejected, must accept), {} inconclusive, {} skipped",
