@@ -4,13 +4,9 @@
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/embedded_suite.rs"));
-}
-
 /// The folder of the default suite: the embedded files unpacked, or the source tree's `suite/`.
 pub fn suite() -> Result<PathBuf, String> {
-    match generated::FILES {
+    match sigv4_conformance::suite::embedded::FILES {
         Some(files) => unpack(files).map_err(|e| format!("cannot unpack the embedded suite: {e}")),
         None => {
             let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
