@@ -34,7 +34,7 @@ def results(text):
 
 
 def params(suite, trial):
-    """The tiny signer's query parameters of a trial's request (signer.rs), in request order."""
+    """The query parameters examples/harness.rs signs for a trial, in request order."""
     case = trial.rsplit("/", 1)[0]
     first = (suite / case / "request.txt").read_bytes().split(b"\n", 1)[0].rstrip(b"\r")
     target = first.split(b" ", 1)[1].rsplit(b" ", 1)[0].decode("utf-8", "replace")

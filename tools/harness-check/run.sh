@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The harness as a dependent crate uses it: makes a throwaway crate that depends on this one by
 # path with the documented lines (README, "Your Rust signer in cargo test") and a signer of its
-# own (signer.rs, as its tests/sigv4.rs), then checks with check.py that its `cargo test` runs
-# 400+ trials, that `cargo test -- --list` lists the case ids, that once the signer keeps the
-# query in request order exactly the trials whose query is not sorted start failing, each with
+# own (examples/harness.rs, as its tests/sigv4.rs: first with its deliberate mistake fixed, then
+# as it is), then checks with check.py that its `cargo test` runs 400+ trials, that
+# `cargo test -- --list` lists the case ids, that with the mistake (the query kept in request
+# order) exactly the trials whose query is not sorted start failing, each with
 # our stage lines, diff and the diagnosis query-not-sorted, and that a pinned failure
 # (SIGV4_EXPECT) is ignored while a stale pin fails. It shares this crate's target dir, so the
 # compiled dependencies are reused (on 2 cores: about a minute, most of it this crate built with
@@ -37,7 +38,10 @@ EOF
 : > "$crate/src/lib.rs"
 # The same versions as this crate's, so that the shared target dir already holds them compiled.
 cp Cargo.lock "$crate/Cargo.lock"
-cp tools/harness-check/signer.rs "$crate/tests/sigv4.rs"
+# The example with its mistake fixed: the line that sorts the query parameters put back.
+sed 's|// params.sort();|params.sort();|' examples/harness.rs > "$crate/tests/sigv4.rs"
+sed -i 's/let params: Vec<String>/let mut params: Vec<String>/' "$crate/tests/sigv4.rs"
+grep -q '^ *params.sort();' "$crate/tests/sigv4.rs" || { echo "examples/harness.rs: no mistake to fix" >&2; exit 1; }
 export CARGO_TARGET_DIR="$root/target"
 # The official suite runs too when found; this check compares the embedded suite's trials only.
 export SIGV4_OFFICIAL=0
@@ -46,6 +50,6 @@ run() { (cd "$crate" && cargo test --offline --quiet --test sigv4 -- "$@"); }
 
 run > "$out/clean.txt" 2>&1 || true
 run --list > "$out/list.txt" 2>&1
-sed -i '/MISTAKE/d' "$crate/tests/sigv4.rs"
+cp examples/harness.rs "$crate/tests/sigv4.rs"
 run > "$out/mistake.txt" 2>&1 || true
 python3 tools/harness-check/check.py --suite suite --out "$out" --crate "$crate"
