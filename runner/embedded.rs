@@ -2,6 +2,8 @@
 //! (`build.rs`), read from the source tree's `suite/` in a debug build.
 
 use sha2::{Digest, Sha256};
+use sigv4_conformance::run::suite_hash;
+use sigv4_conformance::suite::MemorySuite;
 use std::path::{Path, PathBuf};
 
 /// The folder of the default suite: the embedded files unpacked, or the source tree's `suite/`.
@@ -21,6 +23,20 @@ pub fn suite() -> Result<PathBuf, String> {
             }
         }
     }
+}
+
+/// What `--version` prints: the version, then the hash of the default suite (the `suite_hash` of
+/// the JSON reports of a run without `--suite`) and where it is read from.
+pub fn version() -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let suite = match MemorySuite::embedded() {
+        Some(suite) => format!("{} (embedded)", suite.hash()),
+        None => match suite() {
+            Ok(dir) => format!("{} (read from {})", suite_hash(&dir), dir.display()),
+            Err(e) => e,
+        },
+    };
+    format!("sigv4-conformance {version}\nsuite {suite}")
 }
 
 /// Writes `files` once to a folder under the system's temporary directory named by their content
