@@ -146,12 +146,16 @@ impl MemorySuite {
             })
             .filter_map(|p| p.parent())
             .collect();
-        crate::run::hash_case_files(
-            self.files
-                .iter()
-                .filter(|(path, _)| path.parent().is_some_and(|d| case_folders.contains(d)))
-                .map(|(path, bytes)| (relative(&self.root, path), bytes.as_ref())),
-        )
+        // Sorted by the relative path as text, as `suite_hash` sorts (a `PathBuf` sorts by
+        // components: `a/b` before `a-c/d`, where the text puts `a-c/d` first).
+        let mut files: Vec<(String, &[u8])> = self
+            .files
+            .iter()
+            .filter(|(path, _)| path.parent().is_some_and(|d| case_folders.contains(d)))
+            .map(|(path, bytes)| (relative(&self.root, path), bytes.as_ref()))
+            .collect();
+        files.sort();
+        crate::run::hash_case_files(files)
     }
 }
 
@@ -244,8 +248,9 @@ mod tests {
     fn hashes_like_the_same_files_on_disk() {
         let root = std::env::temp_dir().join(format!("sigv4-source-hash-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        let files: [(&str, &'static [u8]); 4] = [
+        let files: [(&str, &'static [u8]); 5] = [
             ("v4/a/request.txt", b"GET / HTTP/1.1\n"),
+            ("v4/a-b/request.txt", b"PUT / HTTP/1.1\n"),
             ("v4/a/header-signature.txt", b"abc"),
             ("old/x/x.req", b"GET / HTTP/1.1\n"),
             ("README.md", b"not a case file"),
