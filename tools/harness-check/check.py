@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Checks the throwaway crate's runs (run.sh): 400+ trials, case ids listed, exactly the trials
 whose query is not sorted start failing once the signer keeps request order (with our stage lines,
-diff and the diagnosis query-not-sorted), and expected-failure pinning through SIGV4_EXPECT."""
+diff and the diagnosis query-not-sorted), expected-failure pinning through SIGV4_EXPECT, and
+cargo-nextest running the same trials (where it is installed)."""
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,11 +90,23 @@ def main():
     if code == 0 or "STALE EXPECTATION" not in output:
         fail(f"a pin on a passing trial does not fail (exit {code}):\n{output}")
 
+    nextest = "not installed, not run"
+    if shutil.which("cargo-nextest"):
+        filters = f"test(={flipped[0]}) | test(={still_passing})"
+        cmd = ["cargo", "nextest", "run", "--offline", "--test", "sigv4", "--no-fail-fast",
+               "-E", filters]
+        done = subprocess.run(cmd, cwd=args.crate, capture_output=True, text=True)
+        output = done.stdout + done.stderr
+        if done.returncode == 0 or "2 tests run: 1 passed, 1 failed" not in output \
+                or "diagnosis: query-not-sorted" not in output:
+            fail(f"cargo nextest did not run the two trials as cargo test does:\n{output}")
+        nextest = "runs them alike"
+
     counts = {s: sum(1 for v in clean.values() if v == s) for s in ("ok", "FAILED", "ignored")}
     print(f"harness-check: {len(clean)} trials ({counts['ok']} passed, {counts['FAILED']} failed, "
           f"{counts['ignored']} ignored); query left unsorted: exactly the {len(flipped)} trials "
           f"with an unsorted query fail, each diagnosed query-not-sorted; --list: {len(listed)} "
-          f"case ids; SIGV4_EXPECT pins hold and go stale")
+          f"case ids; SIGV4_EXPECT pins hold and go stale; cargo-nextest {nextest}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The harness as a dependent crate uses it: makes a throwaway crate that depends on this one by
-# path with the documented lines (README, "Your Rust signer in cargo test") and a signer of its
-# own (examples/harness.rs, as its tests/sigv4.rs: first with its deliberate mistake fixed, then
+# The harness as a dependent crate uses it: makes a throwaway crate that depends on this one (by
+# path, on the package `cargo package` makes, as crates.io would get it) with the documented lines
+# (README, "Your Rust signer in cargo test") and a signer of its own (examples/harness.rs, as its tests/sigv4.rs: first with its deliberate mistake fixed, then
 # as it is), then checks with check.py that its `cargo test` runs 400+ trials, that
 # `cargo test -- --list` lists the case ids, that with the mistake (the query kept in request
 # order) exactly the trials whose query is not sorted start failing, each with
@@ -16,6 +16,14 @@ out=$root/target/harness-check
 crate=$out/crate
 rm -rf "$crate"
 mkdir -p "$crate/src" "$crate/tests"
+# What crates.io would get: the package cargo makes (suite/ must be in it), unpacked.
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+cargo package --no-verify --allow-dirty --quiet
+rm -rf "$out/package"
+mkdir -p "$out/package"
+tar -xzf "target/package/sigv4-conformance-$version.crate" -C "$out/package"
+package=$out/package/sigv4-conformance-$version
+[ -f "$package/suite/v4/get-vanilla/request.txt" ] || { echo "the package lacks suite/" >&2; exit 1; }
 cat > "$crate/Cargo.toml" <<EOF
 [package]
 name = "harness-check"
@@ -26,7 +34,7 @@ publish = false
 [workspace]
 
 [dev-dependencies]
-sigv4-conformance = { path = "$root", default-features = false, features = ["harness", "embedded-suite"] }
+sigv4-conformance = { path = "$package", default-features = false, features = ["harness", "embedded-suite"] }
 hex = "0.4"
 hmac = "0.13"
 sha2 = "0.11"
