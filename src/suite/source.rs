@@ -181,6 +181,7 @@ fn relative(root: &Path, path: &Path) -> String {
 mod tests {
     use super::*;
     use crate::sign::Mode;
+    use crate::stage::Stage;
     use crate::suite::Layout;
 
     fn suite(files: &[(&str, &'static [u8])]) -> Arc<MemorySuite> {
@@ -236,6 +237,51 @@ mod tests {
             io::ErrorKind::NotFound
         );
         assert_eq!(files.read_optional(missing).unwrap(), None);
+    }
+
+    #[test]
+    fn the_suite_in_memory_is_the_suite_on_disk() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
+        let files: Vec<(String, Cow<'static, [u8]>)> = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(&root).unwrap();
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                (rel, Cow::Owned(std::fs::read(e.path()).unwrap()))
+            })
+            .collect();
+        let memory = Arc::new(MemorySuite::new(EMBEDDED_ROOT, files));
+        let in_memory = memory.discover().unwrap();
+        let on_disk = crate::suite::discover(&root).unwrap();
+        let ids = |cases: &[CaseRef]| -> Vec<(String, Vec<Mode>)> {
+            cases
+                .iter()
+                .map(|c| (c.id.clone(), c.modes.clone()))
+                .collect()
+        };
+        assert_eq!(ids(&in_memory), ids(&on_disk));
+        assert_eq!(memory.hash(), crate::run::suite_hash(&root));
+        for (m, d) in in_memory.iter().zip(&on_disk) {
+            for &mode in &d.modes {
+                let (m, d) = (
+                    crate::suite::load(m, mode).unwrap(),
+                    crate::suite::load(d, mode).unwrap(),
+                );
+                assert_eq!(m.input.request_bytes, d.input.request_bytes);
+                assert_eq!(m.input.context_json, d.input.context_json);
+                let bytes = |f: &crate::suite::Fixture| -> Vec<(Stage, Vec<u8>)> {
+                    f.expected
+                        .stages
+                        .iter()
+                        .map(|(s, e)| (*s, e.bytes.clone()))
+                        .collect()
+                };
+                assert_eq!(bytes(&m), bytes(&d), "{}", d.input.id);
+                assert_eq!(m.expected.error.map(|e| e.0), d.expected.error.map(|e| e.0));
+            }
+        }
     }
 
     #[test]
