@@ -7,7 +7,7 @@ use sigv4_conformance::check::Verdict;
 use sigv4_conformance::report::github::{self, Annotation};
 use sigv4_conformance::report::{json::Report, markdown};
 use sigv4_conformance::run::TrialRef;
-use sigv4_conformance::stage::Stage;
+use sigv4_conformance::stage::DivergencePoint;
 use sigv4_conformance::suite::Layout;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -72,9 +72,10 @@ fn fixture_file(trial: &TrialRef, verdict: &Verdict) -> Option<(PathBuf, bool)> 
         Layout::Legacy { stem } => case.dir.join(format!("{stem}.req")),
     };
     let stage_file = verdict.first_divergence.as_ref().and_then(|d| {
-        let name = match Stage::parse(&d.stage) {
-            Some(stage) => stage.file_name(trial.mode),
-            None => format!("{}-error.txt", trial.mode),
+        let name = match d.stage {
+            DivergencePoint::Stage(stage) => stage.file_name(trial.mode),
+            DivergencePoint::Refusal => format!("{}-error.txt", trial.mode),
+            _ => return None,
         };
         let path = case.dir.join(name);
         (case.layout == Layout::Native && path.is_file()).then_some(path)

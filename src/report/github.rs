@@ -147,7 +147,7 @@ mod tests {
         verdict.status = Status::Fail;
         verdict.message = "diverged at canonical_request: 100% wrong".to_string();
         verdict.first_divergence = Some(Divergence {
-            stage: "canonical_request".to_string(),
+            stage: crate::stage::DivergencePoint::Stage(crate::stage::Stage::CanonicalRequest),
             expected: "GET\n/\na=1&b=2\nhost:x".to_string(),
             actual: "GET\n/\nb=2&a=1\nhost:x".to_string(),
         });
