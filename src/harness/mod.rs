@@ -190,3 +190,51 @@ impl Harness {
         conclusion.exit_code()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Reference;
+    use std::path::Path;
+
+    #[test]
+    fn names_trials_by_case_id_and_adds_a_trial_for_a_stale_pin() {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite/v4");
+        let dir = std::env::temp_dir().join(format!("sigv4-harness-{}", std::process::id()));
+        let case = dir.join("suite/v4/get-vanilla");
+        std::fs::create_dir_all(&case).unwrap();
+        for entry in std::fs::read_dir(source.join("get-vanilla")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), case.join(entry.file_name())).unwrap();
+        }
+        let pins = dir.join("pins.toml");
+        std::fs::write(
+            &pins,
+            "[[expect]]\nid = \"v4/gone/header\"\nstage = \"signature\"\nreason = \"r\"\n",
+        )
+        .unwrap();
+        let harness = Harness::new(Reference::new())
+            .official(false)
+            .suite(dir.join("suite"))
+            .expect(&pins);
+        let names: Vec<String> = harness
+            .trials()
+            .unwrap()
+            .iter()
+            .map(|t| t.name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "expectations",
+                "v4/get-vanilla/header",
+                "v4/get-vanilla/query"
+            ]
+        );
+        let missing = Harness::new(Reference::new())
+            .official(false)
+            .suite(dir.join("nowhere"));
+        assert!(missing.trials().unwrap_err().contains("nowhere"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
