@@ -518,14 +518,21 @@ fn header(reports: &[&Report]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let independent: Vec<&&Report> = reports
+    // Third-party implementations only: this tool's own signer (the reference, a mistake model)
+    // is the yardstick, not a row of the matrix's count.
+    let third_party: Vec<&&Report> = reports
         .iter()
+        .filter(|r| !r.implementation.name.starts_with("sigv4-conformance"))
+        .collect();
+    let independent: Vec<&&Report> = third_party
+        .iter()
+        .copied()
         .filter(|r| r.implementation.wraps.is_none())
         .collect();
-    let wrappers = reports.len() - independent.len();
+    let wrappers = third_party.len() - independent.len();
     let _ = writeln!(
         out,
-        "<p class=\"meta\" id=\"count\">{} independent implementations in {} languages{}</p>",
+        "<p class=\"meta\" id=\"count\">{} independent third-party implementations in {} languages{}</p>",
         independent.len(),
         independent
             .iter()
@@ -930,19 +937,28 @@ mod tests {
             report_in("alpha-js", "javascript", None),
             report_in("plugin", "python", Some("botocore")),
             report_in("beta", "python", None),
+            report_in("sigv4-conformance reference", "rust", None),
         ];
         let page = render(&reports);
         assert_eq!(
             column_names(&page),
-            ["alpha-js", "beta", "zeta", "plugin"],
+            [
+                "alpha-js",
+                "beta",
+                "zeta",
+                "plugin",
+                "sigv4-conformance reference"
+            ],
             "languages sorted, wrappers after the independent ones"
         );
-        assert_eq!(page.matches("<colgroup class=\"lang\"").count(), 2);
+        assert_eq!(page.matches("<colgroup class=\"lang\"").count(), 3);
         assert!(page.contains("<colgroup class=\"lang\" span=\"3\" data-lang=\"python\">"));
-        assert_eq!(page.matches("group-start\" data-lang").count(), 2);
+        assert_eq!(page.matches("group-start\" data-lang").count(), 3);
         assert_eq!(page.matches(" wrapper\" data-lang").count(), 1);
         assert!(page.contains("<span class=\"wraps\">wraps botocore</span>"));
-        assert!(page.contains("3 independent implementations in 2 languages, and 1 wrapper"));
+        // The reference is the yardstick, not counted among the implementations.
+        assert!(page
+            .contains("3 independent third-party implementations in 2 languages, and 1 wrapper"));
         assert!(page.contains("plugin 1.0 (wraps botocore)"));
         // The order of the arguments does not change the page.
         let mut reversed = reports.clone();
