@@ -36,6 +36,7 @@ impl Implementation for MySigner {
             name: "my-signer".to_string(),
             version: "0.1.0".to_string(),
             language: "rust".to_string(),
+            wraps: None,
         }
     }
 

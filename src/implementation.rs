@@ -16,6 +16,11 @@ pub struct ImplementationInfo {
     pub version: String,
     /// Language.
     pub language: String,
+    /// The signer this implementation delegates to, when it is a wrapper (`"wraps"` in the
+    /// adapter's hello): its results are that signer's, so it is not an independent
+    /// implementation. Absent (and left out of reports) for an implementation that signs itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wraps: Option<String>,
 }
 
 /// One case-mode to sign.
@@ -137,6 +142,7 @@ impl Implementation for Reference {
             name: "sigv4-conformance reference".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             language: "rust".to_string(),
+            wraps: None,
         }
     }
 
