@@ -33,11 +33,7 @@ struct MySigner;
 
 impl Implementation for MySigner {
     fn info(&self) -> ImplementationInfo {
-        ImplementationInfo {
-            name: "my-signer".into(),
-            version: "0.1.0".into(),
-            language: "rust".into(),
-        }
+        ImplementationInfo::new("my-signer", "0.1.0", "rust")
     }
 
     fn modes(&self) -> Vec<Mode> {

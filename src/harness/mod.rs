@@ -19,7 +19,7 @@
 //!
 //! impl Implementation for MySigner {
 //!     fn info(&self) -> ImplementationInfo {
-//!         ImplementationInfo { name: "my-signer".into(), version: "0.1.0".into(), language: "rust".into() }
+//!         ImplementationInfo::new("my-signer", "0.1.0", "rust")
 //!     }
 //!     fn modes(&self) -> Vec<Mode> { vec![Mode::Header] }
 //!     fn stages(&self) -> Vec<Stage> { vec![Stage::Authorization] }
