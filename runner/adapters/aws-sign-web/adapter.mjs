@@ -53,6 +53,7 @@ function hostOf(headers) {
 
 function sign(msg, alterations) {
   const mode = msg.mode;
+  if (mode === "query") throw new Skip("query mode: aws-sign-web has no presigning");
   if (mode !== "header") throw new BadInput(`unknown mode: ${mode}`);
   const c = resolveContext(msg.context, mode);
   const r = msg.request;

@@ -33,6 +33,7 @@ sub text { my $v = eval { Encode::decode('UTF-8', $_[0], Encode::FB_CROAK) }; re
 sub sign {
     my ($msg, $alterations) = @_;
     my $mode = $msg->{mode} // '';
+    skip('query mode: Net::Amazon::Signature::V4 has no presigning') if $mode eq 'query';
     bad_input("unknown mode: $mode") unless $mode eq 'header';
     my $c = resolve_context($msg->{context}, $mode);
     my $r = $msg->{request};
