@@ -34,7 +34,7 @@
 
 use crate::check::Fault;
 use crate::context::{Context, Credentials, SecretKey};
-use crate::diagnose::{diagnose, Diagnosis};
+use crate::diagnose::{diagnose_within, Diagnosis};
 use crate::implementation::{SignInput, StageOutputs};
 use crate::request::Request;
 use crate::sign::encoding::percent_decode;
@@ -42,6 +42,7 @@ use crate::sign::headers::trim_all_text;
 use crate::sign::payload::EMPTY_SHA256;
 use crate::sign::query::split_query;
 use crate::sign::{Mode, Signer, MAX_EXPIRES};
+use crate::signed_parts::{AuthorizationHeader, Credential, Malformed};
 use crate::stage::Stage;
 use crate::timestamp::Timestamp;
 use sha2::{Digest, Sha256};
@@ -69,6 +70,9 @@ pub struct Config {
     pub service: Option<String>,
     /// S3's rules and error codes, whatever the scope's service.
     pub s3: bool,
+    /// Path normalisation, when the service's default (sign::settings) is not what the endpoint
+    /// does (`explain --normalize false`).
+    pub normalize: Option<bool>,
 }
 
 impl std::fmt::Debug for Config {
@@ -80,6 +84,7 @@ impl std::fmt::Debug for Config {
             .field("region", &self.region)
             .field("service", &self.service)
             .field("s3", &self.s3)
+            .field("normalize", &self.normalize)
             .finish()
     }
 }
@@ -198,52 +203,6 @@ impl Verdict {
     }
 }
 
-/// The parts of a credential: `AKID/YYYYMMDD/region/service/aws4_request`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Scope {
-    access_key: String,
-    date: String,
-    region: String,
-    service: String,
-}
-
-const CREDENTIAL_FORM: &str =
-    "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"";
-
-fn parse_credential(text: &str) -> Result<Scope, String> {
-    let parts: Vec<&str> = text.split('/').collect();
-    let [akid, date, region, service, terminal] = parts.as_slice() else {
-        return Err(format!(
-            "{CREDENTIAL_FORM}: {text:?} has {} parts",
-            parts.len()
-        ));
-    };
-    if akid.is_empty() || akid.chars().any(char::is_whitespace) {
-        return Err(format!(
-            "{CREDENTIAL_FORM}: the access key {akid:?} is empty or holds whitespace"
-        ));
-    }
-    if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "{CREDENTIAL_FORM}: the date {date:?} is not YYYYMMDD"
-        ));
-    }
-    if region.is_empty() || service.is_empty() {
-        return Err(format!("{CREDENTIAL_FORM}: the region or service is empty"));
-    }
-    if *terminal != "aws4_request" {
-        return Err(format!(
-            "{CREDENTIAL_FORM}: it ends with {terminal:?} instead of \"aws4_request\""
-        ));
-    }
-    Ok(Scope {
-        access_key: akid.to_string(),
-        date: date.to_string(),
-        region: region.to_string(),
-        service: service.to_string(),
-    })
-}
-
 /// One piece of the raw query: the raw bytes, the decoded key and value.
 struct Piece<'a> {
     raw: &'a [u8],
@@ -300,81 +259,10 @@ fn duration_text(seconds: i64) -> String {
     }
 }
 
-/// The parsed `Authorization` header.
-struct HeaderAuth {
-    credential: String,
-    signed_headers: String,
-    signature: String,
-}
-
-fn parse_authorization(value: &str) -> Result<HeaderAuth, (String, String)> {
-    let (algorithm, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
-    if algorithm.ends_with(',') && algorithm.trim_end_matches(',') == ALGORITHM {
-        return Err((
-            format!("the authorization header {value:?} has a comma after the algorithm"),
-            "Write `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`: a space, not a comma, follows the algorithm.".into(),
-        ));
-    }
-    let mut credential = None;
-    let mut signed_headers = None;
-    let mut signature = None;
-    for component in rest.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-        let Some((key, val)) = component.split_once('=') else {
-            return Err((
-                format!("the authorization component {component:?} is not a valid key=value pair (missing equal-sign)"),
-                "Each component is `Key=value`, separated by commas.".into(),
-            ));
-        };
-        let slot = match key.trim() {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed_headers,
-            "Signature" => &mut signature,
-            other => {
-                return Err((
-                    format!("the authorization component {other:?} is not Credential, SignedHeaders or Signature"),
-                    "The components are Credential=, SignedHeaders= and Signature=, with these exact names.".into(),
-                ))
-            }
-        };
-        if slot.is_some() {
-            return Err((
-                format!("the authorization component {key:?} appears twice"),
-                "Give each component once.".into(),
-            ));
-        }
-        *slot = Some(val.trim().to_string());
-    }
-    match (credential, signed_headers, signature) {
-        (Some(credential), Some(signed_headers), Some(signature)) => Ok(HeaderAuth {
-            credential,
-            signed_headers,
-            signature,
-        }),
-        (c, h, s) => {
-            let missing: Vec<&str> = [
-                ("Credential", c.is_none()),
-                ("SignedHeaders", h.is_none()),
-                ("Signature", s.is_none()),
-            ]
-            .iter()
-            .filter(|(_, m)| *m)
-            .map(|(n, _)| *n)
-            .collect();
-            Err((
-                format!(
-                    "the authorization header requires three components: Credential, SignedHeaders, and Signature; {} missing",
-                    missing.join(", ")
-                ),
-                "Authorization: AWS4-HMAC-SHA256 Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, SignedHeaders=host;x-amz-date, Signature=<64 hex digits>".into(),
-            ))
-        }
-    }
-}
-
 /// What the request says about its own signature, whichever the mode.
 struct Claim<'r> {
     mode: Mode,
-    scope: Scope,
+    scope: Credential,
     credential: String,
     signed_headers: String,
     signature: String,
@@ -523,11 +411,11 @@ fn header_claim<'r>(
             .hint("This server verifies AWS4-HMAC-SHA256 (Signature Version 4); the algorithm is case-sensitive.")
             .detail("ArgumentName", "Authorization"));
     }
-    let auth =
-        parse_authorization(&value).map_err(|(m, h)| malformed_header(base.clone(), s3, m, h))?;
+    let auth = AuthorizationHeader::parse(&value)
+        .map_err(|Malformed { message, hint }| malformed_header(base.clone(), s3, message, hint))?;
     base.signature_provided = Some(auth.signature.clone());
     base.signed_headers = Some(auth.signed_headers.clone());
-    let scope = parse_credential(&auth.credential).map_err(|m| {
+    let scope = Credential::parse(&auth.credential).map_err(|m| {
         malformed_header(
             base.clone(),
             s3,
@@ -643,7 +531,7 @@ fn query_claim<'r>(
             "Presign with Signature Version 4 (AWS4-HMAC-SHA256).",
         ));
     }
-    let scope = parse_credential(credential).map_err(|m| {
+    let scope = Credential::parse(credential).map_err(|m| {
         query_error(
             base.clone(),
             format!("Error parsing the X-Amz-Credential parameter; {m}"),
@@ -879,13 +767,16 @@ fn check_claim(
     };
     context.region = scope.region.clone();
     context.service = scope.service.clone();
-    context.normalize = Some(!s3);
-    context.double_uri_encode = Some(!s3);
+    // S3's rules (path, encoding, payload hash) are decided by sign::settings from this.
+    context.s3_rules = s3;
+    context.normalize = config.normalize;
     context.sign_body = Some(false);
     context.expiration_in_seconds = claim.expires;
+    // The signature covers the payload hash the request claims; the body is checked against
+    // that claim afterwards. (S3's own x-amz-content-sha256 rule already reads the header.)
     context.payload_hash = match mode {
-        Mode::Header => payload_header.clone(),
-        Mode::Query => s3.then(|| crate::sign::settings::UNSIGNED_PAYLOAD.to_string()),
+        Mode::Header if !s3 => payload_header.clone(),
+        _ => None,
     };
     context.unsigned_headers = claim
         .request
@@ -1182,8 +1073,15 @@ pub struct Explanation {
 }
 
 impl Explanation {
-    /// The verdict with its explanation: the probes, then the diagnosis search.
+    /// The verdict with its explanation: the probes, then the diagnosis search within
+    /// [`crate::diagnose::TIME_LIMIT`].
     pub fn run(&self, signer: &Signer) -> Verdict {
+        self.run_within(signer, crate::diagnose::TIME_LIMIT)
+    }
+
+    /// [`Explanation::run`] with another time limit for the search (wall-clock: a command run by
+    /// hand can give it more than a server answering many clients).
+    pub fn run_within(&self, signer: &Signer, limit: std::time::Duration) -> Verdict {
         let (mode, request, provided, context) = (
             self.mode,
             &self.request,
@@ -1255,7 +1153,7 @@ impl Explanation {
                 context_json: serde_json::Value::Null,
                 context: context.clone(),
             };
-            diagnose(&input, &self.actual)
+            diagnose_within(&input, &self.actual, limit)
         } else {
             Vec::new()
         };
@@ -1342,6 +1240,7 @@ mod tests {
             region: "us-east-1".into(),
             service: Some("service".into()),
             s3: false,
+            normalize: None,
         }
     }
 
@@ -1461,6 +1360,7 @@ mod tests {
         let now = "2015-08-30T12:36:00Z";
         let s3 = Config {
             s3: true,
+            normalize: None,
             ..config()
         };
         assert!(check(&vanilla, now, &config()).accepted());
@@ -1673,6 +1573,7 @@ mod tests {
             region: "us-east-1".into(),
             service: None,
             s3: false,
+            normalize: None,
         };
         let url = "GET /test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404 HTTP/1.1\nHost:examplebucket.s3.amazonaws.com\nUser-Agent:x\n\n";
         let v = check(url, "2013-05-24T10:00:00Z", &c);
@@ -1704,6 +1605,7 @@ mod tests {
     fn s3_checks_the_body() {
         let c = Config {
             s3: true,
+            normalize: None,
             service: Some("s3".into()),
             ..config()
         };
