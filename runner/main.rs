@@ -52,7 +52,8 @@ enum Command {
     /// added or removed. Exit 1 on any regression.
     Compare(cmd::compare::CompareArgs),
     /// Is this signed request (or presigned URL) right? If not, which stage and which known
-    /// mistake explain it. Exit 0 when right, 1 when wrong.
+    /// mistake explain it. Exit 0 when right, 1 when wrong. (`check-request` / `check-url`
+    /// without `--access-key`: the same verifier, against the request's own claim.)
     Explain(cmd::explain::ExplainArgs),
     /// Print the catalogue of known signer mistakes as Markdown (docs/diagnosis.md).
     Catalogue,
@@ -64,6 +65,9 @@ enum Command {
     /// Check raw signed requests (files as sent on the wire, or request.txt) as `serve` would.
     /// Exit 0 when every one is right, 1 when any is not.
     CheckRequest(cmd::check_request::CheckRequestArgs),
+    /// Which signed requests an S3-compatible server accepts that it must reject, and rejects
+    /// that it must accept. Exit 0 when every probe was answered as expected, 1 otherwise.
+    Probe(cmd::probe::ProbeArgs),
     /// A protocol v1 adapter that misbehaves on purpose (for the fault tests; see
     /// src/adapter/faulty.rs).
     #[command(hide = true)]
@@ -74,6 +78,15 @@ enum Command {
 struct ConfigError(String);
 
 fn main() -> ExitCode {
+    // `--version` adds the suite's hash, which is computed only when asked for.
+    let first = std::env::args_os().nth(1);
+    if first
+        .as_ref()
+        .is_some_and(|a| a == "--version" || a == "-V")
+    {
+        say!("{}", embedded::version());
+        return ExitCode::SUCCESS;
+    }
     let result = match Cli::parse().command {
         Command::Run(args) => cmd::run::run(args),
         Command::Lint(args) => cmd::lint::lint(args),
@@ -86,6 +99,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::serve_http(args),
         Command::CheckUrl(args) => cmd::check_url::check_urls(args),
         Command::CheckRequest(args) => cmd::check_request::check_requests(args),
+        Command::Probe(args) => cmd::probe::probe(args),
         Command::FaultyAdapter(args) => cmd::faulty_adapter::faulty_adapter(args),
     };
     match result {

@@ -5,7 +5,7 @@ pub mod client;
 pub mod faulty;
 pub mod process;
 pub mod protocol;
-pub mod serve;
+pub mod reference;
 pub mod streaming;
 
 pub use client::{Adapter, AdapterConfig};

@@ -3,7 +3,7 @@
 
 use super::{diff, Divergence, Verdict};
 use crate::adapter::streaming::link_separator;
-use crate::stage::Stage;
+use crate::stage::{DivergencePoint, Stage};
 use crate::suite::Fixture;
 
 /// The links of a chain stage's text (`None` for a stage that is not a chain).
@@ -39,7 +39,10 @@ pub fn narrow(fixture: &Fixture, verdict: &mut Verdict) {
     let Some(stage) = verdict
         .first_divergence
         .as_ref()
-        .and_then(|d| Stage::parse(&d.stage))
+        .and_then(|d| match d.stage {
+            DivergencePoint::Stage(stage) => Some(stage),
+            _ => None,
+        })
     else {
         return;
     };
@@ -79,7 +82,7 @@ pub fn narrow(fixture: &Fixture, verdict: &mut Verdict) {
     );
     verdict.diff = Some(diff::render_diff(&shown_expected, &shown_actual));
     verdict.first_divergence = Some(Divergence {
-        stage: stage.name().to_string(),
+        stage: DivergencePoint::Stage(stage),
         expected: lossy(&shown_expected),
         actual: lossy(&shown_actual),
     });

@@ -67,6 +67,7 @@ pub fn describe(id: &str, detail: Option<&str>) -> Diagnosis {
         explanation = format!("{explanation} ({detail})");
     }
     Diagnosis {
+        mistakes: vec![id.to_string()],
         mutation: id.to_string(),
         explanation,
         stage: entry.map(|e| e.stage.clone()).unwrap_or_default(),
@@ -278,7 +279,7 @@ mod tests {
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.first_divergence.as_ref().unwrap().stage,
-            "chunk_string_to_sign"
+            crate::stage::DivergencePoint::Stage(Stage::ChunkStringToSign)
         );
         assert!(
             verdict.message.contains("chunk 2 of 3"),

@@ -608,7 +608,7 @@ where
 
 /// The verdict on an upload whose seed was accepted: still accepted with what it carried, or
 /// refused naming the chunk and the stage.
-pub fn apply(verdict: &mut super::Verdict, result: Result<Upload, UploadError>) {
+pub fn apply(verdict: &mut super::Answer, result: Result<Upload, UploadError>) {
     match result {
         Ok(upload) => {
             verdict.details.push(("Chunks", upload.chunks.to_string()));
@@ -619,7 +619,7 @@ pub fn apply(verdict: &mut super::Verdict, result: Result<Upload, UploadError>) 
         Err(e) => {
             verdict.status = e.status;
             verdict.code = e.code.to_string();
-            verdict.stage = Some(e.stage.name().to_string());
+            verdict.stage = Some(crate::stage::DivergencePoint::Stage(e.stage));
             verdict.message = e.message;
             verdict.fault = Some(if e.status == 403 {
                 crate::check::Fault::Divergence
@@ -643,10 +643,10 @@ pub fn apply(verdict: &mut super::Verdict, result: Result<Upload, UploadError>) 
 }
 
 /// The verdict when an accepted head's Authorization cannot seed a chain.
-pub fn unseeded(verdict: &mut super::Verdict) {
+pub fn unseeded(verdict: &mut super::Answer) {
     verdict.status = 400;
     verdict.code = "InvalidRequest".to_string();
-    verdict.stage = Some(Stage::ChunkSignatures.name().to_string());
+    verdict.stage = Some(crate::stage::DivergencePoint::Stage(Stage::ChunkSignatures));
     verdict.message = "an aws-chunked upload needs an Authorization header and X-Amz-Date to chain its chunks from".to_string();
     verdict.fault = Some(crate::check::Fault::Signer);
 }
