@@ -128,6 +128,10 @@ pub fn stage_outputs(signed: &Signed) -> StageOutputs {
         Stage::SignedRequest,
         signed.signed_request().as_bytes().to_vec(),
     );
+    if let Some(pair) = &signed.key_pair {
+        out.insert(Stage::SigningKey, pair.private_hex().into_bytes());
+        out.insert(Stage::PublicKey, pair.public_key().to_string().into_bytes());
+    }
     out
 }
 

@@ -21,11 +21,14 @@ pub enum Stage {
     PresignedUrl,
     /// `signed_request`.
     SignedRequest,
+    /// `public_key` (SigV4a): the derived key pair's public key, `{"X":"<hex>","Y":"<hex>"}`,
+    /// compared with the case's `public-key.json` by value.
+    PublicKey,
 }
 
 impl Stage {
     /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 7] = [
+    pub const ALL: [Stage; 8] = [
         Stage::CanonicalRequest,
         Stage::StringToSign,
         Stage::SigningKey,
@@ -33,6 +36,7 @@ impl Stage {
         Stage::Authorization,
         Stage::PresignedUrl,
         Stage::SignedRequest,
+        Stage::PublicKey,
     ];
 
     /// The stage's name in the protocol and the reports.
@@ -45,6 +49,7 @@ impl Stage {
             Stage::Authorization => "authorization",
             Stage::PresignedUrl => "presigned_url",
             Stage::SignedRequest => "signed_request",
+            Stage::PublicKey => "public_key",
         }
     }
 
@@ -54,11 +59,25 @@ impl Stage {
     }
 
     /// Whether the stage exists in `mode` (no Authorization header in query mode, no presigned
-    /// URL in header mode).
+    /// URL in header mode). [`Stage::PublicKey`] exists only for SigV4a: see
+    /// [`Stage::applies_to_algorithm`].
     pub fn applies_to(&self, mode: Mode) -> bool {
         !matches!(
             (self, mode),
             (Stage::Authorization, Mode::Query) | (Stage::PresignedUrl, Mode::Header)
+        )
+    }
+
+    /// Whether the stage exists for `algorithm`: a public key only for SigV4a.
+    pub fn applies_to_algorithm(&self, algorithm: crate::sign::Algorithm) -> bool {
+        *self != Stage::PublicKey || algorithm.is_asymmetric()
+    }
+
+    /// Whether the stage carries the signature itself (SigV4a: verified, never compared).
+    pub fn carries_signature(&self) -> bool {
+        matches!(
+            self,
+            Stage::Signature | Stage::Authorization | Stage::PresignedUrl | Stage::SignedRequest
         )
     }
 
@@ -81,6 +100,8 @@ impl Stage {
             Stage::Authorization => "authorization",
             Stage::PresignedUrl => "presigned-url",
             Stage::SignedRequest => "signed-request",
+            // One key pair for both modes, in the official v4a layout's file.
+            Stage::PublicKey => return "public-key.json".to_string(),
         };
         format!("{mode}-{stem}.txt")
     }

@@ -53,6 +53,10 @@ pub struct HelloReply {
     pub modes: Vec<String>,
     /// Stages it can expose.
     pub stages: Vec<String>,
+    /// An extension of v1: the algorithms it signs with (`AWS4-HMAC-SHA256`,
+    /// `AWS4-ECDSA-P256-SHA256`). Absent: not said; the adapter answers each case itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithms: Option<Vec<String>>,
 }
 
 /// The request fields of a `sign` message: `raw` plus a parse, so adapters need not parse HTTP.
@@ -192,6 +196,9 @@ pub struct SignResult {
     /// Signed request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_request: Option<String>,
+    /// SigV4a: the derived public key, `{"X":"<hex>","Y":"<hex>"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
     /// The adapter cannot express the case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<String>,
@@ -211,6 +218,7 @@ impl SignResult {
             (Stage::Authorization, &self.authorization),
             (Stage::PresignedUrl, &self.presigned_url),
             (Stage::SignedRequest, &self.signed_request),
+            (Stage::PublicKey, &self.public_key),
         ]
         .into_iter()
         .filter_map(|(stage, value)| value.as_deref().map(|v| (stage, v)))
@@ -227,6 +235,7 @@ impl SignResult {
             Stage::Authorization => &mut self.authorization,
             Stage::PresignedUrl => &mut self.presigned_url,
             Stage::SignedRequest => &mut self.signed_request,
+            Stage::PublicKey => &mut self.public_key,
         };
         *slot = Some(value);
     }

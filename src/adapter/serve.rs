@@ -44,6 +44,12 @@ pub(crate) fn answer(
                     .map(|m| m.as_str().to_string())
                     .collect(),
                 stages: Stage::ALL.iter().map(|s| s.name().to_string()).collect(),
+                algorithms: Some(
+                    crate::sign::Algorithm::ALL
+                        .iter()
+                        .map(|a| a.name().to_string())
+                        .collect(),
+                ),
             };
             serde_json::to_vec(&reply).ok()
         }

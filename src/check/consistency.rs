@@ -8,12 +8,13 @@
 //! So one mistake that shows in several stages (a local time written as UTC changes the
 //! canonical request, the string to sign and the key) is one mistake, carried forward.
 
+use super::asymmetric::SignatureCheck;
 use super::{StageLine, StageStatus};
 use crate::implementation::StageOutputs;
 use crate::sign::encoding::percent_decode;
 use crate::sign::query::split_query;
 use crate::sign::signing_key::hmac_sha256;
-use crate::sign::{CredentialScope, Signature, SigningKey, ALGORITHM};
+use crate::sign::{CredentialScope, Signature, SigningKey};
 use crate::stage::Stage;
 use crate::suite::Fixture;
 use sha2::{Digest, Sha256};
@@ -52,11 +53,17 @@ fn string_to_sign_from(fixture: &Fixture, canonical_request: &[u8]) -> Vec<u8> {
     let hash = hex::encode(Sha256::digest(canonical_request));
     let (date, scope) = carried_time_and_scope(canonical_request);
     let amz = date.unwrap_or_else(|| context.timestamp.amz_date());
+    let algorithm = context.algorithm();
     let scope = scope.unwrap_or_else(|| {
         let scope_date = amz.get(..8).unwrap_or_default();
-        CredentialScope::new(scope_date, &context.region, &context.service).to_string()
+        if algorithm.is_asymmetric() {
+            CredentialScope::without_region(scope_date, &context.region, &context.service)
+                .to_string()
+        } else {
+            CredentialScope::new(scope_date, &context.region, &context.service).to_string()
+        }
     });
-    format!("{ALGORITHM}\n{amz}\n{scope}\n{hash}").into_bytes()
+    format!("{algorithm}\n{amz}\n{scope}\n{hash}").into_bytes()
 }
 
 /// The signature the reference computes over a string to sign, with the key derived from the
@@ -110,11 +117,18 @@ pub fn annotate(lines: &mut [StageLine], fixture: &Fixture, outputs: &StageOutpu
             }),
             Stage::Signature => outputs.get(&Stage::StringToSign).map(|sts| {
                 let own = outputs.get(&Stage::Signature);
-                (
-                    own.map(|s| *s == signature_from(fixture, sts))
-                        .unwrap_or(false),
-                    "string to sign",
-                )
+                let consistent = match SignatureCheck::for_fixture(fixture) {
+                    // SigV4a: the signer's signature verifies over its own string to sign.
+                    Some(check) => {
+                        let own_check = SignatureCheck {
+                            message: sts.clone(),
+                            ..check
+                        };
+                        own.is_some_and(|s| own_check.verify(Stage::Signature, s).is_ok())
+                    }
+                    None => own.is_some_and(|s| *s == signature_from(fixture, sts)),
+                };
+                (consistent, "string to sign")
             }),
             Stage::Authorization | Stage::PresignedUrl | Stage::SignedRequest => {
                 outputs.get(&Stage::Signature).map(|sig| {
@@ -125,7 +139,7 @@ pub fn annotate(lines: &mut [StageLine], fixture: &Fixture, outputs: &StageOutpu
                     )
                 })
             }
-            Stage::CanonicalRequest | Stage::SigningKey => None,
+            Stage::CanonicalRequest | Stage::SigningKey | Stage::PublicKey => None,
         };
         line.note = derived.map(|(consistent, from)| {
             if consistent {

@@ -73,7 +73,7 @@ const FAIL_OTHER: Kind = Kind {
 
 /// Failures, one colour per first divergent stage, in pipeline order; `error` last: a refusal
 /// was expected and the signer signed.
-const FAIL_KINDS: [(&str, Kind); 8] = [
+const FAIL_KINDS: [(&str, Kind); 9] = [
     (
         "canonical_request",
         fail_kind(
@@ -142,6 +142,16 @@ const FAIL_KINDS: [(&str, Kind); 8] = [
             "#8c5a3c",
             "#ffffff",
             "fail at signed_request",
+        ),
+    ),
+    (
+        "public_key",
+        fail_kind(
+            "k-fail-public_key",
+            "pub",
+            "#6b8e23",
+            "#ffffff",
+            "fail at public_key (SigV4a)",
         ),
     ),
     (

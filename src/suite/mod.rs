@@ -9,6 +9,7 @@ pub mod bless;
 pub mod discover;
 pub mod fixture;
 pub mod official;
+pub mod sigv4a;
 
 pub use discover::{discover, incomplete_folders, CaseRef, Layout, SuiteError};
 pub use fixture::{load, Expected, ExpectedStage, Fixture, FixtureError};
