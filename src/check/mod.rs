@@ -284,9 +284,11 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
     if compared == 0 {
         verdict.status = Status::Error;
         if fixture.expected.stages.is_empty() {
-            verdict.fault = Some(Fault::Fixture);
+            // A folder with only a request and a context (two of the official v4a copy's have
+            // been published so) covers nothing: not covered, neither passed nor failed.
+            verdict.status = Status::Skip;
             verdict.message = format!(
-                "nothing to compare: {} has no expected file for mode {} (SIGV4_BLESS=1 writes them)",
+                "not covered: {} has no expected file for mode {} (SIGV4_BLESS=1 writes them)",
                 fixture.dir.display(),
                 fixture.input.mode
             );

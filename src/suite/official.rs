@@ -16,7 +16,7 @@ use std::process::Command;
 /// One official suite: its short name, where it is, and the expected failures of its copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficialSuite {
-    /// `v4` or `legacy`: the prefix of its trial ids under `cargo test` (`official/v4/...`).
+    /// `v4`, `v4a` or `legacy`: the prefix of its trial ids under `cargo test` (`official/v4/...`).
     pub name: &'static str,
     /// The suite root.
     pub root: PathBuf,
@@ -97,6 +97,7 @@ pub fn locate(manifest_dir: &Path) -> Vec<(&'static str, Result<OfficialSuite, S
     };
     vec![
         found("v4", aws_sigv4_suite(manifest_dir, "v4")),
+        found("v4a", aws_sigv4_suite(manifest_dir, "v4a")),
         found("legacy", legacy_suite(manifest_dir)),
     ]
 }
