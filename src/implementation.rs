@@ -2,7 +2,7 @@
 
 use crate::context::Context;
 use crate::request::Request;
-use crate::sign::{Mode, Signed, Signer};
+use crate::sign::{Algorithm, Mode, Signed, Signer};
 use crate::stage::Stage;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -68,6 +68,11 @@ pub trait Implementation: Send + Sync {
     fn modes(&self) -> Vec<Mode>;
     /// The stages it can expose.
     fn stages(&self) -> Vec<Stage>;
+    /// The algorithms it signs with; cases of another are skipped with that reason. SigV4 only
+    /// unless it says more.
+    fn algorithms(&self) -> Vec<Algorithm> {
+        vec![Algorithm::HmacSha256]
+    }
     /// Signs one case-mode.
     fn sign(&self, input: &SignInput) -> SignOutcome;
     /// Signs many case-modes; outcomes in input order. Adapters keep several in flight.
@@ -150,6 +155,10 @@ impl Implementation for Reference {
 
     fn stages(&self) -> Vec<Stage> {
         Stage::ALL.to_vec()
+    }
+
+    fn algorithms(&self) -> Vec<Algorithm> {
+        Algorithm::ALL.to_vec()
     }
 
     fn sign(&self, input: &SignInput) -> SignOutcome {

@@ -115,7 +115,11 @@ fn the_catalogue_and_the_model_agree() {
         );
     }
     for entry in entries {
-        let known = Flag::ALL.iter().any(|f| f.id() == entry.id) || entry.parameter.is_some();
+        // SigV4a entries are searched by diagnose/sigv4a.rs (tests/sigv4a.rs), not the model.
+        let known = Flag::ALL.iter().any(|f| f.id() == entry.id)
+            || entry.parameter.is_some()
+            || (entry.algorithm.is_some()
+                && sigv4_conformance::diagnose::sigv4a::IDS.contains(&entry.id.as_str()));
         assert!(known, "the model cannot make {}", entry.id);
         assert!(
             Stage::parse(&entry.stage).is_some(),
@@ -147,7 +151,10 @@ fn final_only(out: &StageOutputs, mode: Mode) -> StageOutputs {
 fn every_entry_is_named_first_where_it_shows() {
     let fixtures = fixtures();
     let mut slowest = Duration::ZERO;
-    for entry in catalogue::entries() {
+    for entry in catalogue::entries()
+        .iter()
+        .filter(|e| e.algorithm.is_none())
+    {
         let variants = variants_of(&entry.id);
         assert!(!variants.is_empty(), "{}", entry.id);
         let mistake = variants[0];
@@ -450,7 +457,10 @@ fn every_entry_on_every_case_it_breaks() {
     let (mut checked, mut missed) = (0, Vec::new());
     let mut times = Vec::new();
     let mut per_entry = Vec::new();
-    for entry in catalogue::entries() {
+    for entry in catalogue::entries()
+        .iter()
+        .filter(|e| e.algorithm.is_none())
+    {
         let (mut shown, mut named) = (0, 0);
         for mistake in every_way_of(&entry.id) {
             for f in fixtures.iter().filter(|f| f.expected.error.is_none()) {

@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod model;
+pub mod sigv4a;
 
 use crate::check::compare::{stage_matches, Comparison};
 use crate::implementation::{SignInput, StageOutputs};
@@ -679,6 +680,9 @@ pub fn diagnose_within(
     actual: &StageOutputs,
     limit: Duration,
 ) -> Vec<Diagnosis> {
+    if input.context.algorithm().is_asymmetric() {
+        return sigv4a::diagnose(input, actual);
+    }
     let search = Target::new(input, actual).search_within(2, limit);
     let mut found: Vec<Diagnosis> = Vec::new();
     for d in search.found.iter().map(describe) {

@@ -35,13 +35,14 @@ impl BlessMode {
 }
 
 /// The stages bless writes: every native stage file but the signing key.
-const BLESSED: [Stage; 6] = [
+const BLESSED: [Stage; 7] = [
     Stage::CanonicalRequest,
     Stage::StringToSign,
     Stage::Signature,
     Stage::Authorization,
     Stage::PresignedUrl,
     Stage::SignedRequest,
+    Stage::PublicKey,
 ];
 
 /// Writes the reference outputs of a native case-mode's missing (or all) stage files; returns the

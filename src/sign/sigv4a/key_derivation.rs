@@ -103,6 +103,31 @@ fn add_one(mut value: [u8; 32]) -> [u8; 32] {
     value
 }
 
+/// `value mod n` for a big-endian number below `2n` (any 256-bit number is): what a signer that
+/// never steps the counter and reduces `k0 + 1` gets (the diagnosis's `sigv4a-kdf-counter`).
+pub fn reduce_mod_n(value: [u8; 32]) -> [u8; 32] {
+    let mut n = N_MINUS_2;
+    if let Some(last) = n.last_mut() {
+        *last += 2; // 0x4F + 2: no carry
+    }
+    if value < n {
+        return value;
+    }
+    let mut out = [0u8; 32];
+    let mut borrow = 0u16;
+    for ((o, v), m) in out.iter_mut().zip(value).zip(n).rev() {
+        let diff = u16::from(v).wrapping_sub(u16::from(m)).wrapping_sub(borrow);
+        *o = (diff & 0xff) as u8;
+        borrow = u16::from(diff > 0xff);
+    }
+    out
+}
+
+/// `value + 1` (public for the diagnosis's models).
+pub fn plus_one(value: [u8; 32]) -> [u8; 32] {
+    add_one(value)
+}
+
 /// A derived SigV4a key pair: the private scalar `d` and its public key. `Debug` and `Display`
 /// never print `d`; [`KeyPair::private_hex`] does, for the `signing_key` stage of a test secret.
 #[derive(Clone)]
@@ -318,6 +343,11 @@ mod tests {
         assert!(n_minus_1 > N_MINUS_2);
         assert!(KeyPair::from_scalar(&add_one(N_MINUS_2)).is_some());
         assert!(KeyPair::from_scalar(&add_one(n_minus_1)).is_none());
+        assert_eq!(reduce_mod_n(add_one(n_minus_1)), [0; 32]);
+        let mut one = [0u8; 32];
+        one[31] = 1;
+        assert_eq!(reduce_mod_n(add_one(add_one(n_minus_1))), one);
+        assert_eq!(reduce_mod_n(one), one);
     }
 
     #[test]
