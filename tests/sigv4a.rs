@@ -1,5 +1,10 @@
 //! SigV4a: deliberately wrong signers fail where the issue says, and the diagnosis names them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use p256::ecdsa::signature::Signer as _;
 use sigv4_conformance::check::{self, StageStatus, Status};
@@ -223,4 +228,19 @@ fn key_and_encoding_mistakes_are_named_by_verification() {
     );
     assert_eq!(named(&verdict), ["sigv4a-kdf-counter"]);
     assert_eq!(f.input.mode, Mode::Header);
+
+    // The fixed input of counter 2 appended to counter 1's (@smithy/signature-v4a 3.6.2).
+    let mut key = b"AWS4A".to_vec();
+    key.extend_from_slice(secret.expose().as_bytes());
+    let mut message = Kdf::SPEC.fixed_input(akid, 1);
+    message.extend_from_slice(&Kdf::SPEC.fixed_input(akid, 2));
+    let k0 = sigv4_conformance::sign::signing_key::hmac_sha256(&key, &message);
+    let appended = KeyPair::from_scalar(&plus_one(k0)).unwrap();
+    let verdict = judge(&f, with_signature(outputs, &ecdsa::sign(&appended, &sts)));
+    let diagnosis = verdict.diagnosis.unwrap();
+    assert_eq!(diagnosis[0].mutation, "sigv4a-kdf-counter");
+    assert!(
+        diagnosis[0].explanation.contains("appended"),
+        "{diagnosis:?}"
+    );
 }

@@ -31,12 +31,13 @@ declare -A adapters=(
   [awscrt]="runner/adapters/awscrt/.venv/bin/python runner/adapters/awscrt/adapter.py"
   [botocore]="runner/adapters/botocore/.venv/bin/python runner/adapters/botocore/adapter.py"
   [smithy]="node runner/adapters/smithy/adapter.mjs"
+  [smithy-v4a]="node runner/adapters/smithy-v4a/adapter.mjs"
   [aws4]="node runner/adapters/aws4/adapter.mjs"
   [aws-sigv4]="runner/adapters/aws-sigv4/target/release/aws-sigv4-adapter"
   [curl]="python3 runner/adapters/curl/adapter.py"
 )
 status=0
-names=(reference awscrt botocore smithy aws4 aws-sigv4 curl)
+names=(reference awscrt botocore smithy smithy-v4a aws4 aws-sigv4 curl)
 for name in "${names[@]}"; do
   mkdir -p "$out/$name"
   adapter=()

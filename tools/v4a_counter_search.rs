@@ -115,7 +115,7 @@ fn search(thread: u64, inner: [u32; 8], outer: [u32; 8], found: &AtomicBool) {
         }
         n += 1;
         tries += 1;
-        if tries % (1 << 26) == 0 {
+        if tries.is_multiple_of(1 << 26) {
             if found.load(Ordering::Relaxed) {
                 return;
             }

@@ -216,6 +216,25 @@ pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Vec<Diagnosis> {
             Some("k0 was used although it is above n - 2: the counter never stepped"),
         ));
     }
+    // The fixed input of each counter appended to the previous one's instead of replacing it
+    // (@smithy/signature-v4a 3.6.2 reuses its buffer): differs from the specification only
+    // when the counter steps.
+    let mut accumulated = Vec::new();
+    let mut prefixed_key = b"AWS4A".to_vec();
+    prefixed_key.extend_from_slice(secret.expose().as_bytes());
+    for counter in 1..=key_derivation::MAX_COUNTER {
+        accumulated.extend_from_slice(&Kdf::SPEC.fixed_input(akid, counter));
+        let k0 = crate::sign::signing_key::hmac_sha256(&prefixed_key, &accumulated);
+        if k0 <= key_derivation::N_MINUS_2 {
+            if counter > 1 && verifies(KeyPair::from_scalar(&key_derivation::plus_one(k0))) {
+                found.push(named(
+                    "sigv4a-kdf-counter",
+                    Some("the fixed input of each counter is appended to the previous counter's instead of replacing it"),
+                ));
+            }
+            break;
+        }
+    }
     let v4_scope = CredentialScope::new(&date, region, service);
     let v4_key = SigningKey::derive(secret, &v4_scope);
     if verifies(KeyPair::from_scalar(v4_key.as_bytes())) {
