@@ -38,6 +38,23 @@ pub fn lint(fixture: &Fixture) -> Vec<Problem> {
     else {
         return problems;
     };
+    if let Some(file) = stages.get(&Stage::Signature).filter(|f| !f.derived) {
+        let hex_only = !file.bytes.is_empty()
+            && file
+                .bytes
+                .iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
+        if !hex_only {
+            problems.push(Problem {
+                path: file.path.clone(),
+                line: None,
+                message: format!(
+                    "a SigV4a signature is lower-case hex digits (of its DER encoding), found {:?}",
+                    String::from_utf8_lossy(&file.bytes)
+                ),
+            });
+        }
+    }
     let Some(sts) = stages.get(&Stage::StringToSign) else {
         return problems;
     };
