@@ -52,7 +52,8 @@ enum Command {
     /// added or removed. Exit 1 on any regression.
     Compare(cmd::compare::CompareArgs),
     /// Is this signed request (or presigned URL) right? If not, which stage and which known
-    /// mistake explain it. Exit 0 when right, 1 when wrong.
+    /// mistake explain it. Exit 0 when right, 1 when wrong. (`check-request` / `check-url`
+    /// without `--access-key`: the same verifier, against the request's own claim.)
     Explain(cmd::explain::ExplainArgs),
     /// Print the catalogue of known signer mistakes as Markdown (docs/diagnosis.md).
     Catalogue,
@@ -74,6 +75,15 @@ enum Command {
 struct ConfigError(String);
 
 fn main() -> ExitCode {
+    // `--version` adds the suite's hash, which is computed only when asked for.
+    let first = std::env::args_os().nth(1);
+    if first
+        .as_ref()
+        .is_some_and(|a| a == "--version" || a == "-V")
+    {
+        say!("{}", embedded::version());
+        return ExitCode::SUCCESS;
+    }
     let result = match Cli::parse().command {
         Command::Run(args) => cmd::run::run(args),
         Command::Lint(args) => cmd::lint::lint(args),

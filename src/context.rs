@@ -89,6 +89,10 @@ pub struct Context {
     /// `public-key.json` and no `algorithm` is read as SigV4a (see [`Algorithm`]).
     #[serde(default)]
     pub algorithm: Option<Algorithm>,
+    /// Not a context key: S3's rules whatever `service` says (a verifier started with `--s3`
+    /// checks an S3-compatible endpoint whose scope may name another service).
+    #[serde(skip)]
+    pub s3_rules: bool,
 }
 
 fn deserialize_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
@@ -171,6 +175,7 @@ impl Context {
             signed_body_value: None,
             unsigned_headers: Vec::new(),
             algorithm: None,
+            s3_rules: false,
         }
     }
 
@@ -186,9 +191,9 @@ impl Context {
         self.algorithm.unwrap_or_default()
     }
 
-    /// True when the S3 rules apply (service `s3`).
+    /// True when the S3 rules apply: service `s3`, or [`Context::s3_rules`].
     pub fn is_s3(&self) -> bool {
-        self.service == "s3"
+        self.s3_rules || self.service == "s3"
     }
 
     /// `X-Amz-Expires` in query mode: `expiration_in_seconds`, or 3600 when it is not given.

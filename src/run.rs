@@ -42,13 +42,26 @@ pub fn suite_hash(root: &Path) -> String {
         })
         .collect();
     files.sort();
+    let contents: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(rel, path)| (rel, std::fs::read(&path).unwrap_or_default()))
+        .collect();
+    hash_case_files(
+        contents
+            .iter()
+            .map(|(rel, bytes)| (rel.clone(), bytes.as_slice())),
+    )
+}
+
+/// The suite hash of case files given as (relative `/`-separated path, bytes), sorted by path:
+/// what [`suite_hash`] computes over a folder, and `suite::MemorySuite::hash` over files in memory.
+pub fn hash_case_files<'a>(files: impl IntoIterator<Item = (String, &'a [u8])>) -> String {
     let mut hasher = Sha256::new();
-    for (rel, path) in files {
-        let bytes = std::fs::read(&path).unwrap_or_default();
+    for (rel, bytes) in files {
         hasher.update(rel.as_bytes());
         hasher.update([0]);
         hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
+        hasher.update(bytes);
     }
     hex::encode(hasher.finalize())
 }
@@ -73,16 +86,22 @@ impl TrialRef {
 pub fn list_trials(roots: &[PathBuf]) -> Result<Vec<TrialRef>, SuiteError> {
     let mut trials = Vec::new();
     for root in roots {
-        for case in suite::discover(root)? {
-            for &mode in &case.modes {
-                trials.push(TrialRef {
-                    case: case.clone(),
-                    mode,
-                });
-            }
-        }
+        trials.extend(trials_of(suite::discover(root)?));
     }
     Ok(trials)
+}
+
+/// One trial per case and mode of `cases`, in their order.
+pub fn trials_of(cases: impl IntoIterator<Item = CaseRef>) -> Vec<TrialRef> {
+    cases
+        .into_iter()
+        .flat_map(|case| {
+            case.modes.clone().into_iter().map(move |mode| TrialRef {
+                case: case.clone(),
+                mode,
+            })
+        })
+        .collect()
 }
 
 /// The verdict of a trial the implementation cannot run (it does not support the trial's mode).
@@ -188,7 +207,8 @@ pub fn run_trial(
         return skipped;
     }
     let outcome = implementation.sign(&fixture.input);
-    if bless_mode != BlessMode::Off && trial.case.layout == suite::Layout::Native {
+    let on_disk = trial.case.files == suite::SuiteFiles::Disk;
+    if bless_mode != BlessMode::Off && trial.case.layout == suite::Layout::Native && on_disk {
         if let SignOutcome::Signed(outputs) = &outcome {
             match bless::bless(&fixture, outputs, bless_mode) {
                 Ok(written) if !written.is_empty() => {

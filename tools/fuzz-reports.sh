@@ -14,16 +14,15 @@ out=reports/fuzz
 $check && out=target/fuzz-reports
 seed=20261124
 cases=3000
-declare -A adapters=(
-  [reference]="$bin adapter"
-  [awscrt]="runner/adapters/awscrt/.venv/bin/python runner/adapters/awscrt/adapter.py"
-  [botocore]="runner/adapters/botocore/.venv/bin/python runner/adapters/botocore/adapter.py"
-  [smithy]="node runner/adapters/smithy/adapter.mjs"
-  [aws4]="node runner/adapters/aws4/adapter.mjs"
-  [aws-sigv4]="runner/adapters/aws-sigv4/target/release/aws-sigv4-adapter"
-)
+# The reference, then every adapter with the `fuzz` role (tools/adapters.sh).
+declare -A adapters=([reference]="$bin adapter")
+names=(reference)
+while IFS=$'\t' read -r name command; do
+  adapters[$name]="$command"
+  names+=("$name")
+done < <(tools/adapters.sh fuzz)
 status=0
-for name in reference awscrt botocore smithy aws4 aws-sigv4; do
+for name in "${names[@]}"; do
   rm -rf "${out:?}/$name"
   mkdir -p "$out"
   "$bin" fuzz --adapter "${adapters[$name]}" --cases "$cases" --seed "$seed" \

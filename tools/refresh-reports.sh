@@ -4,15 +4,19 @@
 # official AWS suites (tools/official-suites.sh: the aws-c-auth v4 and v4a folders and the older
 # layout), writing reports/<name>/official-v4.json, official-v4a.json and official-legacy.json and
 # their table in
-# reports/README.md.
+# reports/README.md, and the per-implementation divergences there (tools/divergences.py).
 # With --check, writes to target/reports/ instead and fails when any result differs from the
-# committed reports (in either direction). Install the adapters first (runner/adapters/*/install.sh).
+# committed reports (in either direction). `tools/refresh-reports.sh [--check] [NAME...]` runs only
+# the named implementations. Install the adapters first (runner/adapters/*/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=target/release/sigv4-conformance
 check=false
-[ "${1:-}" = "--check" ] && check=true
+[ "${1:-}" = "--check" ] && { check=true; shift; }
+# Any further arguments name the implementations to run (default: all); the page and the tables
+# are still made from every report.
+only=("$@")
 out=reports
 $check && out=target/reports
 # The official copies, reached through links under target/official so that reports name the
@@ -26,18 +30,20 @@ declare -A official=(
   [v4a]="target/official/v4a"
   [legacy]="target/official/aws4_testsuite"
 )
-declare -A adapters=(
-  [reference]=""
-  [awscrt]="runner/adapters/awscrt/.venv/bin/python runner/adapters/awscrt/adapter.py"
-  [botocore]="runner/adapters/botocore/.venv/bin/python runner/adapters/botocore/adapter.py"
-  [smithy]="node runner/adapters/smithy/adapter.mjs"
-  [smithy-v4a]="node runner/adapters/smithy-v4a/adapter.mjs"
-  [aws4]="node runner/adapters/aws4/adapter.mjs"
-  [aws-sigv4]="runner/adapters/aws-sigv4/target/release/aws-sigv4-adapter"
-  [curl]="python3 runner/adapters/curl/adapter.py"
-)
+# The reference, then every shipped adapter (tools/adapters.sh reads runner/adapters/*/command).
+declare -A adapters=([reference]="")
+names=(reference)
+while IFS=$'\t' read -r name command; do
+  adapters[$name]="$command"
+  names+=("$name")
+done < <(tools/adapters.sh)
 status=0
-names=(reference awscrt botocore smithy smithy-v4a aws4 aws-sigv4 curl)
+if [ ${#only[@]} -gt 0 ]; then
+  for name in "${only[@]}"; do
+    [ -n "${adapters[$name]+set}" ] || { echo "no adapter named $name (tools/adapters.sh)" >&2; exit 2; }
+  done
+  names=("${only[@]}")
+fi
 for name in "${names[@]}"; do
   mkdir -p "$out/$name"
   adapter=()
@@ -56,6 +62,9 @@ for name in "${names[@]}"; do
     fi
   done
 done
+if $check && [ ${#only[@]} -gt 0 ]; then
+  exit $status
+fi
 "$bin" report --html "$out/index.html" "$out"/*/report.json > /dev/null
 if $check && ! cmp -s reports/index.html "$out/index.html"; then
   echo "reports/index.html differs from the page the reports give (run tools/refresh-reports.sh)"
@@ -73,6 +82,7 @@ _, tail = rest.split(end, 1)
 open(path, "w").write(head + begin + "\n" + sys.argv[1] + "\n" + end + tail)
 PY
   python3 tools/official-table.py reports
+  python3 tools/divergences.py reports
 fi
 if $check; then
   python3 tools/official-table.py "$out" --print > "$out/official-table.md"
@@ -80,5 +90,6 @@ if $check; then
     echo "the official-suite table differs from the committed reports"
     status=1
   fi
+  python3 tools/divergences.py reports --check || status=1
 fi
 exit $status

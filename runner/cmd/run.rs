@@ -26,6 +26,10 @@ pub struct RunArgs {
     /// Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to FILE, atomically.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Under GitHub Actions (GITHUB_ACTIONS=true): append the summary and every failure to the
+    /// step summary, and annotate each failing trial's fixture file (`::error`).
+    #[arg(long)]
+    github: bool,
     /// Write JUnit XML (one testcase per case id) to FILE, atomically.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -121,6 +125,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
     }
     if let Some(path) = &args.badge {
         write(path, report::badge::render(&summary).as_bytes())?;
+    }
+    if args.github {
+        super::github::publish(&trials, &verdicts, &report, &|id| {
+            expected.held(id).is_some()
+        })?;
     }
     for (e, outcome) in &expected.outcomes {
         say!("{}", outcome.line(e));

@@ -42,6 +42,7 @@ fn named(id: &str, detail: Option<&str>) -> Diagnosis {
         mutation: id.to_string(),
         explanation,
         stage: entry.map(|e| e.stage.clone()).unwrap_or_default(),
+        mistakes: vec![id.to_string()],
     }
 }
 

@@ -36,6 +36,7 @@ pub(crate) fn answer(
                         ),
                         version: env!("CARGO_PKG_VERSION").to_string(),
                         language: "rust".to_string(),
+                        wraps: None,
                     },
                 },
                 modes: reference
@@ -54,6 +55,7 @@ pub(crate) fn answer(
                     .map(|a| a.name().to_string())
                     .collect(),
                 ),
+                wraps: None,
             };
             serde_json::to_vec(&reply).ok()
         }
