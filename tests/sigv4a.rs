@@ -101,7 +101,7 @@ fn a_wrong_private_key_fails_at_signature_and_public_key() {
         let verdict = judge(&f, outputs);
         assert_eq!(verdict.status, Status::Fail, "{id}");
         assert_eq!(
-            verdict.first_divergence.as_ref().unwrap().stage,
+            verdict.first_divergence.as_ref().unwrap().stage.to_string(),
             "signature"
         );
         assert_eq!(
@@ -154,7 +154,7 @@ fn a_region_left_in_the_scope_is_named() {
         let outputs = with_signature(outputs, &ecdsa::sign(&pair, sts.as_bytes()));
         let verdict = judge(&f, outputs.clone());
         assert_eq!(
-            verdict.first_divergence.as_ref().unwrap().stage,
+            verdict.first_divergence.as_ref().unwrap().stage.to_string(),
             first,
             "{id}"
         );
@@ -213,7 +213,7 @@ fn key_and_encoding_mistakes_are_named_by_verification() {
         let verdict = judge(&f, with_signature(outputs.clone(), &signature));
         assert_eq!(verdict.status, Status::Fail, "{id}");
         assert_eq!(
-            verdict.first_divergence.as_ref().unwrap().stage,
+            verdict.first_divergence.as_ref().unwrap().stage.to_string(),
             "signature"
         );
         assert_eq!(named(&verdict), [id]);
