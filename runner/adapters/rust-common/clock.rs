@@ -27,7 +27,9 @@ pub fn ensure() -> Result<(), String> {
     if env::var_os(PRELOADED).is_some() {
         return Ok(());
     }
-    let lib = library().ok_or("libfaketime.so.1 not found under /usr/lib/*/faketime/ (apt-get install libfaketime)")?;
+    let lib = library().ok_or(
+        "libfaketime.so.1 not found under /usr/lib/*/faketime/ (apt-get install libfaketime)",
+    )?;
     let exe = env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let error = Command::new(exe)
         .args(env::args_os().skip(1))
@@ -50,7 +52,10 @@ pub fn set(time: SystemTime) -> Result<(), String> {
     env::set_var("FAKETIME", stamp.strftime("%Y-%m-%d %H:%M:%S").to_string());
     let now = jiff::Timestamp::now().as_second();
     if now != stamp.as_second() {
-        return Err(format!("libfaketime did not set the clock (it reads {now}, wanted {})", stamp.as_second()));
+        return Err(format!(
+            "libfaketime did not set the clock (it reads {now}, wanted {})",
+            stamp.as_second()
+        ));
     }
     Ok(())
 }

@@ -92,7 +92,12 @@ fn answer_line(
         return None;
     };
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| handle_sign(&message, sign)))
-        .unwrap_or_else(|_| Outcome::Error(format!("{name}: the library panicked (see stderr)"), Vec::new()));
+        .unwrap_or_else(|_| {
+            Outcome::Error(
+                format!("{name}: the library panicked (see stderr)"),
+                Vec::new(),
+            )
+        });
     if let Outcome::Error(message, _) = &outcome {
         eprintln!("{name}: {id}: error: {message}");
     }
@@ -167,5 +172,7 @@ pub fn normalize_is_noop(path: &str) -> bool {
     path.starts_with('/')
         && !lower.contains("%2e")
         && !path.contains("//")
-        && path.split('/').all(|segment| segment != "." && segment != "..")
+        && path
+            .split('/')
+            .all(|segment| segment != "." && segment != "..")
 }

@@ -35,19 +35,34 @@ fn main() -> ExitCode {
 
 fn sign(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
     if mode != Mode::Header {
-        return Outcome::Skip("aws-sign-v4 only makes an Authorization header: no presigning".into());
+        return Outcome::Skip(
+            "aws-sign-v4 only makes an Authorization header: no presigning".into(),
+        );
     }
     let s3 = ctx.service == "s3";
     if ctx.payload_hash.is_some() {
-        return Outcome::Skip("payload_hash: aws-sign-v4 always hashes the body it is given".into());
+        return Outcome::Skip(
+            "payload_hash: aws-sign-v4 always hashes the body it is given".into(),
+        );
     }
-    let has = |name: &str| req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let has = |name: &str| {
+        req.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
     if ctx.sign_body.unwrap_or(s3) && !has("x-amz-content-sha256") {
-        return Outcome::Skip("sign_body: aws-sign-v4 never adds x-amz-content-sha256, and the request has none".into());
+        return Outcome::Skip(
+            "sign_body: aws-sign-v4 never adds x-amz-content-sha256, and the request has none"
+                .into(),
+        );
     }
     let datetime: DateTime<Utc> = DateTime::from(ctx.time);
     let mut alterations = Vec::new();
-    let unsigned: Vec<String> = ctx.unsigned_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let unsigned: Vec<String> = ctx
+        .unsigned_headers
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     let mut headers = HeaderMap::new();
     for (name, value) in &req.headers {
         if unsigned.contains(&name.to_ascii_lowercase()) {
@@ -55,11 +70,21 @@ fn sign(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
         }
         let name = match HeaderName::from_bytes(name.as_bytes()) {
             Ok(name) => name,
-            Err(e) => return Outcome::Error(format!("http::HeaderName refused {name:?}: {e}"), alterations),
+            Err(e) => {
+                return Outcome::Error(
+                    format!("http::HeaderName refused {name:?}: {e}"),
+                    alterations,
+                )
+            }
         };
         let value = match HeaderValue::from_str(value) {
             Ok(value) => value,
-            Err(e) => return Outcome::Error(format!("http::HeaderValue refused {value:?}: {e}"), alterations),
+            Err(e) => {
+                return Outcome::Error(
+                    format!("http::HeaderValue refused {value:?}: {e}"),
+                    alterations,
+                )
+            }
         };
         headers.append(name, value);
     }
@@ -77,7 +102,12 @@ fn sign(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
                 Ok(value) => {
                     headers.insert("x-amz-security-token", value);
                 }
-                Err(e) => return Outcome::Error(format!("http::HeaderValue refused the token: {e}"), alterations),
+                Err(e) => {
+                    return Outcome::Error(
+                        format!("http::HeaderValue refused the token: {e}"),
+                        alterations,
+                    )
+                }
             }
             alterations.push("X-Amz-Security-Token added to the headers (aws-sign-v4 has no session-token support)".into());
         }
@@ -96,12 +126,15 @@ fn sign(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
         &req.body,
     );
     let canonical = signer.canonical_request();
-    let string_to_sign = aws_sign_v4::string_to_sign(&datetime, &ctx.region, &canonical, &ctx.service);
+    let string_to_sign =
+        aws_sign_v4::string_to_sign(&datetime, &ctx.region, &canonical, &ctx.service);
     let authorization = signer.sign();
     let mut stages = JsonMap::new();
     stages.insert("canonical_request".into(), Value::from(canonical));
     stages.insert("string_to_sign".into(), Value::from(string_to_sign));
-    if let Ok(key) = aws_sign_v4::signing_key(&datetime, &ctx.secret_access_key, &ctx.region, &ctx.service) {
+    if let Ok(key) =
+        aws_sign_v4::signing_key(&datetime, &ctx.secret_access_key, &ctx.region, &ctx.service)
+    {
         stages.insert("signing_key".into(), Value::from(hex(&key)));
     }
     if let Some((_, signature)) = authorization.rsplit_once("Signature=") {

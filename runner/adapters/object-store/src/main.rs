@@ -52,12 +52,16 @@ fn run(mode: Mode, ctx: &Context, req: &Request) -> Result<Outcome, String> {
     }
     let s3 = ctx.service == "s3";
     if !ctx.sign_body.unwrap_or(s3) {
-        return Err("sign_body false: AwsAuthorizer always sets and signs x-amz-content-sha256".into());
+        return Err(
+            "sign_body false: AwsAuthorizer always sets and signs x-amz-content-sha256".into(),
+        );
     }
     if !s3 && ctx.normalize == Some(false) && !serve::normalize_is_noop(&req.path) {
         return Err("normalize false: AwsAuthorizer parses the URI with url::Url, which always removes dot segments".into());
     }
-    if ctx.double_uri_encode.is_some_and(|double| double != !s3) && !serve::encoding_is_noop(&req.path) {
+    if ctx.double_uri_encode.is_some_and(|double| double != !s3)
+        && !serve::encoding_is_noop(&req.path)
+    {
         return Err("double_uri_encode: AwsAuthorizer encodes twice for every service but s3, once for s3, with no switch".into());
     }
     if !ctx.unsigned_headers.is_empty() {
@@ -77,7 +81,8 @@ fn run(mode: Mode, ctx: &Context, req: &Request) -> Result<Outcome, String> {
             None => return Err(format!("payload_hash {hex:?}: try_authorize takes a digest (bytes) or UNSIGNED-PAYLOAD only")),
         },
     }
-    let host = serve::host(req).ok_or("the request needs exactly one Host header: the URI needs an authority")?;
+    let host = serve::host(req)
+        .ok_or("the request needs exactly one Host header: the URI needs an authority")?;
     let target = match &req.query {
         Some(query) => format!("{}?{query}", req.path),
         None => req.path.clone(),
@@ -87,24 +92,37 @@ fn run(mode: Mode, ctx: &Context, req: &Request) -> Result<Outcome, String> {
     let mut builder = http::Request::builder()
         .method(req.method.as_str())
         .uri(format!("https://{host}{target}"));
-    for (name, value) in req.headers.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("host")) {
+    for (name, value) in req
+        .headers
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+    {
         builder = builder.header(name.as_str(), value.as_str());
     }
     let mut request: HttpRequest = match builder.body(req.body.clone().into()) {
         Ok(request) => request,
-        Err(e) => return Ok(Outcome::Error(format!("http::Request refused the request: {e}"), Vec::new())),
+        Err(e) => {
+            return Ok(Outcome::Error(
+                format!("http::Request refused the request: {e}"),
+                Vec::new(),
+            ))
+        }
     };
     let credential = AwsCredential {
         key_id: ctx.access_key_id.clone(),
         secret_key: ctx.secret_access_key.clone(),
         token: ctx.token.clone(),
     };
-    let authorizer = AwsAuthorizer::new(&credential, &ctx.service, &ctx.region).with_sign_payload(sign_payload);
+    let authorizer =
+        AwsAuthorizer::new(&credential, &ctx.service, &ctx.region).with_sign_payload(sign_payload);
     if let Err(e) = clock::set(ctx.time) {
         return Ok(Outcome::Error(e, Vec::new()));
     }
     if let Err(e) = authorizer.try_authorize(&mut request, digest.as_deref()) {
-        return Ok(Outcome::Error(format!("object_store refused: {e}"), Vec::new()));
+        return Ok(Outcome::Error(
+            format!("object_store refused: {e}"),
+            Vec::new(),
+        ));
     }
     let authorization = request
         .headers()
@@ -127,7 +145,10 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     }
     (0..hex.len())
         .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
         .collect()
 }
 
@@ -135,7 +156,10 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 mod tests {
     #[test]
     fn handshake_version_is_the_pinned_one() {
-        let pin = format!("object_store = {{ version = \"={}\"", super::OBJECT_STORE_VERSION);
+        let pin = format!(
+            "object_store = {{ version = \"={}\"",
+            super::OBJECT_STORE_VERSION
+        );
         assert!(include_str!("../Cargo.toml").contains(&pin));
     }
 
@@ -143,6 +167,9 @@ mod tests {
     fn decode_hex() {
         let hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(super::decode_hex(hash).map(|b| b.len()), Some(32));
-        assert_eq!(super::decode_hex("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"), None);
+        assert_eq!(
+            super::decode_hex("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+            None
+        );
     }
 }

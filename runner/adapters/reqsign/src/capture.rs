@@ -27,7 +27,9 @@ static LOGGER: Capture = Capture;
 
 /// Installs the logger; false when another one is installed.
 pub fn install() -> bool {
-    log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Debug)).is_ok()
+    log::set_logger(&LOGGER)
+        .map(|()| log::set_max_level(log::LevelFilter::Debug))
+        .is_ok()
 }
 
 /// Forgets the last string to sign (call before signing).

@@ -95,16 +95,22 @@ fn run(mode: Mode, ctx: &Context, req: &Request) -> Result<Outcome, String> {
             None
         }
         Mode::Query => {
-            let meant = ctx.payload_hash.clone().or_else(|| s3.then(|| "UNSIGNED-PAYLOAD".to_owned()));
+            let meant = ctx
+                .payload_hash
+                .clone()
+                .or_else(|| s3.then(|| "UNSIGNED-PAYLOAD".to_owned()));
             if own_hash.is_none() && meant.as_deref() != Some("UNSIGNED-PAYLOAD") {
                 return Err("query mode: reqsign presigns UNSIGNED-PAYLOAD unless given a (signed) x-amz-content-sha256 header".into());
             }
-            let seconds = u64::try_from(ctx.expiration_in_seconds.unwrap_or(3600))
-                .map_err(|_| "a negative expiration_in_seconds: expires_in is a Duration".to_owned())?;
+            let seconds =
+                u64::try_from(ctx.expiration_in_seconds.unwrap_or(3600)).map_err(|_| {
+                    "a negative expiration_in_seconds: expires_in is a Duration".to_owned()
+                })?;
             Some(Duration::from_secs(seconds))
         }
     };
-    let host = serve::host(req).ok_or("the request needs exactly one Host header: the URI needs an authority")?;
+    let host = serve::host(req)
+        .ok_or("the request needs exactly one Host header: the URI needs an authority")?;
     let target = match &req.query {
         Some(query) => format!("{}?{query}", req.path),
         None => req.path.clone(),
@@ -120,7 +126,12 @@ fn run(mode: Mode, ctx: &Context, req: &Request) -> Result<Outcome, String> {
     }
     let (mut parts, ()) = match builder.body(()) {
         Ok(request) => request.into_parts(),
-        Err(e) => return Ok(Outcome::Error(format!("http::Request refused the request: {e}"), Vec::new())),
+        Err(e) => {
+            return Ok(Outcome::Error(
+                format!("http::Request refused the request: {e}"),
+                Vec::new(),
+            ))
+        }
     };
     let mut credentials = StaticCredentialProvider::new(&ctx.access_key_id, &ctx.secret_access_key);
     if let Some(token) = &ctx.token {
@@ -158,7 +169,10 @@ fn run(mode: Mode, ctx: &Context, req: &Request) -> Result<Outcome, String> {
         Mode::Query => {
             let url = parts.uri.to_string();
             if let Some(signature) = url.rsplit_once("X-Amz-Signature=").map(|(_, s)| s) {
-                stages.insert("signature".into(), Value::from(signature.split('&').next().unwrap_or_default()));
+                stages.insert(
+                    "signature".into(),
+                    Value::from(signature.split('&').next().unwrap_or_default()),
+                );
             }
             stages.insert("presigned_url".into(), Value::from(url));
         }

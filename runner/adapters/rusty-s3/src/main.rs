@@ -47,9 +47,16 @@ fn presign(mode: Mode, ctx: &Context, req: &Request) -> Result<Outcome, String> 
         return Err("rusty-s3 only presigns URLs: it has no Authorization header mode".into());
     }
     if ctx.service != "s3" {
-        return Err(format!("service {:?}: rusty-s3 signs for service s3 only", ctx.service));
+        return Err(format!(
+            "service {:?}: rusty-s3 signs for service s3 only",
+            ctx.service
+        ));
     }
-    if ctx.payload_hash.as_deref().is_some_and(|hash| hash != "UNSIGNED-PAYLOAD") {
+    if ctx
+        .payload_hash
+        .as_deref()
+        .is_some_and(|hash| hash != "UNSIGNED-PAYLOAD")
+    {
         return Err("payload_hash: rusty-s3 always presigns UNSIGNED-PAYLOAD".into());
     }
     if ctx.double_uri_encode == Some(true) && !serve::encoding_is_noop(&req.path) {
@@ -66,23 +73,41 @@ fn presign(mode: Mode, ctx: &Context, req: &Request) -> Result<Outcome, String> 
         "POST" => Method::Post,
         "PUT" => Method::Put,
         "DELETE" => Method::Delete,
-        other => return Err(format!("method {other:?}: rusty_s3::Method has no such variant")),
+        other => {
+            return Err(format!(
+                "method {other:?}: rusty_s3::Method has no such variant"
+            ))
+        }
     };
-    let host = serve::host(req).ok_or("the request needs exactly one Host header: the URL needs a host")?;
+    let host = serve::host(req)
+        .ok_or("the request needs exactly one Host header: the URL needs a host")?;
     // The path goes in the URL as it came on the wire (sign() wants it percent-encoded already);
     // the query goes in a Map, which replaces the URL's query.
     let url = match Url::parse(&format!("https://{host}{}", req.path)) {
         Ok(url) => url,
         Err(e) => {
-            return Ok(Outcome::Error(format!("url::Url refused the URL: {e}"), Vec::new()));
+            return Ok(Outcome::Error(
+                format!("url::Url refused the URL: {e}"),
+                Vec::new(),
+            ));
         }
     };
     let mut query = Map::new();
-    for pair in req.query.as_deref().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+    for pair in req
+        .query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         query.append(decode(key)?, decode(value)?);
     }
-    let unsigned: Vec<String> = ctx.unsigned_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let unsigned: Vec<String> = ctx
+        .unsigned_headers
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     let mut headers = Map::new();
     for (name, value) in &req.headers {
         let name = name.to_ascii_lowercase();
