@@ -52,7 +52,8 @@ enum Command {
     /// added or removed. Exit 1 on any regression.
     Compare(cmd::compare::CompareArgs),
     /// Is this signed request (or presigned URL) right? If not, which stage and which known
-    /// mistake explain it. Exit 0 when right, 1 when wrong.
+    /// mistake explain it. Exit 0 when right, 1 when wrong. (`check-request` / `check-url`
+    /// without `--access-key`: the same verifier, against the request's own claim.)
     Explain(cmd::explain::ExplainArgs),
     /// Print the catalogue of known signer mistakes as Markdown (docs/diagnosis.md).
     Catalogue,

@@ -83,6 +83,10 @@ pub struct Context {
     /// Extension `unsigned_headers`: header names (any case) left out of signing.
     #[serde(default)]
     pub unsigned_headers: Vec<String>,
+    /// Not a context key: S3's rules whatever `service` says (a verifier started with `--s3`
+    /// checks an S3-compatible endpoint whose scope may name another service).
+    #[serde(skip)]
+    pub s3_rules: bool,
 }
 
 fn deserialize_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
@@ -164,6 +168,7 @@ impl Context {
             payload_hash: None,
             signed_body_value: None,
             unsigned_headers: Vec::new(),
+            s3_rules: false,
         }
     }
 
@@ -174,9 +179,9 @@ impl Context {
             .or(self.signed_body_value.as_deref())
     }
 
-    /// True when the S3 rules apply (service `s3`).
+    /// True when the S3 rules apply: service `s3`, or [`Context::s3_rules`].
     pub fn is_s3(&self) -> bool {
-        self.service == "s3"
+        self.s3_rules || self.service == "s3"
     }
 
     /// `X-Amz-Expires` in query mode: `expiration_in_seconds`, or 3600 when it is not given.

@@ -1,9 +1,156 @@
-//! Reading the parts of a signed request as a client wrote it: the fields of an Authorization
-//! header, the parameters of a presigned URL and the signed headers of a canonical request.
-//! Shared by `lint`, fixture loading, `explain` and the verifying endpoint.
+//! Reading the parts of a signed request as a client wrote it: the Authorization header and its
+//! credential (strictly, as AWS reads them), single fields of a header or presigned URL, and the
+//! signed headers of a canonical request. The one reader for `serve`, `check-request`,
+//! `explain`, `lint` and fixture loading.
 
 use crate::sign::encoding::percent_decode;
 use crate::sign::query::split_query;
+use crate::sign::ALGORITHM;
+
+/// The parts of a credential: `AKID/YYYYMMDD/region/service/aws4_request`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// The access key id.
+    pub access_key: String,
+    /// `YYYYMMDD`.
+    pub date: String,
+    /// The scope's region.
+    pub region: String,
+    /// The scope's service.
+    pub service: String,
+}
+
+const CREDENTIAL_FORM: &str =
+    "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"";
+
+impl Credential {
+    /// Reads a credential as AWS does; the error is AWS's message with what is wrong.
+    pub fn parse(text: &str) -> Result<Credential, String> {
+        let parts: Vec<&str> = text.split('/').collect();
+        let [akid, date, region, service, terminal] = parts.as_slice() else {
+            return Err(format!(
+                "{CREDENTIAL_FORM}: {text:?} has {} parts",
+                parts.len()
+            ));
+        };
+        if akid.is_empty() || akid.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "{CREDENTIAL_FORM}: the access key {akid:?} is empty or holds whitespace"
+            ));
+        }
+        if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "{CREDENTIAL_FORM}: the date {date:?} is not YYYYMMDD"
+            ));
+        }
+        if region.is_empty() || service.is_empty() {
+            return Err(format!("{CREDENTIAL_FORM}: the region or service is empty"));
+        }
+        if *terminal != "aws4_request" {
+            return Err(format!(
+                "{CREDENTIAL_FORM}: it ends with {terminal:?} instead of \"aws4_request\""
+            ));
+        }
+        Ok(Credential {
+            access_key: akid.to_string(),
+            date: date.to_string(),
+            region: region.to_string(),
+            service: service.to_string(),
+        })
+    }
+}
+
+/// What is malformed in a signature's parameters, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// What is wrong (AWS's message, with our detail).
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+/// The three components of an `Authorization: AWS4-HMAC-SHA256 ...` header, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationHeader {
+    /// `Credential=`.
+    pub credential: String,
+    /// `SignedHeaders=`, verbatim.
+    pub signed_headers: String,
+    /// `Signature=`.
+    pub signature: String,
+}
+
+impl AuthorizationHeader {
+    /// Reads the header value (algorithm included) as AWS does: the three components once each, in
+    /// any order, separated by commas; nothing else.
+    pub fn parse(value: &str) -> Result<AuthorizationHeader, Malformed> {
+        let (algorithm, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+        if algorithm.ends_with(',') && algorithm.trim_end_matches(',') == ALGORITHM {
+            return Err(malformed(
+            format!("the authorization header {value:?} has a comma after the algorithm"),
+            "Write `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`: a space, not a comma, follows the algorithm.".into(),
+        ));
+        }
+        let mut credential = None;
+        let mut signed_headers = None;
+        let mut signature = None;
+        for component in rest.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            let Some((key, val)) = component.split_once('=') else {
+                return Err(malformed(
+                format!("the authorization component {component:?} is not a valid key=value pair (missing equal-sign)"),
+                "Each component is `Key=value`, separated by commas.".into(),
+            ));
+            };
+            let slot = match key.trim() {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed_headers,
+            "Signature" => &mut signature,
+            other => {
+                return Err(malformed(
+                    format!("the authorization component {other:?} is not Credential, SignedHeaders or Signature"),
+                    "The components are Credential=, SignedHeaders= and Signature=, with these exact names.".into(),
+                ))
+            }
+        };
+            if slot.is_some() {
+                return Err(malformed(
+                    format!("the authorization component {key:?} appears twice"),
+                    "Give each component once.".into(),
+                ));
+            }
+            *slot = Some(val.trim().to_string());
+        }
+        match (credential, signed_headers, signature) {
+            (Some(credential), Some(signed_headers), Some(signature)) => Ok(AuthorizationHeader {
+                credential,
+                signed_headers,
+                signature,
+            }),
+            (c, h, s) => {
+                let missing: Vec<&str> = [
+                    ("Credential", c.is_none()),
+                    ("SignedHeaders", h.is_none()),
+                    ("Signature", s.is_none()),
+                ]
+                .iter()
+                .filter(|(_, m)| *m)
+                .map(|(n, _)| *n)
+                .collect();
+                Err(malformed(
+                format!(
+                    "the authorization header requires three components: Credential, SignedHeaders, and Signature; {} missing",
+                    missing.join(", ")
+                ),
+                "Authorization: AWS4-HMAC-SHA256 Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, SignedHeaders=host;x-amz-date, Signature=<64 hex digits>".into(),
+            ))
+            }
+        }
+    }
+}
+
+fn malformed(message: String, hint: String) -> Malformed {
+    Malformed { message, hint }
+}
 
 /// The value of `key=` inside an Authorization header value (`Credential`, `SignedHeaders`,
 /// `Signature`), up to the next `,` or space.
@@ -78,5 +225,72 @@ mod tests {
             Some("host;x-amz-date")
         );
         assert_eq!(canonical_signed_headers(b"one line"), None);
+    }
+
+    #[test]
+    fn an_authorization_header_is_read_as_aws_reads_it() {
+        let auth = AuthorizationHeader::parse(
+            "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab,Credential=AK/20150830/r/s/aws4_request",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                auth.credential.as_str(),
+                auth.signed_headers.as_str(),
+                auth.signature.as_str()
+            ),
+            ("AK/20150830/r/s/aws4_request", "host", "ab")
+        );
+        for (bad, says) in [
+            (
+                "AWS4-HMAC-SHA256, Credential=a, SignedHeaders=h, Signature=s",
+                "comma after the algorithm",
+            ),
+            (
+                "AWS4-HMAC-SHA256 Credential=a SignedHeaders=h, Signature=s",
+                "missing",
+            ),
+            (
+                "AWS4-HMAC-SHA256 Credential=a, Credential=a, SignedHeaders=h, Signature=s",
+                "twice",
+            ),
+            (
+                "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=h, Signature=s, Extra=1",
+                "not Credential",
+            ),
+            (
+                "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=h, Sig",
+                "missing equal-sign",
+            ),
+            ("AWS4-HMAC-SHA256", "SignedHeaders, Signature missing"),
+        ] {
+            let error = AuthorizationHeader::parse(bad).unwrap_err();
+            assert!(error.message.contains(says), "{bad}: {error:?}");
+            assert!(!error.hint.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_credential_has_five_parts_and_a_date() {
+        let c = Credential::parse("AK/20150830/us-east-1/iam/aws4_request").unwrap();
+        assert_eq!(
+            (
+                c.access_key.as_str(),
+                c.date.as_str(),
+                c.region.as_str(),
+                c.service.as_str()
+            ),
+            ("AK", "20150830", "us-east-1", "iam")
+        );
+        for (bad, says) in [
+            ("AK/20150830/us-east-1/iam", "4 parts"),
+            ("/20150830/r/s/aws4_request", "access key"),
+            ("AK/2015-08-30/r/s/aws4_request", "not YYYYMMDD"),
+            ("AK/20150830//s/aws4_request", "region or service"),
+            ("AK/20150830/r/s/aws4_requests", "instead of"),
+        ] {
+            let error = Credential::parse(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
     }
 }

@@ -92,6 +92,93 @@ impl fmt::Display for Stage {
     }
 }
 
+/// Where a check first stopped: a stage of the pipeline, or, for a verifier, a check made before
+/// the signature is recomputed. Typed everywhere; a name only in the JSON reports and headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DivergencePoint {
+    /// A stage diverged. For a verifier also: the signature was wrong at this stage, or
+    /// ([`Stage::Authorization`]) the Authorization header or presigned parameters are malformed.
+    Stage(Stage),
+    /// `error`: the case expects a refusal and the signer signed.
+    Refusal,
+    /// `request`: a verifier found no signature at all, or could not read the request.
+    Request,
+    /// `credential`: a verifier rejected the access key, the scope or the session token.
+    Credential,
+    /// `request_time`: a verifier rejected the time (clock skew, expiry).
+    RequestTime,
+    /// `payload_hash`: a verifier rejected `x-amz-content-sha256` or the body's hash.
+    PayloadHash,
+}
+
+impl DivergencePoint {
+    /// The name in reports and headers: the stage's, or the check's.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DivergencePoint::Stage(stage) => stage.name(),
+            DivergencePoint::Refusal => "error",
+            DivergencePoint::Request => "request",
+            DivergencePoint::Credential => "credential",
+            DivergencePoint::RequestTime => "request_time",
+            DivergencePoint::PayloadHash => "payload_hash",
+        }
+    }
+
+    /// Parses a name written by [`DivergencePoint::name`].
+    pub fn parse(name: &str) -> Option<DivergencePoint> {
+        if let Some(stage) = Stage::parse(name) {
+            return Some(DivergencePoint::Stage(stage));
+        }
+        [
+            DivergencePoint::Refusal,
+            DivergencePoint::Request,
+            DivergencePoint::Credential,
+            DivergencePoint::RequestTime,
+            DivergencePoint::PayloadHash,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+
+    /// The pipeline stage, if it is one.
+    pub fn stage(&self) -> Option<Stage> {
+        match self {
+            DivergencePoint::Stage(stage) => Some(*stage),
+            _ => None,
+        }
+    }
+}
+
+impl From<Stage> for DivergencePoint {
+    fn from(stage: Stage) -> DivergencePoint {
+        DivergencePoint::Stage(stage)
+    }
+}
+
+impl fmt::Display for DivergencePoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for DivergencePoint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DivergencePoint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        DivergencePoint::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{name:?} is neither a stage nor a check (error, request, credential, \
+                 request_time, payload_hash)"
+            ))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +197,20 @@ mod tests {
             "query-presigned-url.txt"
         );
         assert!(!Stage::Authorization.applies_to(Mode::Query));
+        for name in [
+            "error",
+            "request",
+            "credential",
+            "request_time",
+            "payload_hash",
+        ] {
+            assert_eq!(DivergencePoint::parse(name).map(|p| p.name()), Some(name));
+        }
+        assert_eq!(
+            DivergencePoint::parse("authorization"),
+            Some(DivergencePoint::Stage(Stage::Authorization))
+        );
+        assert_eq!(DivergencePoint::parse("authorisation"), None);
         for mode in [Mode::Header, Mode::Query] {
             assert!(Stage::carrier(mode).applies_to(mode));
         }

@@ -310,8 +310,13 @@ mod explain {
             format!("{IAM}8a96b6691875490d30d05731cc9aa26be1fd64cf611ed929753b6498075aa886\n");
         let explanation = explain_request(wrong.as_bytes(), &secret).unwrap();
         assert!(!explanation.right);
-        assert_eq!(explanation.first_difference.as_deref(), Some("Signature"));
-        let first = &explanation.diagnosis[0].mutation;
+        assert_eq!(
+            explanation.verdict.code,
+            "SignatureDoesNotMatch",
+            "{}",
+            explanation.render()
+        );
+        let first = &explanation.verdict.diagnosis[0].mutation;
         assert!(
             first.contains("signature-hmac-arguments-swapped")
                 && first.contains("signature-key-hex"),
@@ -323,6 +328,7 @@ mod explain {
         assert_eq!(
             explain_request(prefix.as_bytes(), &secret)
                 .unwrap()
+                .verdict
                 .diagnosis[0]
                 .mutation,
             "secret-missing-aws4-prefix"
@@ -352,11 +358,12 @@ mod explain {
         assert!(!wrong.right);
         assert!(
             wrong
+                .verdict
                 .diagnosis
                 .iter()
                 .any(|d| d.mutation == "unsigned-payload-not-used"),
             "{:?}",
-            wrong.diagnosis
+            wrong.verdict.diagnosis
         );
     }
 
@@ -411,7 +418,9 @@ mod explain {
         let explanation = explain_url(url, &both).unwrap();
         assert!(!explanation.right);
         assert!(explanation
+            .verdict
             .canonical_request
+            .unwrap_or_default()
             .contains("content-type;host;x-amz-meta-a"));
     }
 

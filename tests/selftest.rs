@@ -113,7 +113,7 @@ fn every_mutated_expected_file_fails_exactly_its_trial() {
                         verdict.message
                     );
                     let divergence = verdict.first_divergence.as_ref().expect("a divergence");
-                    assert_eq!(divergence.stage, stage.name(), "{context}: wrong stage");
+                    assert_eq!(divergence.stage, (*stage).into(), "{context}: wrong stage");
                     let diff = verdict.diff.as_deref().unwrap_or_default();
                     assert!(
                         diff.contains(marker),

@@ -549,7 +549,7 @@ fn report_holds_every_request_and_survives_a_kill() {
         assert_eq!((report.summary.passed, report.summary.failed), (2, 1));
         let failed = &report.cases[1];
         let divergence = failed.first_divergence.as_ref().unwrap();
-        assert_eq!(divergence.stage, "canonical_request");
+        assert_eq!(divergence.stage.name(), "canonical_request");
         assert!(divergence.expected.contains("x-custom:tampered"));
         assert!(
             failed.message.contains("SignatureDoesNotMatch"),
@@ -817,7 +817,7 @@ fn forged_requests_never_get_their_signature_from_any_output() {
         .cases
         .iter()
         .filter_map(|c| c.first_divergence.as_ref())
-        .filter(|d| d.stage == "signature")
+        .filter(|d| d.stage.name() == "signature")
         .map(|d| d.expected.as_str())
         .collect();
     assert!(!withheld.is_empty(), "{report:?}");

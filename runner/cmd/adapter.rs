@@ -28,7 +28,7 @@ pub fn serve(args: AdapterArgs) -> Result<ExitCode, ConfigError> {
     };
     let stdin = std::io::stdin().lock();
     let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    match sigv4_conformance::adapter::serve::serve_with(stdin, stdout, mistakes) {
+    match sigv4_conformance::adapter::reference::serve_with(stdin, stdout, mistakes) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(ConfigError(format!("adapter: {e}"))),

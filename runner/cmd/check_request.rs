@@ -1,6 +1,7 @@
-//! `check-request`: raw signed requests checked as `serve` would.
+//! `check-request`: raw signed requests checked as `serve` would (against the server credential
+//! given, or without `--access-key` against each request's own claim, as `explain --request`).
 
-use super::verify::{print_check, verify_config, VerifyCredentialArgs};
+use super::verify::{checked, print_check, Checked, VerifyCredentialArgs};
 use crate::ConfigError;
 use clap::Args;
 use std::path::PathBuf;
@@ -18,9 +19,8 @@ pub struct CheckRequestArgs {
 pub fn check_requests(args: CheckRequestArgs) -> Result<ExitCode, ConfigError> {
     use sigv4_conformance::serve::{request_from_file, verify};
     use std::io::Read as _;
-    let (config, clock) = verify_config(&args.credentials)?;
+    let checked = checked(&args.credentials, Vec::new(), None)?;
     let signer = sigv4_conformance::Signer::new();
-    let now = clock.unwrap_or_else(sigv4_conformance::Timestamp::now);
     let mut all_right = true;
     for path in &args.files {
         let bytes = if path.as_os_str() == "-" {
@@ -33,9 +33,17 @@ pub fn check_requests(args: CheckRequestArgs) -> Result<ExitCode, ConfigError> {
             std::fs::read(path)
                 .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?
         };
-        let verdict = match request_from_file(&bytes) {
-            Ok(request) => verify(&request, &config, &signer, now),
-            Err(unreadable) => unreadable,
+        let verdict = match (request_from_file(&bytes), &checked) {
+            (Err(unreadable), _) => unreadable,
+            (Ok(request), Checked::Server(config, clock)) => {
+                let now = clock.unwrap_or_else(sigv4_conformance::Timestamp::now);
+                verify(&request, config, &signer, now)
+            }
+            (Ok(request), Checked::OwnClaim(known)) => {
+                sigv4_conformance::explain::explain(&request, known)
+                    .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
+                    .verdict
+            }
         };
         all_right &= verdict.accepted();
         print_check(&path.display().to_string(), args.files.len() > 1, &verdict);

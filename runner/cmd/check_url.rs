@@ -1,7 +1,8 @@
-//! `check-url`: presigned URLs checked as `serve` would.
+//! `check-url`: presigned URLs checked as `serve` would (against the server credential given, or
+//! without `--access-key` against each URL's own claim, as `explain --url`).
 
 use super::parse_headers;
-use super::verify::{print_check, verify_config, VerifyCredentialArgs};
+use super::verify::{checked, print_check, Checked, VerifyCredentialArgs};
 use crate::ConfigError;
 use clap::Args;
 use std::process::ExitCode;
@@ -24,14 +25,28 @@ pub struct CheckUrlArgs {
 
 pub fn check_urls(args: CheckUrlArgs) -> Result<ExitCode, ConfigError> {
     use sigv4_conformance::serve::{request_from_url, verify};
-    let (config, clock) = verify_config(&args.credentials)?;
     let headers = parse_headers(&args.headers)?;
+    let checked = checked(
+        &args.credentials,
+        headers.clone(),
+        Some(args.method.clone()),
+    )?;
     let signer = sigv4_conformance::Signer::new();
-    let now = clock.unwrap_or_else(sigv4_conformance::Timestamp::now);
     let mut all_right = true;
     for url in &args.urls {
-        let request = request_from_url(url, Some(&args.method), &headers).map_err(ConfigError)?;
-        let verdict = verify(&request, &config, &signer, now);
+        let verdict = match &checked {
+            Checked::Server(config, clock) => {
+                let now = clock.unwrap_or_else(sigv4_conformance::Timestamp::now);
+                let request =
+                    request_from_url(url, Some(&args.method), &headers).map_err(ConfigError)?;
+                verify(&request, config, &signer, now)
+            }
+            Checked::OwnClaim(known) => {
+                sigv4_conformance::explain::explain_url(url, known)
+                    .map_err(|e| ConfigError(format!("{url}: {e}")))?
+                    .verdict
+            }
+        };
         all_right &= verdict.accepted();
         print_check(url, args.urls.len() > 1, &verdict);
     }

@@ -34,7 +34,7 @@
 //! `--pid-file FILE` appends the pid of the adapter (and of any helper it starts) to FILE, so a
 //! test can check that the runner ended them all.
 
-use super::serve::answer;
+use super::reference::answer;
 use crate::implementation::Reference;
 use serde_json::Value;
 use std::collections::HashMap;

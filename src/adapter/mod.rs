@@ -5,6 +5,6 @@ pub mod client;
 pub mod faulty;
 pub mod process;
 pub mod protocol;
-pub mod serve;
+pub mod reference;
 
 pub use client::{Adapter, AdapterConfig};

@@ -13,10 +13,9 @@ use crate::implementation::StageOutputs;
 use crate::sign::encoding::percent_decode;
 use crate::sign::query::split_query;
 use crate::sign::signing_key::hmac_sha256;
-use crate::sign::{CredentialScope, Signature, SigningKey, ALGORITHM};
+use crate::sign::{CredentialScope, Signature, SigningKey, StringToSign};
 use crate::stage::Stage;
 use crate::suite::Fixture;
-use sha2::{Digest, Sha256};
 
 /// The time and the credential scope a canonical request carries: the value of its
 /// `x-amz-date` header line or `X-Amz-Date` parameter, and the scope of its `X-Amz-Credential`
@@ -49,14 +48,24 @@ fn carried_time_and_scope(canonical_request: &[u8]) -> (Option<String>, Option<S
 /// and scope the canonical request carries (the context's when it carries none).
 fn string_to_sign_from(fixture: &Fixture, canonical_request: &[u8]) -> Vec<u8> {
     let context = &fixture.input.context;
-    let hash = hex::encode(Sha256::digest(canonical_request));
     let (date, scope) = carried_time_and_scope(canonical_request);
     let amz = date.unwrap_or_else(|| context.timestamp.amz_date());
-    let scope = scope.unwrap_or_else(|| {
-        let scope_date = amz.get(..8).unwrap_or_default();
-        CredentialScope::new(scope_date, &context.region, &context.service).to_string()
-    });
-    format!("{ALGORITHM}\n{amz}\n{scope}\n{hash}").into_bytes()
+    let carried = scope.as_deref().and_then(scope_parts);
+    let (scope_date, region, service) = carried.unwrap_or((
+        amz.get(..8).unwrap_or_default(),
+        &context.region,
+        &context.service,
+    ));
+    let scope = CredentialScope::new(scope_date, region, service);
+    StringToSign::over(&amz, &scope, canonical_request)
+        .as_bytes()
+        .to_vec()
+}
+
+/// `date/region/service/aws4_request` -> its three parts.
+fn scope_parts(scope: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = scope.strip_suffix("/aws4_request")?.splitn(3, '/');
+    Some((parts.next()?, parts.next()?, parts.next()?))
 }
 
 /// The signature the reference computes over a string to sign, with the key derived from the
@@ -64,14 +73,7 @@ fn string_to_sign_from(fixture: &Fixture, canonical_request: &[u8]) -> Vec<u8> {
 fn signature_from(fixture: &Fixture, string_to_sign: &[u8]) -> Vec<u8> {
     let context = &fixture.input.context;
     let text = String::from_utf8_lossy(string_to_sign);
-    let named = text
-        .split('\n')
-        .nth(2)
-        .and_then(|scope| scope.strip_suffix("/aws4_request"))
-        .and_then(|scope| {
-            let mut parts = scope.splitn(3, '/');
-            Some((parts.next()?, parts.next()?, parts.next()?))
-        });
+    let named = text.split('\n').nth(2).and_then(scope_parts);
     let signature = match named {
         Some((date, region, service)) => {
             let scope = CredentialScope::new(date, region, service);

@@ -9,7 +9,7 @@ pub mod diff;
 pub mod message;
 
 use crate::implementation::{SignOutcome, StageOutputs};
-use crate::stage::Stage;
+use crate::stage::{DivergencePoint, Stage};
 use crate::suite::{Fixture, FixtureError};
 use serde::{Deserialize, Serialize};
 
@@ -86,8 +86,8 @@ pub enum Fault {
 /// The first stage that diverged, with both texts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Divergence {
-    /// The stage name (`error` when a refusal was expected).
-    pub stage: String,
+    /// Where (`error` in the JSON when a refusal was expected).
+    pub stage: DivergencePoint,
     /// Expected text.
     pub expected: String,
     /// Actual text.
@@ -219,7 +219,7 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
             ),
         );
         verdict.first_divergence = Some(Divergence {
-            stage: "error".to_string(),
+            stage: DivergencePoint::Refusal,
             expected: name.clone(),
             actual: format!("signed: {signature}"),
         });
@@ -244,7 +244,7 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
                 } else {
                     if verdict.first_divergence.is_none() {
                         verdict.first_divergence = Some(Divergence {
-                            stage: stage.name().to_string(),
+                            stage: stage.into(),
                             expected: lossy(&expected.bytes),
                             actual: lossy(actual),
                         });
@@ -295,7 +295,7 @@ pub fn render_first_diff(fixture: &Fixture, verdict: &mut Verdict) {
     let Some(stage) = verdict
         .first_divergence
         .as_ref()
-        .and_then(|d| Stage::parse(&d.stage))
+        .and_then(|d| d.stage.stage())
     else {
         return;
     };
@@ -312,7 +312,7 @@ pub fn diagnose(fixture: &Fixture, verdict: &mut Verdict) {
     let divergence = verdict
         .first_divergence
         .as_ref()
-        .is_some_and(|d| d.stage != "error");
+        .is_some_and(|d| d.stage != DivergencePoint::Refusal);
     if verdict.status == Status::Fail && divergence {
         verdict.diagnosis = Some(crate::diagnose::diagnose(&fixture.input, &verdict.outputs));
     }
@@ -329,7 +329,7 @@ fn check_refusal(fixture: &Fixture, name: Option<String>, message: String) -> Ve
                 format!("expected the refusal `{expected}`, the signer refused with: {message}"),
             );
             verdict.first_divergence = Some(Divergence {
-                stage: "error".to_string(),
+                stage: DivergencePoint::Refusal,
                 expected: expected.clone(),
                 actual,
             });
@@ -347,5 +347,190 @@ fn check_refusal(fixture: &Fixture, name: Option<String>, message: String) -> Ve
             Some(Fault::Signer),
             format!("the signer refused to sign: {message}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::implementation::{Implementation, Reference};
+    use crate::sign::Mode;
+    use crate::suite::{discover, load};
+    use std::path::Path;
+
+    /// A case of our own suite, loaded as the harness loads it.
+    fn fixture(id: &str, mode: Mode) -> Fixture {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
+        let case = discover(&root)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap();
+        load(&case, mode).unwrap()
+    }
+
+    fn reference_outputs(fixture: &Fixture) -> StageOutputs {
+        match Reference::new().sign(&fixture.input) {
+            SignOutcome::Signed(outputs) => outputs,
+            other => panic!("the reference did not sign: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_reference_passes_every_stage() {
+        let fixture = fixture("v4/get-vanilla", Mode::Header);
+        let verdict = check(&fixture, SignOutcome::Signed(reference_outputs(&fixture)));
+        assert_eq!((verdict.status, verdict.fault), (Status::Pass, None));
+        assert!(verdict.first_divergence.is_none() && verdict.diff.is_none());
+        assert!(verdict
+            .stages
+            .iter()
+            .all(|l| matches!(l.status, StageStatus::Pass | StageStatus::Absent)));
+    }
+
+    #[test]
+    fn the_first_divergent_stage_is_named_diffed_and_later_ones_carried_forward() {
+        let fixture = fixture("v4/get-vanilla", Mode::Header);
+        let mut outputs = reference_outputs(&fixture);
+        // A canonical request with one more line: everything after it follows from it.
+        let mut creq = outputs[&Stage::CanonicalRequest].clone();
+        creq.insert(0, b'X');
+        outputs.insert(Stage::CanonicalRequest, creq.clone());
+        let sts = crate::sign::StringToSign::over(
+            "20150830T123600Z",
+            &crate::sign::CredentialScope::new("20150830", "us-east-1", "service"),
+            &creq,
+        );
+        outputs.insert(Stage::StringToSign, sts.as_bytes().to_vec());
+        let verdict = check(&fixture, SignOutcome::Signed(outputs));
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(verdict.fault, Some(Fault::Divergence));
+        let divergence = verdict.first_divergence.as_ref().unwrap();
+        assert_eq!(divergence.stage, Stage::CanonicalRequest.into());
+        assert!(verdict.diff.as_deref().unwrap_or_default().contains('X'));
+        let sts_line = verdict
+            .stages
+            .iter()
+            .find(|l| l.stage == Stage::StringToSign)
+            .unwrap();
+        assert_eq!(sts_line.status, StageStatus::Fail);
+        assert!(
+            sts_line
+                .note
+                .as_deref()
+                .unwrap_or_default()
+                .contains("carried forward"),
+            "{sts_line:?}"
+        );
+    }
+
+    #[test]
+    fn a_stage_the_signer_does_not_expose_is_not_compared() {
+        let fixture = fixture("v4/get-vanilla", Mode::Header);
+        let mut outputs = reference_outputs(&fixture);
+        outputs.remove(&Stage::Signature);
+        let verdict = check(&fixture, SignOutcome::Signed(outputs));
+        assert_eq!(verdict.status, Status::Pass);
+        assert_eq!(
+            verdict.stage_status(Stage::Signature),
+            Some(StageStatus::NotCompared)
+        );
+        // No expected file: not covered, whatever the signer exposes.
+        assert_eq!(
+            verdict.stage_status(Stage::SigningKey),
+            Some(StageStatus::Absent)
+        );
+        assert_eq!(verdict.stage_status(Stage::PresignedUrl), None);
+    }
+
+    #[test]
+    fn skips_breaks_and_refusals_are_told_apart() {
+        let fixture = fixture("v4/get-vanilla", Mode::Header);
+        let skipped = check(&fixture, SignOutcome::Skipped("no query mode".into()));
+        assert_eq!((skipped.status, skipped.fault), (Status::Skip, None));
+        let broken = check(&fixture, SignOutcome::Broken("exit 1".into()));
+        assert_eq!(
+            (broken.status, broken.fault),
+            (Status::Error, Some(Fault::Signer))
+        );
+        let refused = check(
+            &fixture,
+            SignOutcome::Refused {
+                name: None,
+                message: "no".into(),
+            },
+        );
+        assert_eq!(
+            (refused.status, refused.fault),
+            (Status::Error, Some(Fault::Signer))
+        );
+        let unsendable = check(&fixture, SignOutcome::Unsendable("too long".into()));
+        assert_eq!(unsendable.fault, Some(Fault::Fixture));
+    }
+
+    #[test]
+    fn an_expected_refusal_passes_only_when_the_signer_refuses_with_that_name() {
+        let fixture = fixture("presign/expires-604801", Mode::Query);
+        let (name, _) = fixture.expected.error.clone().unwrap();
+        let right = check(
+            &fixture,
+            SignOutcome::Refused {
+                name: Some(name.clone()),
+                message: "too long".into(),
+            },
+        );
+        assert_eq!(right.status, Status::Pass);
+        let other = check(
+            &fixture,
+            SignOutcome::Refused {
+                name: Some("SomethingElse".into()),
+                message: "no".into(),
+            },
+        );
+        assert_eq!(other.status, Status::Fail);
+        assert_eq!(
+            other.first_divergence.as_ref().map(|d| d.stage),
+            Some(DivergencePoint::Refusal)
+        );
+        let mut outputs = StageOutputs::new();
+        outputs.insert(Stage::Signature, b"00".to_vec());
+        let signed = check(&fixture, SignOutcome::Signed(outputs));
+        assert_eq!(
+            (signed.status, signed.first_divergence.map(|d| d.stage)),
+            (Status::Fail, Some(DivergencePoint::Refusal))
+        );
+    }
+
+    #[test]
+    fn a_later_stage_wrong_even_given_the_earlier_one_is_a_second_mistake() {
+        let fixture = fixture("v4/get-vanilla", Mode::Header);
+        let mut outputs = reference_outputs(&fixture);
+        let mut creq = outputs[&Stage::CanonicalRequest].clone();
+        creq.insert(0, b'X');
+        outputs.insert(Stage::CanonicalRequest, creq);
+        // The reference's own string to sign: not the one that follows from the signer's
+        // canonical request.
+        let verdict = check(&fixture, SignOutcome::Signed(outputs));
+        let note = verdict
+            .stages
+            .iter()
+            .find(|l| l.stage == Stage::StringToSign)
+            .and_then(|l| l.note.clone());
+        assert_eq!(
+            verdict.stage_status(Stage::StringToSign),
+            Some(StageStatus::Pass)
+        );
+        assert_eq!(note, None, "a matching stage gets no note");
+        let mut outputs = reference_outputs(&fixture);
+        outputs.insert(Stage::CanonicalRequest, b"X".to_vec());
+        outputs.insert(Stage::StringToSign, b"Y".to_vec());
+        let verdict = check(&fixture, SignOutcome::Signed(outputs));
+        let note = verdict
+            .stages
+            .iter()
+            .find(|l| l.stage == Stage::StringToSign)
+            .and_then(|l| l.note.clone())
+            .unwrap_or_default();
+        assert!(note.contains("second, independent mistake"), "{note}");
     }
 }

@@ -33,6 +33,10 @@ pub struct Diagnosis {
     pub explanation: String,
     /// The stage where it first shows.
     pub stage: String,
+    /// The catalogue ids of the mistakes, one each (`mutation` joins them with ` + `); empty for
+    /// the entry that says the search did not run to its end.
+    #[serde(default)]
+    pub mistakes: Vec<String>,
 }
 
 /// The UTC offsets tried for `timestamp-not-utc`, in minutes: every whole hour from -12 to +14
@@ -132,6 +136,7 @@ pub fn describe(m: &Mistakes) -> Diagnosis {
         mutation: ids.join(" + "),
         explanation: explanations.join("; and "),
         stage,
+        mistakes: ids,
     }
 }
 
@@ -187,6 +192,7 @@ impl Diagnosis {
             mutation: NOT_SEARCHED.to_string(),
             explanation: stop.reason(),
             stage: String::new(),
+            mistakes: Vec::new(),
         }
     }
 

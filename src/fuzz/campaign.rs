@@ -111,7 +111,7 @@ pub fn group_of(verdict: &Verdict) -> GroupKey {
     let stage = verdict
         .first_divergence
         .as_ref()
-        .map(|d| d.stage.clone())
+        .map(|d| d.stage.name().to_string())
         .unwrap_or_default();
     let diagnosis = verdict
         .diagnosis
@@ -146,7 +146,7 @@ fn diagnose(fixture: &Fixture, verdict: &mut Verdict, known: &mut Known) {
     let stage = verdict
         .first_divergence
         .as_ref()
-        .map(|d| d.stage.clone())
+        .map(|d| d.stage.name().to_string())
         .unwrap_or_default();
     let target = Target::new(&fixture.input, &verdict.outputs);
     if let Some((_, m)) = known

@@ -214,7 +214,7 @@ fn diverges_at(
         && verdict
             .first_divergence
             .as_ref()
-            .is_some_and(|d| d.stage == stage)
+            .is_some_and(|d| d.stage.name() == stage)
 }
 
 /// Shrinks `case`, which diverges at `stage`, to a fixed point (at most `budget` signer calls).

@@ -77,7 +77,7 @@ pub fn compare(baseline: &Report, current: &Report) -> Vec<CaseChange> {
             (Some(b), Some(a)) if !failing(b) && failing(a) => Some(Change::Regression),
             (Some(b), Some(a)) if failing(b) && a.status == Status::Pass => Some(Change::Fix),
             (Some(b), Some(a)) if failing(b) && failing(a) => {
-                let stage = |c: &CaseReport| c.first_divergence.as_ref().map(|d| d.stage.clone());
+                let stage = |c: &CaseReport| c.first_divergence.as_ref().map(|d| d.stage);
                 let diagnosis = |c: &CaseReport| {
                     c.diagnosis
                         .as_ref()

@@ -159,7 +159,7 @@ pub fn evaluate<'a>(
                     {
                         Outcome::AsExpected
                     }
-                    (Status::Fail, Some(d)) if d.stage == e.stage => Outcome::AsExpected,
+                    (Status::Fail, Some(d)) if d.stage.name() == e.stage => Outcome::AsExpected,
                     (Status::Fail, Some(d)) => {
                         Outcome::Other(format!("fails at {} instead", d.stage))
                     }

@@ -52,7 +52,7 @@ mod tests {
     fn fail(id: &str, stage: &str) -> Verdict {
         let mut v = verdict(id, Status::Fail, Some(Fault::Divergence));
         v.first_divergence = Some(Divergence {
-            stage: stage.to_string(),
+            stage: crate::stage::DivergencePoint::parse(stage).unwrap(),
             expected: "e".to_string(),
             actual: "a".to_string(),
         });

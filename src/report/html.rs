@@ -190,7 +190,7 @@ fn kind_of(case: Option<&CaseReport>) -> Kind {
         Status::Skip => SKIP,
         Status::Error => ERROR,
         Status::Fail => {
-            let stage = case.first_divergence.as_ref().map(|d| d.stage.as_str());
+            let stage = case.first_divergence.as_ref().map(|d| d.stage.name());
             FAIL_KINDS
                 .iter()
                 .find(|(name, _)| Some(*name) == stage)
@@ -294,7 +294,7 @@ fn diff_of(case: &CaseReport) -> Option<String> {
         return Some(diff.clone());
     }
     let divergence = case.first_divergence.as_ref()?;
-    let text = match Stage::parse(&divergence.stage) {
+    let text = match divergence.stage.stage() {
         Some(stage) => check::stage_diff(
             stage,
             divergence.expected.as_bytes(),
@@ -323,7 +323,7 @@ fn cell_view(case: &CaseReport) -> CellView<'_> {
     CellView {
         status: case.status,
         fault: case.fault,
-        divergence: case.first_divergence.as_ref().map(|d| d.stage.as_str()),
+        divergence: case.first_divergence.as_ref().map(|d| d.stage.name()),
         stages,
         message: &case.message,
         diff: diff_of(case),

@@ -61,16 +61,8 @@ pub struct Tool {
     pub version: String,
 }
 
-/// One diagnosis entry (filled by the mistake catalogue).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiagnosisEntry {
-    /// Mutation id.
-    pub mutation: String,
-    /// One-line explanation.
-    pub explanation: String,
-    /// Stage where it first shows.
-    pub stage: String,
-}
+/// One diagnosis entry: the diagnosis itself, as the JSON report stores it.
+pub use crate::diagnose::Diagnosis as DiagnosisEntry;
 
 /// One trial in the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,17 +115,8 @@ impl CaseReport {
                 .iter()
                 .filter_map(|l| l.note.clone().map(|n| (l.stage.name().to_string(), n)))
                 .collect(),
-            diagnosis: (v.status == Status::Fail).then(|| {
-                v.diagnosis
-                    .iter()
-                    .flatten()
-                    .map(|d| DiagnosisEntry {
-                        mutation: d.mutation.clone(),
-                        explanation: d.explanation.clone(),
-                        stage: d.stage.clone(),
-                    })
-                    .collect()
-            }),
+            diagnosis: (v.status == Status::Fail)
+                .then(|| v.diagnosis.iter().flatten().cloned().collect()),
         }
     }
 }

@@ -71,7 +71,7 @@ fn cell(case: Option<&CaseReport>) -> String {
                 escape_text(
                     c.first_divergence
                         .as_ref()
-                        .map(|d| d.stage.as_str())
+                        .map(|d| d.stage.name())
                         .unwrap_or("?")
                 )
             ),

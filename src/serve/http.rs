@@ -690,6 +690,7 @@ mod tests {
             region: "us-east-1".into(),
             service: None,
             s3: false,
+            normalize: None,
         };
         let signer = crate::Signer::new();
         let now = crate::Timestamp::parse_rfc3339("2015-08-30T12:36:00Z").unwrap();

@@ -20,7 +20,7 @@ pub mod server;
 pub mod verify;
 
 pub use server::{listen_address, Server, ServerConfig};
-pub use verify::{verify, Config, Verdict};
+pub use verify::{verify, Answer, Config};
 
 use crate::request::{Header, Request};
 
@@ -56,7 +56,7 @@ pub fn request_from_url(
 /// What cannot be read is the verdict the server would give, with its HTTP status and code.
 // An unreadable file is an ordinary outcome of `check-request`: no need to box the verdict.
 #[allow(clippy::result_large_err)]
-pub fn request_from_file(bytes: &[u8]) -> Result<Request, Verdict> {
+pub fn request_from_file(bytes: &[u8]) -> Result<Request, Answer> {
     http::parse_message(bytes)
-        .map_err(|e| Verdict::unreadable(e.status(), e.code(), e.message(&http::Limits::default())))
+        .map_err(|e| Answer::unreadable(e.status(), e.code(), e.message(&http::Limits::default())))
 }

@@ -1,7 +1,7 @@
 //! A verdict as the client reads it (an S3-style XML error, or a short JSON body when the
 //! signature is right) and as `check-url` / `check-request` print it.
 
-use super::verify::Verdict;
+use super::verify::Answer;
 use std::fmt::Write;
 
 /// Escapes text for XML 1.0: the five special characters as entities, a carriage return as a
@@ -30,7 +30,7 @@ fn element(out: &mut String, name: &str, text: &str) {
 }
 
 /// The S3-style XML error body of a rejected request.
-pub fn error_xml(verdict: &Verdict, request_id: &str) -> String {
+pub fn error_xml(verdict: &Answer, request_id: &str) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
     element(&mut out, "Code", &verdict.code);
     element(&mut out, "Message", &verdict.message);
@@ -48,7 +48,7 @@ pub fn error_xml(verdict: &Verdict, request_id: &str) -> String {
         element(&mut out, "CanonicalRequest", creq);
     }
     if let Some(stage) = &verdict.stage {
-        element(&mut out, "FirstDivergentStage", stage);
+        element(&mut out, "FirstDivergentStage", stage.name());
     }
     if mismatch {
         out.push_str("<Diagnosis>");
@@ -70,7 +70,7 @@ pub fn error_xml(verdict: &Verdict, request_id: &str) -> String {
 }
 
 /// The JSON body of an accepted request.
-pub fn accepted_json(verdict: &Verdict, case_id: &str) -> String {
+pub fn accepted_json(verdict: &Answer, case_id: &str) -> String {
     let mut text = serde_json::json!({
         "verdict": "signature right",
         "case": case_id,
@@ -88,7 +88,7 @@ pub fn accepted_json(verdict: &Verdict, case_id: &str) -> String {
 /// (`Action=GetCallerIdentity`, as STS and IAM take) the verdict is wrapped as that action's
 /// response (`<GetCallerIdentityResponse><GetCallerIdentityResult>`), so that the client reads an
 /// empty result instead of failing to parse.
-pub fn accepted_xml(verdict: &Verdict, case_id: &str, action: Option<&str>) -> String {
+pub fn accepted_xml(verdict: &Answer, case_id: &str, action: Option<&str>) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let action = action.filter(|a| {
         a.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -138,7 +138,7 @@ pub fn action(request: &crate::request::Request) -> Option<String> {
 /// query or a form body).
 pub fn wants_xml(
     request: &crate::request::Request,
-    verdict: &Verdict,
+    verdict: &Answer,
     s3: bool,
     has_action: bool,
 ) -> bool {
@@ -153,7 +153,7 @@ pub fn wants_xml(
 }
 
 /// The verdict as `check-url` and `check-request` print it.
-pub fn text(verdict: &Verdict) -> String {
+pub fn text(verdict: &Answer) -> String {
     let mut out = String::new();
     if verdict.accepted() {
         let _ = writeln!(
@@ -179,7 +179,7 @@ pub fn text(verdict: &Verdict) -> String {
     if let Some(signature) = &verdict.signature_provided {
         if verdict.code == "SignatureDoesNotMatch" {
             // Never the signature expected: that would be a valid signature for a request that
-            // was not signed correctly (see `Verdict`).
+            // was not signed correctly (see `Answer`).
             let _ = writeln!(out, "  signature provided: {signature}");
         }
     }

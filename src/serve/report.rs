@@ -14,9 +14,8 @@
 //! removes the temporaries of writers that are gone, and carries on numbering.
 
 use crate::check::{Divergence, Fault, StageStatus, Status};
-use crate::diagnose::Diagnosis;
 use crate::implementation::ImplementationInfo;
-use crate::report::json::{CaseReport, DiagnosisEntry, Report, Summary, Tool};
+use crate::report::json::{CaseReport, Report, Summary, Tool};
 use crate::sign::Mode;
 use crate::stage::Stage;
 use std::collections::BTreeMap;
@@ -26,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::verify::Verdict;
+use super::verify::Answer;
 
 /// What one request looked like, for the report and the log.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +63,7 @@ pub fn client_of(user_agent: &str) -> (String, String, String) {
     (name.to_string(), version.to_string(), language)
 }
 
-fn stage_map(verdict: &Verdict) -> BTreeMap<String, StageStatus> {
+fn stage_map(verdict: &Answer) -> BTreeMap<String, StageStatus> {
     let mode = verdict.mode;
     let mut map = BTreeMap::new();
     for stage in Stage::ALL {
@@ -77,7 +76,7 @@ fn stage_map(verdict: &Verdict) -> BTreeMap<String, StageStatus> {
             && (matches!(
                 stage,
                 Stage::Signature | Stage::Authorization | Stage::PresignedUrl
-            ) || verdict.stage.as_deref() == Some(stage.name()))
+            ) || verdict.stage == Some(stage.into()))
         {
             StageStatus::Fail
         } else {
@@ -99,7 +98,7 @@ pub fn case_id(n: u64, mode: Mode) -> String {
 }
 
 /// The report case of one verdict.
-pub fn case_of(n: u64, verdict: &Verdict, seen: &Seen) -> CaseReport {
+pub fn case_of(n: u64, verdict: &Answer, seen: &Seen) -> CaseReport {
     let id = case_id(n, verdict.mode);
     let client = seen.user_agent.as_deref().unwrap_or("no User-Agent");
     let (status, fault) = if verdict.accepted() {
@@ -127,18 +126,20 @@ pub fn case_of(n: u64, verdict: &Verdict, seen: &Seen) -> CaseReport {
         // Only what AWS shows too: the canonical request and the string to sign. The signing key,
         // the signature, and the Authorization header or presigned URL made with them would be a
         // valid signature for a request that was not signed correctly (a signing oracle).
-        let expected = match stage.as_str() {
-            "canonical_request" => verdict.canonical_request.clone(),
-            "string_to_sign" => verdict.string_to_sign.clone(),
-            "signing_key" | "signature" | "authorization" | "presigned_url" | "signed_request"
-                if verdict.code == "SignatureDoesNotMatch" =>
-            {
-                Some(WITHHELD.to_string())
-            }
+        let expected = match stage.stage() {
+            Some(Stage::CanonicalRequest) => verdict.canonical_request.clone(),
+            Some(Stage::StringToSign) => verdict.string_to_sign.clone(),
+            Some(
+                Stage::SigningKey
+                | Stage::Signature
+                | Stage::Authorization
+                | Stage::PresignedUrl
+                | Stage::SignedRequest,
+            ) if verdict.code == "SignatureDoesNotMatch" => Some(WITHHELD.to_string()),
             _ => None,
         };
         Divergence {
-            stage: stage.clone(),
+            stage: *stage,
             expected: expected
                 .unwrap_or_else(|| format!("the server expects {}", verdict.code_expectation())),
             actual: verdict
@@ -147,17 +148,7 @@ pub fn case_of(n: u64, verdict: &Verdict, seen: &Seen) -> CaseReport {
                 .unwrap_or_else(|| "no signature".to_string()),
         }
     });
-    let diagnosis = (status == Status::Fail).then(|| {
-        verdict
-            .diagnosis
-            .iter()
-            .map(|d: &Diagnosis| DiagnosisEntry {
-                mutation: d.mutation.clone(),
-                explanation: d.explanation.clone(),
-                stage: d.stage.clone(),
-            })
-            .collect()
-    });
+    let diagnosis = (status == Status::Fail).then(|| verdict.diagnosis.to_vec());
     CaseReport {
         id,
         status,
@@ -172,7 +163,7 @@ pub fn case_of(n: u64, verdict: &Verdict, seen: &Seen) -> CaseReport {
     }
 }
 
-impl Verdict {
+impl Answer {
     /// What the server wanted, in a few words, for the report of a check made before signing.
     fn code_expectation(&self) -> String {
         let mut parts: Vec<String> = self
@@ -223,9 +214,6 @@ pub fn cap_case(case: &mut CaseReport) {
         cut.push("message".into());
     }
     if let Some(d) = case.first_divergence.as_mut() {
-        if cap_text(&mut d.stage, 256) {
-            cut.push("first_divergence.stage".into());
-        }
         if cap_text(&mut d.expected, FIELD_CAP) {
             cut.push("first_divergence.expected".into());
         }
@@ -278,8 +266,14 @@ fn withhold(case: &mut CaseReport) -> bool {
         return false;
     };
     let computed = matches!(
-        d.stage.as_str(),
-        "signing_key" | "signature" | "authorization" | "presigned_url" | "signed_request"
+        d.stage.stage(),
+        Some(
+            Stage::SigningKey
+                | Stage::Signature
+                | Stage::Authorization
+                | Stage::PresignedUrl
+                | Stage::SignedRequest
+        )
     ) && d.expected != WITHHELD
         && !d.expected.starts_with("the server expects ");
     if computed {
@@ -816,7 +810,7 @@ mod tests {
             fault: Some(Fault::Divergence),
             stages: BTreeMap::new(),
             first_divergence: Some(Divergence {
-                stage: "canonical_request".into(),
+                stage: Stage::CanonicalRequest.into(),
                 expected: "é".repeat(40_000),
                 actual: "a".repeat(60_000),
             }),

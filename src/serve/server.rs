@@ -23,7 +23,7 @@
 use super::http::{Framer, Head, HttpError, Limits};
 use super::render;
 use super::report::{case_of, ReportSink, Seen};
-use super::verify::{verify_deferred, Config, Explanation, Outcome, Verdict};
+use super::verify::{verify_deferred, Answer, Config, Mismatch, Outcome};
 use crate::request::Request;
 use crate::sign::Signer;
 use crate::timestamp::Timestamp;
@@ -251,7 +251,7 @@ impl Shared {
     }
 
     /// Records and logs a verdict; returns its case id and request id.
-    fn record(&self, verdict: &Verdict, seen: &Seen, peer: &str) -> (String, String) {
+    fn record(&self, verdict: &Answer, seen: &Seen, peer: &str) -> (String, String) {
         let n = match &self.config.report {
             Some(report) => {
                 let (n, result) =
@@ -265,7 +265,7 @@ impl Shared {
         };
         let case_id = super::report::case_id(n, verdict.mode);
         if self.config.log {
-            let stage = verdict.stage.as_deref().unwrap_or("-");
+            let stage = verdict.stage.map_or("-", |s| s.name());
             let code = if verdict.accepted() {
                 "OK"
             } else {
@@ -298,7 +298,7 @@ impl Shared {
 
     /// The verdict on a request: one signature here; the explanation of a wrong one on a
     /// blocking thread, within the limit and the budget.
-    async fn verdict(self: &Arc<Self>, request: &Request) -> Verdict {
+    async fn verdict(self: &Arc<Self>, request: &Request) -> Answer {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             verify_deferred(request, &self.config.verify, &self.signer, self.now())
         }));
@@ -309,14 +309,14 @@ impl Shared {
         }
     }
 
-    async fn explain(self: &Arc<Self>, explanation: Box<Explanation>) -> Verdict {
+    async fn explain(self: &Arc<Self>, explanation: Box<Mismatch>) -> Answer {
         let Ok(permit) = Arc::clone(&self.diagnoses).try_acquire_owned() else {
             return explanation.skipped(&format!(
                 "the server is busy ({} diagnoses are running, --max-diagnoses)",
                 self.config.max_diagnoses.max(1)
             ));
         };
-        let explanation: Arc<Explanation> = Arc::from(explanation);
+        let explanation: Arc<Mismatch> = Arc::from(explanation);
         let (shared, job) = (Arc::clone(self), Arc::clone(&explanation));
         let (done, verdict) = tokio::sync::oneshot::channel();
         let sent = lock_jobs(&self.jobs).send(Box::new(move || {
@@ -360,7 +360,7 @@ impl Shared {
     fn refuse(&self, error: &HttpError, peer: &str) -> Response {
         let limits = &self.config.limits;
         let status = error.status();
-        let mut verdict = Verdict::unreadable(status, error.code(), error.message(limits));
+        let mut verdict = Answer::unreadable(status, error.code(), error.message(limits));
         let (case_id, request_id) = match error {
             // The head was read: it goes in the report, in the mode verify would have judged
             // it in.
@@ -390,8 +390,8 @@ fn log(line: String) {
     let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
-fn internal_error() -> Verdict {
-    Verdict::unreadable(
+fn internal_error() -> Answer {
+    Answer::unreadable(
         500,
         "InternalError",
         "We encountered an internal error while checking this request; the server goes on.",
@@ -400,7 +400,7 @@ fn internal_error() -> Verdict {
 
 /// The response to a verdict: `xml` is `Some(action)` when the client reads XML.
 fn respond(
-    verdict: &Verdict,
+    verdict: &Answer,
     case_id: &str,
     request_id: &str,
     xml: Option<Option<String>>,
@@ -410,7 +410,7 @@ fn respond(
         ("x-sigv4-case", case_id.to_string()),
     ];
     if let Some(stage) = &verdict.stage {
-        headers.push(("x-sigv4-first-divergent-stage", stage.clone()));
+        headers.push(("x-sigv4-first-divergent-stage", stage.name().to_string()));
     }
     if let (true, Some(action)) = (verdict.accepted(), &xml) {
         Response {

@@ -25,6 +25,16 @@ impl StringToSign {
         scope: &CredentialScope<'_>,
         canonical_request: &CanonicalRequest,
     ) -> StringToSign {
+        StringToSign::over(amz_date, scope, canonical_request.as_bytes())
+    }
+
+    /// Builds the string to sign over any canonical request bytes: a signer's own, for checking
+    /// its later stages against the reference's next step (`check::consistency`).
+    pub fn over(
+        amz_date: &str,
+        scope: &CredentialScope<'_>,
+        canonical_request: &[u8],
+    ) -> StringToSign {
         let mut text = Vec::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
         let [date, slash, region, slash2, service, terminator] = scope.parts();
         for part in [
@@ -33,7 +43,7 @@ impl StringToSign {
             text.extend_from_slice(part.as_bytes());
         }
         let mut hash = [0u8; 64];
-        hex_fill(&mut hash, &Sha256::digest(canonical_request.as_bytes()));
+        hex_fill(&mut hash, &Sha256::digest(canonical_request));
         text.extend_from_slice(&hash);
         StringToSign(text)
     }
