@@ -98,7 +98,15 @@ func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations
 	if setHash != "" {
 		req.Header.Set("X-Amz-Content-Sha256", setHash)
 	}
+	// The clock shows the case's instant only during the call; outside it, it never goes back
+	// (the runtime's own timers, armed at the latest instant, would otherwise not fire).
+	latest := faketime
 	faketime = c.Time.UnixNano()
+	defer func() {
+		if faketime < latest {
+			faketime = latest
+		}
+	}()
 	out := map[string]string{}
 	if mode == "header" {
 		signed := signer.SignV4(*req, c.AccessKeyID, c.SecretAccessKey, c.Token, c.Region)
