@@ -1,5 +1,7 @@
 //! Sets `SIGV4_HOST_TARGET` and, in release builds (what `cargo install` makes), embeds `suite/` in
-//! the binary so that `sigv4-conformance run` works from any folder.
+//! the library (`src/suite/embedded.rs`) so that `sigv4-conformance run` works from any folder.
+//! The `embedded-suite` feature embeds it in every build: a crate that checks its signer with
+//! `sigv4_conformance::harness` enables it to read the suite from memory, wherever its tests run.
 //!
 //! Only release builds embed: cargo makes every target of a package depend on its build script,
 //! so a build script that watches `suite/` rebuilds the library and every test binary whenever a
@@ -27,7 +29,7 @@ fn collect(dir: &Path, root: &Path, files: &mut Vec<String>) {
     }
 }
 
-/// The source of `runner/embedded.rs`'s `FILES`: every file of the suite, or `None`.
+/// The source of `src/suite/embedded.rs`'s `FILES`: every file of the suite, or `None`.
 fn embedded_suite(root: &Path) -> String {
     let mut files = Vec::new();
     collect(root, root, &mut files);
@@ -53,13 +55,15 @@ fn main() {
     println!("cargo:rustc-env=SIGV4_HOST_TARGET={target}");
     println!("cargo:rerun-if-changed=build.rs");
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_string());
-    let embed = std::env::var("PROFILE").is_ok_and(|p| p == "release");
+    let embed = std::env::var("PROFILE").is_ok_and(|p| p == "release")
+        || std::env::var_os("CARGO_FEATURE_EMBEDDED_SUITE").is_some();
     let code = if embed {
         // A folder is watched recursively: any file under it edited, added or removed.
         println!("cargo:rerun-if-changed=suite");
         embedded_suite(&Path::new(&manifest).join("suite"))
     } else {
-        "/// Not embedded in a debug build: `suite/` is read from the source tree.\n\
+        "/// Not embedded in a debug build without the `embedded-suite` feature: `suite/` is read\n\
+         /// from the source tree.\n\
          pub static FILES: Option<&[(&str, &[u8])]> = None;\n"
             .to_string()
     };

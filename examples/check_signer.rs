@@ -32,11 +32,7 @@ struct MySigner {
 
 impl Implementation for MySigner {
     fn info(&self) -> ImplementationInfo {
-        ImplementationInfo {
-            name: "my-signer".to_string(),
-            version: "0.1.0".to_string(),
-            language: "rust".to_string(),
-        }
+        ImplementationInfo::new("my-signer", "0.1.0", "rust")
     }
 
     fn modes(&self) -> Vec<Mode> {

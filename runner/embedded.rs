@@ -2,15 +2,13 @@
 //! (`build.rs`), read from the source tree's `suite/` in a debug build.
 
 use sha2::{Digest, Sha256};
+use sigv4_conformance::run::suite_hash;
+use sigv4_conformance::suite::MemorySuite;
 use std::path::{Path, PathBuf};
-
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/embedded_suite.rs"));
-}
 
 /// The folder of the default suite: the embedded files unpacked, or the source tree's `suite/`.
 pub fn suite() -> Result<PathBuf, String> {
-    match generated::FILES {
+    match sigv4_conformance::suite::embedded::FILES {
         Some(files) => unpack(files).map_err(|e| format!("cannot unpack the embedded suite: {e}")),
         None => {
             let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
@@ -25,6 +23,20 @@ pub fn suite() -> Result<PathBuf, String> {
             }
         }
     }
+}
+
+/// What `--version` prints: the version, then the hash of the default suite (the `suite_hash` of
+/// the JSON reports of a run without `--suite`) and where it is read from.
+pub fn version() -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let suite = match MemorySuite::embedded() {
+        Some(suite) => format!("{} (embedded)", suite.hash()),
+        None => match suite() {
+            Ok(dir) => format!("{} (read from {})", suite_hash(&dir), dir.display()),
+            Err(e) => e,
+        },
+    };
+    format!("sigv4-conformance {version}\nsuite {suite}")
 }
 
 /// Writes `files` once to a folder under the system's temporary directory named by their content

@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Who an implementation is: the protocol's `implementation` object.
+///
+/// Made with [`ImplementationInfo::new`] outside this crate (`#[non_exhaustive]`: a field added
+/// later, such as `wraps`, does not break a signer written against an earlier version).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
 pub struct ImplementationInfo {
     /// Name, e.g. `botocore`.
     pub name: String,
@@ -16,6 +20,27 @@ pub struct ImplementationInfo {
     pub version: String,
     /// Language.
     pub language: String,
+    /// The signer this implementation delegates to, when it is a wrapper (`"wraps"` in the
+    /// adapter's hello): its results are that signer's, so it is not an independent
+    /// implementation. Absent (and left out of reports) for an implementation that signs itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wraps: Option<String>,
+}
+
+impl ImplementationInfo {
+    /// An implementation that signs itself: its name, version and language.
+    pub fn new(
+        name: impl Into<String>,
+        version: impl Into<String>,
+        language: impl Into<String>,
+    ) -> ImplementationInfo {
+        ImplementationInfo {
+            name: name.into(),
+            version: version.into(),
+            language: language.into(),
+            wraps: None,
+        }
+    }
 }
 
 /// One case-mode to sign.
@@ -137,6 +162,7 @@ impl Implementation for Reference {
             name: "sigv4-conformance reference".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             language: "rust".to_string(),
+            wraps: None,
         }
     }
 

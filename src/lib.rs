@@ -45,8 +45,12 @@ pub mod signed_parts;
 pub mod timestamp;
 
 pub use context::{Context, Credentials, SecretKey};
+pub use implementation::{
+    Implementation, ImplementationInfo, Reference, SignInput, SignOutcome, StageOutputs,
+};
 pub use request::{Header, Request};
 pub use sign::{Mode, SignError, Signed, Signer};
+pub use stage::Stage;
 pub use timestamp::Timestamp;
 #[allow(
     clippy::indexing_slicing,
@@ -69,6 +73,8 @@ pub mod diagnose;
 pub mod explain;
 pub mod files;
 pub mod fuzz;
+#[cfg(feature = "harness")]
+pub mod harness;
 pub mod implementation;
 pub mod lint;
 pub mod report;

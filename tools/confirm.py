@@ -25,7 +25,8 @@ Each case-mode gets a verdict:
                {mode}-error.txt must hold name). A mismatch is a failure (exit status 1).
   confirmed    at least two independent signers (distinct implementation names from the
                handshakes) agree, each having passed the request to its library unaltered (the
-               answer's "alterations" is [], docs/adapter-protocol.md).
+               answer's "alterations" is [], docs/adapter-protocol.md). A wrapper, whose hello
+               says "wraps": "<signer>", never counts: it is the signer it delegates to.
   documented   published.json quotes the documented rule the case follows and notes which signers
                disagree and why ({"source", "rule", "note"}), and at least one independent signer
                agrees.
@@ -463,6 +464,11 @@ class Adapter:
             raise AdapterFault(f"bad handshake answer: {json.dumps(hello)[:200]}")
         impl = hello.get("implementation") or {}
         self.implementation = {k: impl.get(k) for k in ("name", "version", "language")}
+        # A wrapper names the signer it delegates to ("wraps", top level or in implementation):
+        # its agreement is that signer's, never a confirmation of its own.
+        wraps = hello.get("wraps") or impl.get("wraps")
+        if wraps:
+            self.implementation["wraps"] = str(wraps)
         self.modes = list(hello.get("modes") or [])
         self.stages = list(hello.get("stages") or [])
 
@@ -600,9 +606,10 @@ def check_published(root, published, known):
 
 def agreeing(results, adapters):
     """Distinct independent implementation names whose adapter agreed having passed the request
-    to its library unaltered (an answer to an altered request confirms nothing)."""
+    to its library unaltered (an answer to an altered request confirms nothing). A wrapper (its
+    hello names the signer it delegates to in "wraps") is never independent."""
     names = {adapters[a].get("name") or a for a, r in results.items()
-             if r["status"] == "agree" and r.get("unaltered")}
+             if r["status"] == "agree" and r.get("unaltered") and not adapters[a].get("wraps")}
     return names - NOT_INDEPENDENT
 
 

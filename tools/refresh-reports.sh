@@ -3,7 +3,7 @@
 # reports/<name>/report.json and summary.md, then the matrix in reports/README.md; and over the
 # official AWS suites (tools/official-suites.sh: the aws-c-auth v4 folder and the older layout),
 # writing reports/<name>/official-v4.json and official-legacy.json and their table in
-# reports/README.md.
+# reports/README.md, and the per-implementation divergences there (tools/divergences.py).
 # With --check, writes to target/reports/ instead and fails when any result differs from the
 # committed reports (in either direction). `tools/refresh-reports.sh [--check] [NAME...]` runs only
 # the named implementations. Install the adapters first (runner/adapters/*/install.sh).
@@ -79,6 +79,7 @@ _, tail = rest.split(end, 1)
 open(path, "w").write(head + begin + "\n" + sys.argv[1] + "\n" + end + tail)
 PY
   python3 tools/official-table.py reports
+  python3 tools/divergences.py reports
 fi
 if $check; then
   python3 tools/official-table.py "$out" --print > "$out/official-table.md"
@@ -86,5 +87,6 @@ if $check; then
     echo "the official-suite table differs from the committed reports"
     status=1
   fi
+  python3 tools/divergences.py reports --check || status=1
 fi
 exit $status

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod explain;
 pub mod faulty_adapter;
 pub mod fuzz;
+pub mod github;
 pub mod lint;
 pub mod report;
 pub mod run;

@@ -538,11 +538,10 @@ impl Implementation for Adapter {
     fn info(&self) -> ImplementationInfo {
         self.hello
             .as_ref()
-            .map(|h| h.implementation.clone())
+            .map(HelloReply::info)
             .unwrap_or_else(|| ImplementationInfo {
                 name: self.config.command.clone(),
-                version: String::new(),
-                language: String::new(),
+                ..ImplementationInfo::default()
             })
     }
 

@@ -53,6 +53,21 @@ pub struct HelloReply {
     pub modes: Vec<String>,
     /// Stages it can expose.
     pub stages: Vec<String>,
+    /// The signer it delegates to, when the library is a wrapper (an extension of v1, optional;
+    /// `implementation.wraps` is read too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wraps: Option<String>,
+}
+
+impl HelloReply {
+    /// Who the adapter says it is, with a top-level `wraps` carried into the implementation.
+    pub fn info(&self) -> ImplementationInfo {
+        let mut info = self.implementation.clone();
+        if info.wraps.is_none() {
+            info.wraps.clone_from(&self.wraps);
+        }
+        info
+    }
 }
 
 /// The request fields of a `sign` message: `raw` plus a parse, so adapters need not parse HTTP.
@@ -236,6 +251,33 @@ impl SignResult {
 mod tests {
     use super::*;
     use crate::context::Context;
+
+    fn hello(text: &str) -> HelloReply {
+        match serde_json::from_str(text) {
+            Ok(h) => h,
+            Err(e) => panic!("hello {text}: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_wrapper_names_its_signer_at_the_top_or_in_the_implementation() {
+        let implementation = r#""implementation":{"name":"p","version":"1","language":"python"}"#;
+        let top = hello(&format!(
+            r#"{{"type":"hello","protocol":1,{implementation},"modes":[],"stages":[],"wraps":"botocore"}}"#
+        ));
+        assert_eq!(top.info().wraps.as_deref(), Some("botocore"));
+        let inside = hello(
+            r#"{"type":"hello","protocol":1,"implementation":{"name":"p","version":"1","language":"python","wraps":"botocore"},"modes":[],"stages":[]}"#,
+        );
+        assert_eq!(inside.info().wraps.as_deref(), Some("botocore"));
+        let own = hello(&format!(
+            r#"{{"type":"hello","protocol":1,{implementation},"modes":[],"stages":[]}}"#
+        ));
+        assert_eq!(own.info().wraps, None);
+        // Reports of a signer that signs itself stay as they were: no `wraps` key at all.
+        let json = serde_json::to_string(&own.info()).unwrap_or_default();
+        assert_eq!(json, r#"{"name":"p","version":"1","language":"python"}"#);
+    }
 
     #[test]
     fn requests_round_trip_through_the_parsed_fields() {

@@ -36,6 +36,7 @@ pub(crate) fn answer(
                         ),
                         version: env!("CARGO_PKG_VERSION").to_string(),
                         language: "rust".to_string(),
+                        wraps: None,
                     },
                 },
                 modes: reference
@@ -44,6 +45,7 @@ pub(crate) fn answer(
                     .map(|m| m.as_str().to_string())
                     .collect(),
                 stages: Stage::ALL.iter().map(|s| s.name().to_string()).collect(),
+                wraps: None,
             };
             serde_json::to_vec(&reply).ok()
         }

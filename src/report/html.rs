@@ -236,6 +236,57 @@ fn implementation_label(report: &Report) -> String {
     )
 }
 
+/// The language an implementation is grouped under (`other` when its adapter named none).
+fn language_of(report: &Report) -> &str {
+    match report.implementation.language.trim() {
+        "" => "other",
+        language => language,
+    }
+}
+
+/// The reports in matrix order: grouped by language (sorted, case-insensitively), and within a
+/// language the independent implementations first, then the wrappers (marked, never counted as
+/// implementations of their own), each by name and version. The order of the arguments does
+/// not matter.
+fn grouped(reports: &[Report]) -> Vec<&Report> {
+    let mut ordered: Vec<&Report> = reports.iter().collect();
+    ordered.sort_by(|a, b| {
+        let key = |r: &Report| {
+            (
+                language_of(r).to_lowercase(),
+                r.implementation.wraps.is_some(),
+                r.implementation.name.to_lowercase(),
+                r.implementation.version.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    ordered
+}
+
+/// Runs of consecutive reports with the same language: `(language, count)`, in order.
+fn language_groups<'a>(reports: &[&'a Report]) -> Vec<(&'a str, usize)> {
+    let mut groups: Vec<(&str, usize)> = Vec::new();
+    for report in reports {
+        let language = language_of(report);
+        match groups.last_mut() {
+            Some((last, count)) if *last == language => *count += 1,
+            _ => groups.push((language, 1)),
+        }
+    }
+    groups
+}
+
+/// ` (wraps X)` for a wrapper, empty otherwise.
+fn wraps_note(report: &Report) -> String {
+    report
+        .implementation
+        .wraps
+        .as_deref()
+        .map(|w| format!(" (wraps {w})"))
+        .unwrap_or_default()
+}
+
 /// One stage line of a cell, for the details panel.
 #[derive(Serialize)]
 struct StageView<'a> {
@@ -268,6 +319,8 @@ struct ImplementationView<'a> {
     name: &'a str,
     version: &'a str,
     language: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wraps: Option<&'a str>,
 }
 
 /// The embedded data: `cells[row][column]`, `null` where a report lacks the case.
@@ -334,13 +387,13 @@ fn cell_view(case: &CaseReport) -> CellView<'_> {
 /// The reports indexed for the matrix: the sorted union of case ids, and each report's cases by
 /// id (the first occurrence wins if a report repeats an id).
 struct Matrix<'a> {
-    reports: &'a [Report],
+    reports: Vec<&'a Report>,
     ids: Vec<&'a str>,
     by_id: Vec<BTreeMap<&'a str, &'a CaseReport>>,
 }
 
 impl<'a> Matrix<'a> {
-    fn new(reports: &'a [Report]) -> Matrix<'a> {
+    fn new(reports: Vec<&'a Report>) -> Matrix<'a> {
         let ids: BTreeSet<&str> = reports
             .iter()
             .flat_map(|r| r.cases.iter().map(|c| c.id.as_str()))
@@ -377,6 +430,7 @@ impl<'a> Matrix<'a> {
                     name: &r.implementation.name,
                     version: &r.implementation.version,
                     language: &r.implementation.language,
+                    wraps: r.implementation.wraps.as_deref(),
                 })
                 .collect(),
             cases: self.ids.clone(),
@@ -394,8 +448,11 @@ impl<'a> Matrix<'a> {
 }
 
 /// One self-contained page: cases as rows, implementations as columns.
+/// Columns are grouped by language, wrappers marked and placed after the independent
+/// implementations of their language.
 pub fn render(reports: &[Report]) -> String {
-    let matrix = Matrix::new(reports);
+    let reports = grouped(reports);
+    let matrix = Matrix::new(reports.clone());
     let mut out = String::new();
     out.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -404,9 +461,9 @@ pub fn render(reports: &[Report]) -> String {
     out.push_str(STYLE);
     out.push_str(&kind_css());
     out.push_str("</style>\n</head>\n<body>\n");
-    out.push_str(&header(reports));
+    out.push_str(&header(&reports));
     out.push_str(&legend());
-    out.push_str(&filters(reports));
+    out.push_str(&filters(&reports));
     out.push_str(&table(&matrix));
     out.push_str(DETAILS_PANEL);
     out.push_str(&data_script(&matrix));
@@ -439,7 +496,7 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// The title, the tool version and suite hash, and the per-implementation totals.
-fn header(reports: &[Report]) -> String {
+fn header(reports: &[&Report]) -> String {
     let mut out = String::from("<header>\n<h1>SigV4 conformance matrix</h1>\n");
     let tools = distinct(reports.iter().map(|r| r.tool.version.as_str()));
     let tool_names = distinct(reports.iter().map(|r| r.tool.name.as_str()));
@@ -461,6 +518,33 @@ fn header(reports: &[Report]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // Third-party implementations only: this tool's own signer (the reference, a mistake model)
+    // is the yardstick, not a row of the matrix's count.
+    let third_party: Vec<&&Report> = reports
+        .iter()
+        .filter(|r| !r.implementation.name.starts_with("sigv4-conformance"))
+        .collect();
+    let independent: Vec<&&Report> = third_party
+        .iter()
+        .copied()
+        .filter(|r| r.implementation.wraps.is_none())
+        .collect();
+    let wrappers = third_party.len() - independent.len();
+    let _ = writeln!(
+        out,
+        "<p class=\"meta\" id=\"count\">{} independent third-party implementations in {} languages{}</p>",
+        independent.len(),
+        independent
+            .iter()
+            .map(|r| language_of(r))
+            .collect::<BTreeSet<_>>()
+            .len(),
+        match wrappers {
+            0 => String::new(),
+            1 => ", and 1 wrapper of another signer (marked, not counted)".to_string(),
+            n => format!(", and {n} wrappers of other signers (marked, not counted)"),
+        }
+    );
     if hashes.len() > 1 {
         out.push_str("<p class=\"warning\">These reports ran different suites (their suite hashes differ): a case may be missing from some columns.</p>\n");
     }
@@ -469,9 +553,15 @@ fn header(reports: &[Report]) -> String {
         let s = &report.summary;
         let _ = writeln!(
             out,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr{}><th scope=\"row\">{}{}</th><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            if report.implementation.wraps.is_some() {
+                " class=\"wrapper\""
+            } else {
+                ""
+            },
             escape(&implementation_label(report)),
-            escape(&report.implementation.language),
+            escape(&wraps_note(report)),
+            escape(language_of(report)),
             s.passed,
             s.failed,
             s.errored,
@@ -500,7 +590,7 @@ fn legend() -> String {
 }
 
 /// The text and status filters.
-fn filters(reports: &[Report]) -> String {
+fn filters(reports: &[&Report]) -> String {
     let mut out = String::from("<section id=\"filters\">\n");
     out.push_str("<label>Case id contains <input id=\"filter-text\" type=\"search\" placeholder=\"e.g. s3/get-key\" autocomplete=\"off\"></label>\n");
     out.push_str("<label>Status <select id=\"filter-status\">\n<option value=\"all\">all cases</option>\n<option value=\"failing\">any failing</option>\n");
@@ -520,15 +610,40 @@ fn filters(reports: &[Report]) -> String {
 
 /// The matrix itself.
 fn table(matrix: &Matrix<'_>) -> String {
-    let mut out = String::from(
-        "<main>\n<table id=\"matrix\">\n<thead><tr><th scope=\"col\" class=\"id\">case</th>",
-    );
-    for report in matrix.reports {
+    let mut out = String::from("<main>\n<table id=\"matrix\">\n<colgroup class=\"id\"></colgroup>");
+    let groups = language_groups(&matrix.reports);
+    for (language, count) in &groups {
         let _ = write!(
             out,
-            "<th scope=\"col\" class=\"impl\"><span class=\"name\">{}</span><br><span class=\"version\">{}</span></th>",
+            "<colgroup class=\"lang\" span=\"{count}\" data-lang=\"{}\"></colgroup>",
+            escape(language)
+        );
+    }
+    out.push_str("\n<thead><tr><th scope=\"col\" class=\"id\">case</th>");
+    // The first column of each language group carries the language's name and a left rule.
+    let starts: BTreeSet<usize> = groups
+        .iter()
+        .scan(0, |column, (_, count)| {
+            let start = *column;
+            *column += count;
+            Some(start)
+        })
+        .collect();
+    for (column, report) in matrix.reports.iter().enumerate() {
+        let start = starts.contains(&column);
+        let wraps = report.implementation.wraps.as_deref();
+        let _ = write!(
+            out,
+            "<th scope=\"col\" class=\"impl{}{}\" data-lang=\"{}\"><span class=\"lang\">{}</span><br><span class=\"name\">{}</span><br><span class=\"version\">{}</span>{}</th>",
+            if start { " group-start" } else { "" },
+            if wraps.is_some() { " wrapper" } else { "" },
+            escape(language_of(report)),
+            if start { escape(language_of(report)) } else { String::new() },
             escape(&report.implementation.name),
-            escape(&report.implementation.version)
+            escape(&report.implementation.version),
+            wraps
+                .map(|w| format!("<br><span class=\"wraps\">wraps {}</span>", escape(w)))
+                .unwrap_or_default()
         );
     }
     out.push_str("</tr></thead>\n<tbody>\n");
@@ -558,6 +673,8 @@ fn table_row(matrix: &Matrix<'_>, row: usize, id: &str) -> String {
         escape(id)
     );
     for (column, (case, report)) in cases.iter().zip(matrix.reports.iter()).enumerate() {
+        let start = column > 0
+            && matrix.reports.get(column - 1).map(|r| language_of(r)) != Some(language_of(report));
         let kind = kind_of(*case);
         let title = format!(
             "{} · {}: {}",
@@ -567,8 +684,9 @@ fn table_row(matrix: &Matrix<'_>, row: usize, id: &str) -> String {
         );
         let _ = write!(
             out,
-            "<td class=\"c {}\" data-c=\"{column}\" tabindex=\"0\" title=\"{}\">{}</td>",
+            "<td class=\"c {}{}\" data-c=\"{column}\" tabindex=\"0\" title=\"{}\">{}</td>",
             kind.class,
+            if start { " group-start" } else { "" },
             escape(&title),
             escape(kind.short)
         );
@@ -612,6 +730,11 @@ code, pre, .hash { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consola
 #matrix th.id { text-align: left; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-weight: normal; font-size: 12px; white-space: nowrap; }
 #matrix th.impl { font-size: 12px; min-width: 64px; }
 #matrix th.impl .version { font-weight: normal; color: #555; }
+#matrix th.impl .lang { font-variant: small-caps; color: #333; }
+#matrix th.impl .wraps { font-weight: normal; font-style: italic; color: #555; }
+#matrix th.impl.wrapper { background: #eee; }
+#matrix .group-start { border-left: 3px solid #888; }
+#totals tr.wrapper th { font-weight: normal; font-style: italic; }
 #matrix td.c { text-align: center; font-size: 12px; cursor: pointer; min-width: 52px; }
 #matrix td.c:hover, #matrix td.c:focus { outline: 2px solid #000; outline-offset: -2px; }
 #matrix td.c.selected { outline: 3px solid #0050d0; outline-offset: -3px; }
@@ -674,7 +797,7 @@ const SCRIPT: &str = r#"(function () {
     const impl = data.implementations[c];
     body.replaceChildren();
     body.appendChild(el('h2', 'case', data.cases[r]));
-    body.appendChild(el('p', 'impl', impl.name + ' ' + impl.version + ' (' + impl.language + ')'));
+    body.appendChild(el('p', 'impl', impl.name + ' ' + impl.version + ' (' + impl.language + ')' + (impl.wraps ? ', a wrapper of ' + impl.wraps : '')));
     if (!cell) {
       body.appendChild(el('p', 'status', 'not in this report'));
     } else {
@@ -789,6 +912,64 @@ mod tests {
     fn passing(id: &str) -> serde_json::Value {
         json!({"id": id, "status": "pass", "stages": {"canonical_request": "pass"},
                "first_divergence": null, "message": "ok"})
+    }
+
+    /// A report of `name` in `language`, wrapping `wraps` when given.
+    fn report_in(name: &str, language: &str, wraps: Option<&str>) -> Report {
+        let mut r = report(name, json!([passing("v4/a/header")]));
+        r.implementation.language = language.to_string();
+        r.implementation.wraps = wraps.map(str::to_string);
+        r
+    }
+
+    /// The implementation names of the column headings, in page order.
+    fn column_names(page: &str) -> Vec<&str> {
+        page.split("<span class=\"name\">")
+            .skip(1)
+            .filter_map(|rest| rest.split('<').next())
+            .collect()
+    }
+
+    #[test]
+    fn columns_are_grouped_by_language_with_wrappers_last_and_marked() {
+        let reports = [
+            report_in("zeta", "python", None),
+            report_in("alpha-js", "javascript", None),
+            report_in("plugin", "python", Some("botocore")),
+            report_in("beta", "python", None),
+            report_in("sigv4-conformance reference", "rust", None),
+        ];
+        let page = render(&reports);
+        assert_eq!(
+            column_names(&page),
+            [
+                "alpha-js",
+                "beta",
+                "zeta",
+                "plugin",
+                "sigv4-conformance reference"
+            ],
+            "languages sorted, wrappers after the independent ones"
+        );
+        assert_eq!(page.matches("<colgroup class=\"lang\"").count(), 3);
+        assert!(page.contains("<colgroup class=\"lang\" span=\"3\" data-lang=\"python\">"));
+        assert_eq!(page.matches("group-start\" data-lang").count(), 3);
+        assert_eq!(page.matches(" wrapper\" data-lang").count(), 1);
+        assert!(page.contains("<span class=\"wraps\">wraps botocore</span>"));
+        // The reference is the yardstick, not counted among the implementations.
+        assert!(page
+            .contains("3 independent third-party implementations in 2 languages, and 1 wrapper"));
+        assert!(page.contains("plugin 1.0 (wraps botocore)"));
+        // The order of the arguments does not change the page.
+        let mut reversed = reports.clone();
+        reversed.reverse();
+        assert_eq!(render(&reversed), page);
+    }
+
+    #[test]
+    fn an_implementation_without_a_language_is_grouped_as_other() {
+        let page = render(&[report_in("x", "", None)]);
+        assert!(page.contains("data-lang=\"other\""));
     }
 
     #[test]

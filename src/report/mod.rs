@@ -4,6 +4,7 @@ pub mod badge;
 pub mod compare;
 pub mod expect;
 pub mod gate;
+pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;

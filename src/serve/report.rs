@@ -337,11 +337,13 @@ fn implementation(clients: &[(String, String, String)]) -> ImplementationInfo {
             name: "unknown client (no User-Agent)".into(),
             version: String::new(),
             language: String::new(),
+            wraps: None,
         },
         [(name, version, language)] => ImplementationInfo {
             name: name.clone(),
             version: version.clone(),
             language: language.clone(),
+            wraps: None,
         },
         many => ImplementationInfo {
             name: many
@@ -357,6 +359,7 @@ fn implementation(clients: &[(String, String, String)]) -> ImplementationInfo {
                 .join(", "),
             version: "several clients".into(),
             language: String::new(),
+            wraps: None,
         },
     }
 }

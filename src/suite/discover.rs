@@ -1,6 +1,7 @@
 //! Discovery: which cases and modes a suite folder holds. It lists folders and file names only,
 //! and reads no file, so listing thousands of trials stays fast.
 
+use super::source::SuiteFiles;
 use crate::sign::Mode;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,11 @@ pub struct CaseRef {
     pub layout: Layout,
     /// The modes it has trials for.
     pub modes: Vec<Mode>,
+    /// Where its files are read from.
+    pub files: SuiteFiles,
+    /// The names of the entries of its folder that are not folders, sorted, as discovery listed
+    /// them once: loading asks no file system about an expected file that is not among them.
+    pub names: std::sync::Arc<[String]>,
 }
 
 impl CaseRef {
@@ -129,6 +135,53 @@ pub fn incomplete_folders(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The cases of one folder `dir` under `root` whose entries (files, not folders) are `names`,
+/// sorted: a native case when it holds `request.txt`, an older-layout case per `.req` file.
+pub(crate) fn folder_cases(
+    root: &Path,
+    dir: &Path,
+    names: &[String],
+    files: &SuiteFiles,
+) -> Vec<CaseRef> {
+    let mut cases = Vec::new();
+    let folder_id = relative_id(root, dir);
+    let listed: std::sync::Arc<[String]> = names.into();
+    if names.iter().any(|n| n == "request.txt") {
+        cases.push(CaseRef {
+            id: folder_id.clone(),
+            root: root.to_path_buf(),
+            dir: dir.to_path_buf(),
+            layout: Layout::Native,
+            modes: native_modes(names),
+            files: files.clone(),
+            names: listed.clone(),
+        });
+    }
+    let folder_name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for stem in names.iter().filter_map(|n| n.strip_suffix(".req")) {
+        let id = match (folder_id.is_empty(), stem == folder_name) {
+            (true, _) => stem.to_string(),
+            (false, true) => folder_id.clone(),
+            (false, false) => format!("{folder_id}/{stem}"),
+        };
+        cases.push(CaseRef {
+            id,
+            root: root.to_path_buf(),
+            dir: dir.to_path_buf(),
+            layout: Layout::Legacy {
+                stem: stem.to_string(),
+            },
+            modes: vec![Mode::Header],
+            files: files.clone(),
+            names: listed.clone(),
+        });
+    }
+    cases
+}
+
 /// Lists every case under `root`, sorted by id.
 pub fn discover(root: &Path) -> Result<Vec<CaseRef>, SuiteError> {
     if !root.is_dir() {
@@ -138,6 +191,7 @@ pub fn discover(root: &Path) -> Result<Vec<CaseRef>, SuiteError> {
         });
     }
     let mut cases = Vec::new();
+    let files = SuiteFiles::default();
     let walker = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -164,36 +218,7 @@ pub fn discover(root: &Path) -> Result<Vec<CaseRef>, SuiteError> {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        let folder_id = relative_id(root, dir);
-        if names.iter().any(|n| n == "request.txt") {
-            cases.push(CaseRef {
-                id: folder_id.clone(),
-                root: root.to_path_buf(),
-                dir: dir.to_path_buf(),
-                layout: Layout::Native,
-                modes: native_modes(&names),
-            });
-        }
-        let folder_name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        for stem in names.iter().filter_map(|n| n.strip_suffix(".req")) {
-            let id = match (folder_id.is_empty(), stem == folder_name) {
-                (true, _) => stem.to_string(),
-                (false, true) => folder_id.clone(),
-                (false, false) => format!("{folder_id}/{stem}"),
-            };
-            cases.push(CaseRef {
-                id,
-                root: root.to_path_buf(),
-                dir: dir.to_path_buf(),
-                layout: Layout::Legacy {
-                    stem: stem.to_string(),
-                },
-                modes: vec![Mode::Header],
-            });
-        }
+        cases.extend(folder_cases(root, dir, &names, &files));
     }
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     if cases.is_empty() {

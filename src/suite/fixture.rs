@@ -1,6 +1,7 @@
 //! Loading one case-mode: request, context and expected files, in either layout.
 
 use super::discover::{CaseRef, Layout};
+use super::source::SuiteFiles;
 use crate::context::Context;
 use crate::implementation::SignInput;
 use crate::request::Request;
@@ -91,10 +92,11 @@ impl fmt::Display for FixtureError {
 
 impl std::error::Error for FixtureError {}
 
-/// A fixture file's bytes: only a regular file is read (a FIFO would block the run forever, a
-/// symbolic link could point anywhere); anything else is a broken fixture that says what it is.
-fn read(path: &Path) -> Result<Vec<u8>, FixtureError> {
-    crate::files::read_regular(path).map_err(|e| unreadable(path, e))
+/// A fixture file's bytes: on disk only a regular file is read (a FIFO would block the run
+/// forever, a symbolic link could point anywhere); anything else is a broken fixture that says
+/// what it is.
+fn read(files: &SuiteFiles, path: &Path) -> Result<Vec<u8>, FixtureError> {
+    files.read(path).map_err(|e| unreadable(path, e))
 }
 
 fn unreadable(path: &Path, e: std::io::Error) -> FixtureError {
@@ -111,8 +113,16 @@ fn unreadable(path: &Path, e: std::io::Error) -> FixtureError {
 
 /// An expected file that may be absent: absent is `None`; present but not a regular file is a
 /// broken fixture, never "absent".
-fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FixtureError> {
-    crate::files::read_optional_regular(path).map_err(|e| unreadable(path, e))
+fn read_optional(case: &CaseRef, path: &Path) -> Result<Option<Vec<u8>>, FixtureError> {
+    let listed = path
+        .file_name()
+        .is_some_and(|name| case.names.iter().any(|n| name == n.as_str()));
+    if !listed {
+        return Ok(None);
+    }
+    case.files
+        .read_optional(path)
+        .map_err(|e| unreadable(path, e))
 }
 
 fn parse_request(bytes: &[u8], path: &Path) -> Result<Request, FixtureError> {
@@ -158,10 +168,10 @@ pub fn load(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
 fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
     let dir = &case.dir;
     let request_path = dir.join("request.txt");
-    let request_bytes = read(&request_path)?;
+    let request_bytes = read(&case.files, &request_path)?;
     let request = parse_request(&request_bytes, &request_path)?;
     let context_path = dir.join("context.json");
-    let context_bytes = read(&context_path)?;
+    let context_bytes = read(&case.files, &context_path)?;
     let context = Context::from_json(&context_bytes).map_err(|e| FixtureError {
         path: context_path.clone(),
         line: (e.line > 0).then_some(e.line),
@@ -187,6 +197,7 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
     }
 
     let mut expected = read_expected(
+        case,
         Stage::ALL
             .into_iter()
             .filter(|s| s.applies_to(mode))
@@ -194,7 +205,7 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
     )?;
     derive_from_signed_request(&mut expected, mode)?;
     let error_path = dir.join(format!("{mode}-error.txt"));
-    if let Some(bytes) = read_optional(&error_path)? {
+    if let Some(bytes) = read_optional(case, &error_path)? {
         let name = String::from_utf8_lossy(&bytes).into_owned();
         if name.is_empty() || name.chars().any(|c| c.is_whitespace()) {
             return Err(FixtureError {
@@ -244,11 +255,12 @@ fn derive_from_signed_request(expected: &mut Expected, mode: Mode) -> Result<(),
 
 /// The expected stages of the files that exist among `files`, each read as it is.
 fn read_expected(
+    case: &CaseRef,
     files: impl IntoIterator<Item = (Stage, PathBuf)>,
 ) -> Result<Expected, FixtureError> {
     let mut expected = Expected::default();
     for (stage, path) in files {
-        if let Some(bytes) = read_optional(&path)? {
+        if let Some(bytes) = read_optional(case, &path)? {
             expected.stages.insert(
                 stage,
                 ExpectedStage {
@@ -265,7 +277,7 @@ fn read_expected(
 fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
     let dir = &case.dir;
     let request_path = dir.join(format!("{stem}.req"));
-    let request_bytes = read(&request_path)?;
+    let request_bytes = read(&case.files, &request_path)?;
     let request = parse_request(&request_bytes, &request_path)?;
     let date_header = request.header("x-amz-date").ok_or_else(|| FixtureError {
         path: request_path.clone(),
@@ -281,6 +293,7 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         message: e.to_string(),
     })?;
     let mut expected = read_expected(
+        case,
         [
             (Stage::CanonicalRequest, "creq"),
             (Stage::StringToSign, "sts"),

@@ -79,6 +79,23 @@ pub fn legacy_suite(manifest_dir: &Path) -> Result<PathBuf, String> {
 
 /// The official suites this checkout can run, and why each missing one is missing.
 pub fn locate(manifest_dir: &Path) -> Vec<(&'static str, Result<OfficialSuite, String>)> {
+    locate_for(manifest_dir, manifest_dir)
+}
+
+/// [`locate`] for the tests of another crate (`crate_dir`) that depends on this one: the
+/// aws-c-auth copies are looked for among that crate's dependencies first, then among this one's.
+pub fn locate_for(
+    manifest_dir: &Path,
+    crate_dir: &Path,
+) -> Vec<(&'static str, Result<OfficialSuite, String>)> {
+    let aws_sigv4_suite = |folder: &str| {
+        aws_sigv4_suite(crate_dir, folder).or_else(|theirs| {
+            if crate_dir == manifest_dir {
+                return Err(theirs);
+            }
+            aws_sigv4_suite(manifest_dir, folder).map_err(|ours| format!("{theirs}; {ours}"))
+        })
+    };
     let expect = |name: &str| {
         manifest_dir
             .join("tests")
@@ -96,7 +113,7 @@ pub fn locate(manifest_dir: &Path) -> Vec<(&'static str, Result<OfficialSuite, S
         )
     };
     vec![
-        found("v4", aws_sigv4_suite(manifest_dir, "v4")),
+        found("v4", aws_sigv4_suite("v4")),
         found("legacy", legacy_suite(manifest_dir)),
     ]
 }

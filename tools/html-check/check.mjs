@@ -65,12 +65,30 @@ function expectationsFromReports(paths) {
     for (const c of r.cases) {
       if (c.status === 'fail' || c.status === 'error') failingIds.add(c.id);
       if (c.status !== 'fail') continue;
-      const pick = { id: c.id, column, stage: c.first_divergence && c.first_divergence.stage, diagnosis: c.diagnosis || [] };
+      // The page orders its columns itself (grouped by language): a report's column is found by
+      // its implementation's name and version (mapped to the page's column in pageColumn).
+      const pick = { id: c.id, column, impl: implKey(r.implementation), stage: c.first_divergence && c.first_divergence.stage, diagnosis: c.diagnosis || [] };
       if (pick.diagnosis.length > 0 && !diagnosed) diagnosed = pick;
       if (pick.diagnosis.length === 0 && !undiagnosed) undiagnosed = pick;
     }
   });
-  return { ids: [...ids].sort(), columns: reports.length, failingIds, diagnosed, undiagnosed };
+  const languages = new Set(reports.map((r) => languageOf(r.implementation)));
+  const wrappers = reports.filter((r) => r.implementation.wraps).length;
+  return { ids: [...ids].sort(), columns: reports.length, failingIds, diagnosed, undiagnosed, languages, wrappers };
+}
+
+function implKey(impl) {
+  return `${impl.name}\u0000${impl.version}`;
+}
+
+function languageOf(impl) {
+  return (impl.language || '').trim() || 'other';
+}
+
+/// The page's column of a pick made from the reports (by implementation), or its own column.
+function pageColumn(data, pick) {
+  if (pick.impl === undefined) return pick.column;
+  return data.implementations.findIndex((impl) => implKey(impl) === pick.impl);
 }
 
 /// The same, from the data the page embeds.
@@ -88,7 +106,9 @@ function expectationsFromData(data) {
       if (pick.diagnosis.length === 0 && !undiagnosed) undiagnosed = pick;
     });
   });
-  return { ids: [...data.cases], columns: data.implementations.length, failingIds, diagnosed, undiagnosed };
+  const languages = new Set(data.implementations.map(languageOf));
+  const wrappers = data.implementations.filter((impl) => impl.wraps).length;
+  return { ids: [...data.cases], columns: data.implementations.length, failingIds, diagnosed, undiagnosed, languages, wrappers };
 }
 
 const failures = [];
@@ -116,8 +136,10 @@ async function typeFilter(page, value) {
   return { ids: await visibleRowIds(page), ms, typedMs: Date.now() - started };
 }
 
-async function openCell(page, pick) {
-  const cell = page.locator(`#matrix tbody tr[data-id="${pick.id.replace(/["\\]/g, '\\$&')}"] td.c[data-c="${pick.column}"]`);
+async function openCell(page, data, pick) {
+  const column = pageColumn(data, pick);
+  check(column >= 0, `no column for ${pick.impl}`);
+  const cell = page.locator(`#matrix tbody tr[data-id="${pick.id.replace(/["\\]/g, '\\$&')}"] td.c[data-c="${column}"]`);
   await cell.click();
   await page.locator('#details').waitFor({ state: 'visible' });
   return {
@@ -161,6 +183,17 @@ async function main() {
     check(JSON.stringify(ids) === JSON.stringify(want.ids), 'row ids differ from the reports\' (sorted union)');
     check(columns === want.columns, `columns: ${columns}, expected ${want.columns}`);
     check(cells === want.ids.length * want.columns, `cells: ${cells}, expected ${want.ids.length * want.columns}`);
+    // Columns grouped by language: each language one contiguous run with one colgroup, the
+    // first column of each run labelled; wrappers marked as such, one per wrapping report.
+    const columnLanguages = await page.$$eval('#matrix thead th.impl', (ths) => ths.map((th) => th.dataset.lang));
+    const runs = columnLanguages.filter((lang, i) => i === 0 || columnLanguages[i - 1] !== lang);
+    check(new Set(runs).size === runs.length, `a language's columns are not together: ${runs.join(', ')}`);
+    check(JSON.stringify([...new Set(runs)].sort()) === JSON.stringify([...want.languages].sort()),
+      `language groups ${runs.join(', ')}, expected ${[...want.languages].sort().join(', ')}`);
+    check((await page.locator('#matrix colgroup.lang').count()) === runs.length, 'one colgroup per language');
+    check((await page.locator('#matrix thead th.impl.group-start').count()) === runs.length, 'each language group labelled once');
+    check((await page.locator('#matrix thead th.impl.wrapper').count()) === want.wrappers,
+      `wrappers marked: ${await page.locator('#matrix thead th.impl.wrapper').count()}, expected ${want.wrappers}`);
     for (const name of ['canonical_request', 'string_to_sign', 'signing_key', 'signature', 'authorization', 'presigned_url', 'signed_request', 'error']) {
       check((await page.locator(`#legend .swatch.k-fail-${name}`).count()) === 1, `legend lacks ${name}`);
     }
@@ -187,7 +220,7 @@ async function main() {
     // A failing cell with a diagnosis, then one without.
     let details = 'no failing cell';
     if (want.diagnosed) {
-      const shown = await openCell(page, want.diagnosed);
+      const shown = await openCell(page, data, want.diagnosed);
       check(shown.title === want.diagnosed.id, `details title '${shown.title}'`);
       check(shown.diff.trim().length > 0, `no diff for ${want.diagnosed.id}`);
       check(shown.stages > 0, `no stage lines for ${want.diagnosed.id}`);
@@ -196,7 +229,7 @@ async function main() {
       details = `details of ${want.diagnosed.id} x column ${want.diagnosed.column} show diff and diagnosis`;
     }
     if (want.undiagnosed) {
-      const shown = await openCell(page, want.undiagnosed);
+      const shown = await openCell(page, data, want.undiagnosed);
       check(shown.diagnosis.join(' ').includes('no known mistake reproduces this'),
         `${want.undiagnosed.id}: no 'no known mistake' line`);
       check(shown.diff.trim().length > 0, `no diff for ${want.undiagnosed.id}`);
@@ -205,7 +238,7 @@ async function main() {
     if (args.screenshot) {
       // The picture: failing rows only, the details of a diagnosed failure open.
       await page.locator('#filter-status').selectOption('failing');
-      if (want.diagnosed) await openCell(page, want.diagnosed);
+      if (want.diagnosed) await openCell(page, data, want.diagnosed);
       await page.screenshot({ path: args.screenshot });
     }
 
