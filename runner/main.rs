@@ -65,6 +65,9 @@ enum Command {
     /// Check raw signed requests (files as sent on the wire, or request.txt) as `serve` would.
     /// Exit 0 when every one is right, 1 when any is not.
     CheckRequest(cmd::check_request::CheckRequestArgs),
+    /// Which signed requests an S3-compatible server accepts that it must reject, and rejects
+    /// that it must accept. Exit 0 when every probe was answered as expected, 1 otherwise.
+    Probe(cmd::probe::ProbeArgs),
     /// A protocol v1 adapter that misbehaves on purpose (for the fault tests; see
     /// src/adapter/faulty.rs).
     #[command(hide = true)]
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::serve_http(args),
         Command::CheckUrl(args) => cmd::check_url::check_urls(args),
         Command::CheckRequest(args) => cmd::check_request::check_requests(args),
+        Command::Probe(args) => cmd::probe::probe(args),
         Command::FaultyAdapter(args) => cmd::faulty_adapter::faulty_adapter(args),
     };
     match result {

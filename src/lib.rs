@@ -77,6 +77,7 @@ pub mod fuzz;
 pub mod harness;
 pub mod implementation;
 pub mod lint;
+pub mod probe;
 pub mod report;
 pub mod run;
 #[allow(

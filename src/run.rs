@@ -7,7 +7,6 @@ use crate::sign::Mode;
 use crate::suite::bless::{self, BlessMode};
 use crate::suite::{self, CaseRef, Fixture, FixtureError, SuiteError};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// SHA-256 over the files of a suite's case folders (sorted relative paths and contents; a
@@ -15,42 +14,31 @@ use std::path::{Path, PathBuf};
 /// that two runs can tell whether they ran the same cases. Documentation beside the cases does
 /// not count.
 pub fn suite_hash(root: &Path) -> String {
-    // Each folder is listed once, not once per file in it.
-    let mut case_folders: HashMap<PathBuf, bool> = HashMap::new();
-    let mut is_case_folder = |dir: Option<&Path>| {
-        let Some(dir) = dir else { return false };
-        *case_folders.entry(dir.to_path_buf()).or_insert_with(|| {
-            std::fs::read_dir(dir).is_ok_and(|entries| {
-                entries.filter_map(Result::ok).any(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    name == "request.txt" || name.ends_with(".req")
-                })
-            })
+    match suite::discover(root) {
+        Ok(cases) => suite::hash_of(&cases),
+        Err(_) => hash_case_files(std::iter::empty()),
+    }
+}
+
+/// [`suite_hash`] of each root, joined by `,`, from every trial discovered in them (the files
+/// that loading read are not read again): what a report of a run over these roots carries.
+pub fn suite_hash_of_trials(roots: &[PathBuf], trials: &[TrialRef]) -> String {
+    roots
+        .iter()
+        .map(|root| {
+            let mut cases: Vec<&CaseRef> = trials
+                .iter()
+                .map(|t| &t.case)
+                .filter(|c| &c.root == root)
+                .collect();
+            if cases.is_empty() {
+                return suite_hash(root);
+            }
+            cases.dedup_by(|a, b| a.dir == b.dir);
+            suite::hash_of(cases)
         })
-    };
-    let mut files: Vec<(String, PathBuf)> = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && is_case_folder(e.path().parent()))
-        .map(|e| {
-            let rel = e.path().strip_prefix(root).unwrap_or(e.path());
-            (
-                rel.to_string_lossy().replace('\\', "/"),
-                e.path().to_path_buf(),
-            )
-        })
-        .collect();
-    files.sort();
-    let contents: Vec<(String, Vec<u8>)> = files
-        .into_iter()
-        .map(|(rel, path)| (rel, std::fs::read(&path).unwrap_or_default()))
-        .collect();
-    hash_case_files(
-        contents
-            .iter()
-            .map(|(rel, bytes)| (rel.clone(), bytes.as_slice())),
-    )
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The suite hash of case files given as (relative `/`-separated path, bytes), sorted by path:
@@ -207,7 +195,7 @@ pub fn run_trial(
         return skipped;
     }
     let outcome = implementation.sign(&fixture.input);
-    let on_disk = trial.case.files == suite::SuiteFiles::Disk;
+    let on_disk = trial.case.files.on_disk();
     if bless_mode != BlessMode::Off && trial.case.layout == suite::Layout::Native && on_disk {
         if let SignOutcome::Signed(outputs) = &outcome {
             match bless::bless(&fixture, outputs, bless_mode) {

@@ -387,9 +387,9 @@ mod explain {
             signed.push_str(&format!(";x-h-{i:04}"));
         }
         raw.push_str(&format!("Authorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders={signed}, Signature=0000000000000000000000000000000000000000000000000000000000000000\n"));
-        let start = std::time::Instant::now();
+        // The search is skipped by size, before any model run (its cost is measured by the
+        // ignored timing report below, not asserted here).
         let explanation = explain_request(raw.as_bytes(), &known("x")).unwrap();
-        assert!(start.elapsed() < std::time::Duration::from_secs(1));
         let text = explanation.render();
         assert!(!explanation.right);
         assert!(

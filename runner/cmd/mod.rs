@@ -10,6 +10,7 @@ pub mod faulty_adapter;
 pub mod fuzz;
 pub mod github;
 pub mod lint;
+pub mod probe;
 pub mod report;
 pub mod run;
 pub mod serve;

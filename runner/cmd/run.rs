@@ -7,7 +7,7 @@ use clap::Args;
 use sigv4_conformance::check::{message, Status, Verdict};
 use sigv4_conformance::implementation::Implementation;
 use sigv4_conformance::report::{self, json::Report, json::Summary};
-use sigv4_conformance::run::{list_trials, run_all, suite_hash, TrialRef};
+use sigv4_conformance::run::{list_trials, run_all, suite_hash_of_trials, TrialRef};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,10 +67,8 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
     let (roots, labels) = resolve_suites(&args.suites)?;
-    let trials = select(
-        list_trials(&roots).map_err(|e| ConfigError(e.to_string()))?,
-        &args.filter,
-    )?;
+    let discovered = list_trials(&roots).map_err(|e| ConfigError(e.to_string()))?;
+    let trials = select(discovered.clone(), &args.filter)?;
     let implementations = implementations(
         args.adapter.as_deref(),
         args.timeout,
@@ -98,11 +96,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, ConfigError> {
         None => Vec::new(),
     };
     let expected = report::expect::Matched::new(&expectations, &verdicts, args.filter.is_empty());
-    let hash = roots
-        .iter()
-        .map(|r| suite_hash(r))
-        .collect::<Vec<_>>()
-        .join(",");
+    // After the run: the files loading read are hashed, not read again.
+    let hash = suite_hash_of_trials(&roots, &discovered);
     let mut report = Report::new(info.clone(), labels, hash, &verdicts);
     if args.timestamp {
         report.generated_at = Some(sigv4_conformance::Timestamp::now().rfc3339());

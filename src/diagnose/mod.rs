@@ -848,13 +848,9 @@ mod tests {
             Stage::Authorization,
             b"AWS4-HMAC-SHA256 Credential=x".to_vec(),
         );
-        let start = Instant::now();
+        // Skipped by size before any model run: the entry says so (not a wall-clock bound,
+        // which a loaded machine would break).
         let found = diagnose(&input, &exposed);
-        assert!(
-            start.elapsed() < Duration::from_millis(100),
-            "{:?}",
-            start.elapsed()
-        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].is_incomplete());
         assert!(

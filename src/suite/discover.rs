@@ -34,6 +34,9 @@ pub struct CaseRef {
     pub modes: Vec<Mode>,
     /// Where its files are read from.
     pub files: SuiteFiles,
+    /// The names of the entries of its folder that are not folders, sorted, as discovery listed
+    /// them once: loading asks no file system about an expected file that is not among them.
+    pub names: std::sync::Arc<[String]>,
 }
 
 impl CaseRef {
@@ -142,6 +145,7 @@ pub(crate) fn folder_cases(
 ) -> Vec<CaseRef> {
     let mut cases = Vec::new();
     let folder_id = relative_id(root, dir);
+    let listed: std::sync::Arc<[String]> = names.into();
     if names.iter().any(|n| n == "request.txt") {
         cases.push(CaseRef {
             id: folder_id.clone(),
@@ -150,6 +154,7 @@ pub(crate) fn folder_cases(
             layout: Layout::Native,
             modes: native_modes(names),
             files: files.clone(),
+            names: listed.clone(),
         });
     }
     let folder_name = dir
@@ -171,6 +176,7 @@ pub(crate) fn folder_cases(
             },
             modes: vec![Mode::Header],
             files: files.clone(),
+            names: listed.clone(),
         });
     }
     cases
@@ -185,6 +191,7 @@ pub fn discover(root: &Path) -> Result<Vec<CaseRef>, SuiteError> {
         });
     }
     let mut cases = Vec::new();
+    let files = SuiteFiles::default();
     let walker = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -211,7 +218,7 @@ pub fn discover(root: &Path) -> Result<Vec<CaseRef>, SuiteError> {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        cases.extend(folder_cases(root, dir, &names, &SuiteFiles::Disk));
+        cases.extend(folder_cases(root, dir, &names, &files));
     }
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     if cases.is_empty() {

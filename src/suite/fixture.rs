@@ -113,8 +113,16 @@ fn unreadable(path: &Path, e: std::io::Error) -> FixtureError {
 
 /// An expected file that may be absent: absent is `None`; present but not a regular file is a
 /// broken fixture, never "absent".
-fn read_optional(files: &SuiteFiles, path: &Path) -> Result<Option<Vec<u8>>, FixtureError> {
-    files.read_optional(path).map_err(|e| unreadable(path, e))
+fn read_optional(case: &CaseRef, path: &Path) -> Result<Option<Vec<u8>>, FixtureError> {
+    let listed = path
+        .file_name()
+        .is_some_and(|name| case.names.iter().any(|n| name == n.as_str()));
+    if !listed {
+        return Ok(None);
+    }
+    case.files
+        .read_optional(path)
+        .map_err(|e| unreadable(path, e))
 }
 
 fn parse_request(bytes: &[u8], path: &Path) -> Result<Request, FixtureError> {
@@ -189,7 +197,7 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
     }
 
     let mut expected = read_expected(
-        &case.files,
+        case,
         Stage::ALL
             .into_iter()
             .filter(|s| s.applies_to(mode))
@@ -198,7 +206,7 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
     derive_from_signed_request(&mut expected, mode)?;
     super::sigv4a::resolve(&mut context, &mut context_json, &expected)?;
     let error_path = dir.join(format!("{mode}-error.txt"));
-    if let Some(bytes) = read_optional(&case.files, &error_path)? {
+    if let Some(bytes) = read_optional(case, &error_path)? {
         let name = String::from_utf8_lossy(&bytes).into_owned();
         if name.is_empty() || name.chars().any(|c| c.is_whitespace()) {
             return Err(FixtureError {
@@ -248,12 +256,12 @@ fn derive_from_signed_request(expected: &mut Expected, mode: Mode) -> Result<(),
 
 /// The expected stages of the files that exist among `files`, each read as it is.
 fn read_expected(
-    source: &SuiteFiles,
+    case: &CaseRef,
     files: impl IntoIterator<Item = (Stage, PathBuf)>,
 ) -> Result<Expected, FixtureError> {
     let mut expected = Expected::default();
     for (stage, path) in files {
-        if let Some(bytes) = read_optional(source, &path)? {
+        if let Some(bytes) = read_optional(case, &path)? {
             expected.stages.insert(
                 stage,
                 ExpectedStage {
@@ -286,7 +294,7 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         message: e.to_string(),
     })?;
     let mut expected = read_expected(
-        &case.files,
+        case,
         [
             (Stage::CanonicalRequest, "creq"),
             (Stage::StringToSign, "sts"),

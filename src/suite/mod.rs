@@ -17,4 +17,4 @@ pub mod source;
 
 pub use discover::{discover, incomplete_folders, CaseRef, Layout, SuiteError};
 pub use fixture::{load, Expected, ExpectedStage, Fixture, FixtureError};
-pub use source::{MemorySuite, SuiteFiles};
+pub use source::{hash_of, DiskFiles, MemorySuite, SuiteFiles};

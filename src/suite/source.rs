@@ -14,19 +14,25 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where a case's files are read from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub enum SuiteFiles {
-    /// From disk; only regular files are read (`crate::files`).
-    #[default]
-    Disk,
+    /// From disk; only regular files are read (`crate::files`), each once per run.
+    Disk(Arc<DiskFiles>),
     /// From memory.
     Memory(Arc<MemorySuite>),
+}
+
+impl Default for SuiteFiles {
+    /// Files on disk, none read yet.
+    fn default() -> SuiteFiles {
+        SuiteFiles::Disk(Arc::default())
+    }
 }
 
 impl PartialEq for SuiteFiles {
     fn eq(&self, other: &SuiteFiles) -> bool {
         match (self, other) {
-            (SuiteFiles::Disk, SuiteFiles::Disk) => true,
+            (SuiteFiles::Disk(a), SuiteFiles::Disk(b)) => Arc::ptr_eq(a, b),
             (SuiteFiles::Memory(a), SuiteFiles::Memory(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
@@ -39,7 +45,7 @@ impl SuiteFiles {
     /// The bytes of the file at `path`.
     pub fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         match self {
-            SuiteFiles::Disk => crate::files::read_regular(path),
+            SuiteFiles::Disk(files) => files.read(path).map(|bytes| bytes.to_vec()),
             SuiteFiles::Memory(suite) => suite.file(path).map(<[u8]>::to_vec).ok_or_else(|| {
                 io::Error::new(io::ErrorKind::NotFound, "no such file in the suite")
             }),
@@ -48,11 +54,71 @@ impl SuiteFiles {
 
     /// The bytes of the file at `path`, or `None` when there is none.
     pub fn read_optional(&self, path: &Path) -> io::Result<Option<Vec<u8>>> {
-        match self {
-            SuiteFiles::Disk => crate::files::read_optional_regular(path),
-            SuiteFiles::Memory(suite) => Ok(suite.file(path).map(<[u8]>::to_vec)),
+        match self.read(path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
         }
     }
+
+    /// Whether the files are on disk (and may be written, as `--bless` does).
+    pub fn on_disk(&self) -> bool {
+        matches!(self, SuiteFiles::Disk(_))
+    }
+}
+
+/// The files of a suite on disk that a run has read, kept so that each is read once: loading
+/// both modes of a case and the suite hash all reuse the first read.
+#[derive(Debug, Default)]
+pub struct DiskFiles {
+    read: std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<[u8]>>>,
+}
+
+impl DiskFiles {
+    /// The bytes of the regular file at `path`, read on the first call only.
+    pub fn read(&self, path: &Path) -> io::Result<Arc<[u8]>> {
+        if let Some(bytes) = self.cached(path) {
+            return Ok(bytes);
+        }
+        let bytes: Arc<[u8]> = crate::files::read_regular(path)?.into();
+        if let Ok(mut read) = self.read.lock() {
+            read.insert(path.to_path_buf(), Arc::clone(&bytes));
+        }
+        Ok(bytes)
+    }
+
+    fn cached(&self, path: &Path) -> Option<Arc<[u8]>> {
+        self.read.lock().ok()?.get(path).cloned()
+    }
+}
+
+/// The suite hash of discovered cases (`run::hash_case_files` over every file of every case
+/// folder, by relative path): the files loading read are not read again, and no folder is listed
+/// again. A file that is not a regular file is left out, as a walk of the folder leaves it out.
+pub fn hash_of<'a>(cases: impl IntoIterator<Item = &'a CaseRef>) -> String {
+    let mut folders: BTreeMap<&Path, &CaseRef> = BTreeMap::new();
+    for case in cases {
+        folders.entry(case.dir.as_path()).or_insert(case);
+    }
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (dir, case) in folders {
+        for name in case.names.iter() {
+            let path = dir.join(name);
+            let bytes = match case.files.read(&path) {
+                Ok(bytes) => bytes,
+                // Not a regular file (a symbolic link, a FIFO): not part of the suite.
+                Err(e) if e.kind() == io::ErrorKind::InvalidInput => continue,
+                Err(_) => Vec::new(),
+            };
+            files.push((relative(&case.root, &path), bytes));
+        }
+    }
+    files.sort();
+    crate::run::hash_case_files(
+        files
+            .iter()
+            .map(|(rel, bytes)| (rel.clone(), bytes.as_slice())),
+    )
 }
 
 /// A suite held in memory: files by their path under a root that names where they came from
