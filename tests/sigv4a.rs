@@ -166,6 +166,35 @@ fn a_region_left_in_the_scope_is_named() {
     }
 }
 
+#[test]
+fn a_region_set_left_unsigned_is_named() {
+    for (id, cut) in [
+        ("v4a/region-set-wildcard/header", "x-amz-region-set:*\n"),
+        ("v4a/region-set-wildcard/query", "&X-Amz-Region-Set=%2A"),
+    ] {
+        let f = fixture(id);
+        let mut outputs = reference(&f);
+        let creq = text(&outputs, Stage::CanonicalRequest)
+            .replace(cut, "")
+            .replace(";x-amz-region-set", "");
+        let amz = f.input.context.timestamp.amz_date();
+        let date = f.input.context.timestamp.scope_date();
+        let sts = format!(
+            "AWS4-ECDSA-P256-SHA256\n{amz}\n{date}/service/aws4_request\n{}",
+            hex_sha256(creq.as_bytes())
+        );
+        outputs.insert(Stage::CanonicalRequest, creq.into_bytes());
+        outputs.insert(Stage::StringToSign, sts.into_bytes());
+        let verdict = judge(&f, outputs);
+        assert_eq!(
+            verdict.first_divergence.as_ref().unwrap().stage.to_string(),
+            "canonical_request",
+            "{id}"
+        );
+        assert_eq!(named(&verdict), ["sigv4a-region-set-not-signed"], "{id}");
+    }
+}
+
 fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
