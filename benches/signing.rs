@@ -5,6 +5,10 @@
 //!   (`sha2`, `hmac`), and the floor that remains with a cached key; for an empty body also both
 //!   floors without the body's hash, which our signer takes from a constant.
 //!
+//! - SigV4a (`sigv4a/get-vanilla`): our reference (key pair derived per signature, and cached)
+//!   against the `aws-sigv4` crate's `sigv4a` feature; both sign with RFC 6979 nonces, so their
+//!   signatures are equal.
+//!
 //! Before timing, each input is signed by both signers outside the loop and the signatures must
 //! be equal. Run: `cargo bench --bench signing`; see docs/performance.md.
 #![allow(
@@ -18,7 +22,7 @@
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
+use aws_sigv4::sign::{v4, v4a};
 use aws_smithy_runtime_api::client::identity::Identity;
 use criterion::{criterion_group, criterion_main, Criterion};
 use hmac::{Hmac, KeyInit, Mac};
@@ -122,6 +126,63 @@ fn aws_sigv4_signature(input: &Input, identity: &Identity) -> String {
     sign(signable, &params).expect("signs").into_parts().1
 }
 
+fn aws_sigv4a_signature(input: &Input, identity: &Identity) -> String {
+    let mut settings = SigningSettings::default();
+    settings.excluded_headers = Some(Vec::new());
+    let params = v4a::SigningParams::builder()
+        .identity(identity)
+        .region_set("us-east-1")
+        .name("service")
+        .time(UNIX_EPOCH + Duration::from_secs(1_440_938_160))
+        .settings(settings)
+        .build()
+        .expect("params")
+        .into();
+    let signable = SignableRequest::new(
+        input.method,
+        input.uri.as_str(),
+        input.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(&input.body),
+    )
+    .expect("signable");
+    sign(signable, &params).expect("signs").into_parts().1
+}
+
+/// SigV4a: our reference, with and without its key-pair cache, against the aws-sigv4 crate.
+fn bench_sigv4a(c: &mut Criterion, identity: &Identity) {
+    let mut input = inputs().remove(0);
+    input.context.algorithm = Some(sigv4_conformance::sign::Algorithm::EcdsaP256Sha256);
+    let uncached = Signer::uncached();
+    let cached = Signer::new();
+    let ours = uncached
+        .sign(&input.request, &input.context, Mode::Header)
+        .expect("signs");
+    assert_eq!(
+        ours.signature.as_str(),
+        aws_sigv4a_signature(&input, identity),
+        "SigV4a: the two signers disagree (both use RFC 6979 nonces)"
+    );
+    let mut group = c.benchmark_group("sigv4a/get-vanilla");
+    for (name, signer) in [
+        ("sigv4-conformance", &uncached),
+        ("sigv4-conformance, cached key", &cached),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                signer.sign(
+                    black_box(&input.request),
+                    black_box(&input.context),
+                    Mode::Header,
+                )
+            })
+        });
+    }
+    group.bench_function("aws-sigv4", |b| {
+        b.iter(|| aws_sigv4a_signature(black_box(&input), identity))
+    });
+    group.finish();
+}
+
 fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
     mac.update(message);
@@ -220,6 +281,7 @@ fn bench(c: &mut Criterion) {
         });
         group.finish();
     }
+    bench_sigv4a(c, &identity);
 }
 
 criterion_group! {

@@ -4,6 +4,7 @@
 //! official suite cannot express (`double_uri_encode`, `payload_hash`, `unsigned_headers`). An
 //! unknown key is an error that names it, so a typo never silently changes what is signed.
 
+use crate::sign::Algorithm;
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
@@ -83,6 +84,11 @@ pub struct Context {
     /// Extension `unsigned_headers`: header names (any case) left out of signing.
     #[serde(default)]
     pub unsigned_headers: Vec<String>,
+    /// Extension `algorithm`: `AWS4-HMAC-SHA256` (SigV4, the default) or
+    /// `AWS4-ECDSA-P256-SHA256` (SigV4a, where `region` is the region set). A case folder with a
+    /// `public-key.json` and no `algorithm` is read as SigV4a (see [`Algorithm`]).
+    #[serde(default)]
+    pub algorithm: Option<Algorithm>,
     /// Extension `chunk_size`: send the body `aws-chunked` in chunks of this many bytes (with a
     /// streaming `payload_hash`); see [`crate::sign::chunked`].
     #[serde(default)]
@@ -180,6 +186,7 @@ impl Context {
             payload_hash: None,
             signed_body_value: None,
             unsigned_headers: Vec::new(),
+            algorithm: None,
             chunk_size: None,
             trailers: Vec::new(),
             streaming: None,
@@ -192,6 +199,11 @@ impl Context {
         self.payload_hash
             .as_deref()
             .or(self.signed_body_value.as_deref())
+    }
+
+    /// The signing algorithm: `algorithm`, SigV4 when it is absent.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm.unwrap_or_default()
     }
 
     /// True when the S3 rules apply: service `s3`, or [`Context::s3_rules`].

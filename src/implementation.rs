@@ -2,7 +2,7 @@
 
 use crate::context::Context;
 use crate::request::Request;
-use crate::sign::{Mode, Signed, Signer};
+use crate::sign::{Algorithm, Mode, Signed, Signer};
 use crate::stage::Stage;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -93,6 +93,11 @@ pub trait Implementation: Send + Sync {
     fn modes(&self) -> Vec<Mode>;
     /// The stages it can expose.
     fn stages(&self) -> Vec<Stage>;
+    /// The algorithms it signs with; cases of another are skipped with that reason. SigV4 only
+    /// unless it says more.
+    fn algorithms(&self) -> Vec<Algorithm> {
+        vec![Algorithm::HmacSha256]
+    }
     /// Signs one case-mode.
     fn sign(&self, input: &SignInput) -> SignOutcome;
     /// Signs many case-modes; outcomes in input order. Adapters keep several in flight.
@@ -153,6 +158,10 @@ pub fn stage_outputs(signed: &Signed) -> StageOutputs {
         Stage::SignedRequest,
         signed.signed_request().as_bytes().to_vec(),
     );
+    if let Some(pair) = &signed.key_pair {
+        out.insert(Stage::SigningKey, pair.private_hex().into_bytes());
+        out.insert(Stage::PublicKey, pair.public_key().to_string().into_bytes());
+    }
     if let Some(upload) = signed.chunked() {
         out.extend(crate::sign::chunked::stage_outputs(&upload));
     }
@@ -175,6 +184,10 @@ impl Implementation for Reference {
 
     fn stages(&self) -> Vec<Stage> {
         Stage::ALL.to_vec()
+    }
+
+    fn algorithms(&self) -> Vec<Algorithm> {
+        Algorithm::ALL.to_vec()
     }
 
     fn sign(&self, input: &SignInput) -> SignOutcome {

@@ -106,6 +106,28 @@ fn unsupported(trial: &TrialRef, implementation: &dyn Implementation) -> Option<
     })
 }
 
+/// The verdict of a case whose algorithm the implementation does not sign with (SigV4a cases
+/// for an adapter whose hello lists no `AWS4-ECDSA-P256-SHA256`).
+fn unsupported_algorithm(
+    fixture: &Fixture,
+    implementation: &dyn Implementation,
+) -> Option<Verdict> {
+    let algorithm = fixture.input.context.algorithm();
+    let supported = implementation.algorithms();
+    (!supported.contains(&algorithm)).then(|| {
+        let listed: Vec<&str> = supported.iter().map(|a| a.name()).collect();
+        Verdict::skipped(
+            &fixture.input.id,
+            format!(
+                "{} does not sign {} ({algorithm}): it signs {}",
+                implementation.info().name,
+                algorithm.short_name(),
+                listed.join(", ")
+            ),
+        )
+    })
+}
+
 /// Loads a trial's fixture; a broken one is the trial's verdict.
 fn load_fixture(trial: &TrialRef) -> Result<Fixture, Box<Verdict>> {
     suite::load(&trial.case, trial.mode)
@@ -169,6 +191,9 @@ pub fn run_trial(
         Ok(f) => f,
         Err(verdict) => return *verdict,
     };
+    if let Some(skipped) = unsupported_algorithm(&fixture, implementation) {
+        return skipped;
+    }
     let outcome = implementation.sign(&fixture.input);
     let on_disk = trial.case.files.on_disk();
     if bless_mode != BlessMode::Off && trial.case.layout == suite::Layout::Native && on_disk {
@@ -213,7 +238,10 @@ pub fn run_all(trials: &[TrialRef], implementations: &[&dyn Implementation]) -> 
             continue;
         }
         match load_consistent_fixture(trial) {
-            Ok(fixture) => fixtures.push((index, fixture)),
+            Ok(fixture) => match unsupported_algorithm(&fixture, *first) {
+                Some(skipped) => *verdict = Some(skipped),
+                None => fixtures.push((index, fixture)),
+            },
             Err(broken) => *verdict = Some(*broken),
         }
     }

@@ -21,6 +21,9 @@ pub enum Stage {
     PresignedUrl,
     /// `signed_request`.
     SignedRequest,
+    /// `public_key` (SigV4a): the derived key pair's public key, `{"X":"<hex>","Y":"<hex>"}`,
+    /// compared with the case's `public-key.json` by value.
+    PublicKey,
     /// `chunk_string_to_sign`: an `aws-chunked` upload's chunk strings to sign, in order
     /// (header mode; [`crate::sign::chunked`]).
     ChunkStringToSign,
@@ -36,7 +39,7 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 12] = [
+    pub const ALL: [Stage; 13] = [
         Stage::CanonicalRequest,
         Stage::StringToSign,
         Stage::SigningKey,
@@ -44,6 +47,7 @@ impl Stage {
         Stage::Authorization,
         Stage::PresignedUrl,
         Stage::SignedRequest,
+        Stage::PublicKey,
         Stage::ChunkStringToSign,
         Stage::ChunkSignatures,
         Stage::TrailerStringToSign,
@@ -61,6 +65,7 @@ impl Stage {
             Stage::Authorization => "authorization",
             Stage::PresignedUrl => "presigned_url",
             Stage::SignedRequest => "signed_request",
+            Stage::PublicKey => "public_key",
             Stage::ChunkStringToSign => "chunk_string_to_sign",
             Stage::ChunkSignatures => "chunk_signatures",
             Stage::TrailerStringToSign => "trailer_string_to_sign",
@@ -75,7 +80,8 @@ impl Stage {
     }
 
     /// Whether the stage exists in `mode` (no Authorization header in query mode, no presigned
-    /// URL in header mode).
+    /// URL in header mode). [`Stage::PublicKey`] exists only for SigV4a: see
+    /// [`Stage::applies_to_algorithm`].
     pub fn applies_to(&self, mode: Mode) -> bool {
         let elsewhere = match mode {
             Mode::Header => *self == Stage::PresignedUrl,
@@ -87,6 +93,19 @@ impl Stage {
     /// Whether the stage belongs to an `aws-chunked` upload after its seed (header mode only).
     pub fn is_streaming(&self) -> bool {
         *self >= Stage::ChunkStringToSign
+    }
+
+    /// Whether the stage exists for `algorithm`: a public key only for SigV4a.
+    pub fn applies_to_algorithm(&self, algorithm: crate::sign::Algorithm) -> bool {
+        *self != Stage::PublicKey || algorithm.is_asymmetric()
+    }
+
+    /// Whether the stage carries the signature itself (SigV4a: verified, never compared).
+    pub fn carries_signature(&self) -> bool {
+        matches!(
+            self,
+            Stage::Signature | Stage::Authorization | Stage::PresignedUrl | Stage::SignedRequest
+        )
     }
 
     /// The stage that carries the signature to the server in `mode`: the Authorization header,
@@ -108,6 +127,8 @@ impl Stage {
             Stage::Authorization => "authorization",
             Stage::PresignedUrl => "presigned-url",
             Stage::SignedRequest => "signed-request",
+            // One key pair for both modes, in the official v4a layout's file.
+            Stage::PublicKey => return "public-key.json".to_string(),
             Stage::ChunkStringToSign => "chunk-string-to-sign",
             Stage::ChunkSignatures => "chunk-signatures",
             Stage::TrailerStringToSign => "trailer-string-to-sign",

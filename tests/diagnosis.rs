@@ -27,12 +27,15 @@ fn search(input: &SignInput, actual: &StageOutputs) -> Vec<sigv4_conformance::di
     diagnose_within(input, actual, Duration::from_secs(600))
 }
 
+/// The SigV4 fixtures: the mistake model is a SigV4 signer (SigV4a's mistakes are searched by
+/// `diagnose/sigv4a.rs`, tested in tests/sigv4a.rs).
 fn fixtures() -> Vec<Fixture> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suite");
     list_trials(&[root])
         .unwrap()
         .iter()
         .map(|t| suite::load(&t.case, t.mode).unwrap())
+        .filter(|f| !f.input.context.algorithm().is_asymmetric())
         .collect()
 }
 
@@ -115,9 +118,12 @@ fn the_catalogue_and_the_model_agree() {
         );
     }
     for entry in entries {
+        // SigV4a entries are searched by diagnose/sigv4a.rs (tests/sigv4a.rs), not the model.
         // Chain mistakes are switches on the chain, searched by diagnose::chunked (its tests).
         let known = Flag::ALL.iter().any(|f| f.id() == entry.id)
             || entry.parameter.is_some()
+            || (entry.algorithm.is_some()
+                && sigv4_conformance::diagnose::sigv4a::IDS.contains(&entry.id.as_str()))
             || chunked::is_chain_mistake(&entry.id);
         assert!(known, "the model cannot make {}", entry.id);
         assert!(
@@ -134,7 +140,7 @@ fn the_catalogue_and_the_model_agree() {
 fn request_model_entries() -> impl Iterator<Item = &'static catalogue::Entry> {
     catalogue::entries()
         .iter()
-        .filter(|e| !chunked::is_chain_mistake(&e.id))
+        .filter(|e| e.algorithm.is_none() && !chunked::is_chain_mistake(&e.id))
 }
 
 /// The mistakes of one catalogue entry, as the search tries them.
@@ -387,9 +393,9 @@ mod explain {
             signed.push_str(&format!(";x-h-{i:04}"));
         }
         raw.push_str(&format!("Authorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders={signed}, Signature=0000000000000000000000000000000000000000000000000000000000000000\n"));
-        let start = std::time::Instant::now();
+        // The search is skipped by size, before any model run (its cost is measured by the
+        // ignored timing report below, not asserted here).
         let explanation = explain_request(raw.as_bytes(), &known("x")).unwrap();
-        assert!(start.elapsed() < std::time::Duration::from_secs(1));
         let text = explanation.render();
         assert!(!explanation.right);
         assert!(

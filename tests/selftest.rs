@@ -12,7 +12,8 @@
 
 use sigv4_conformance::check::Status;
 use sigv4_conformance::implementation::{Implementation, Reference};
-use sigv4_conformance::run::{list_trials, run_trial, TrialRef};
+use sigv4_conformance::run::{consistency, list_trials, run_trial, TrialRef};
+use sigv4_conformance::stage::Stage;
 use sigv4_conformance::suite::bless::BlessMode;
 use sigv4_conformance::suite::{self, Layout};
 use std::path::{Path, PathBuf};
@@ -37,7 +38,8 @@ fn copy_suite(name: &str) -> PathBuf {
 }
 
 fn check_only(trial: &TrialRef, reference: &Reference) -> sigv4_conformance::check::Verdict {
-    let fixture = suite::load(&trial.case, trial.mode).unwrap();
+    // The expected file was edited since discovery: read the case afresh.
+    let fixture = suite::load(&trial.case.reread(), trial.mode).unwrap();
     sigv4_conformance::check::check(&fixture, reference.sign(&fixture.input))
 }
 
@@ -89,6 +91,27 @@ fn every_mutated_expected_file_fails_exactly_its_trial() {
                     continue;
                 };
                 std::fs::write(&expected.path, &mutated).unwrap();
+                // SigV4a: the signature file is never compared (signatures are verified, see
+                // suite/README.md) and public-key.json is JSON, compared as a point: a broken one
+                // is a broken fixture, found by loading or by lint before anything is signed
+                // (whitespace around JSON is no change).
+                if fixture.input.context.algorithm().is_asymmetric()
+                    && matches!(stage, Stage::Signature | Stage::PublicKey)
+                {
+                    let broken = suite::load(&trial.case.reread(), trial.mode)
+                        .map_err(|e| e.to_string())
+                        .and_then(|f| consistency(&f).map_err(|e| e.to_string()));
+                    let json_whitespace = *stage == Stage::PublicKey && marker != "^";
+                    assert_eq!(
+                        broken.is_err(),
+                        !json_whitespace,
+                        "{} in {} ({what}): {broken:?}",
+                        trial.id(),
+                        expected.path.display()
+                    );
+                    checked += 1;
+                    continue;
+                }
                 let siblings: Vec<&TrialRef> = trials
                     .iter()
                     .filter(|t| t.case.id == trial.case.id)
@@ -147,6 +170,8 @@ fn lint_is_clean_on_the_suite_and_names_contradictions() {
         signed.replace(&signature, &"a".repeat(64)),
     )
     .unwrap();
+    // Edited since discovery: read afresh.
+    let cases: Vec<_> = cases.iter().map(|c| c.reread()).collect();
     let problems: Vec<String> = sigv4_conformance::lint::lint_cases(&cases)
         .iter()
         .map(|p| p.to_string())

@@ -48,12 +48,15 @@ import difflib
 import json
 import os
 import queue
+import re
 import shlex
 import subprocess
 import sys
 import threading
 import time
 from urllib.parse import unquote_to_bytes
+
+import p256  # tools/p256.py: SigV4a signatures are verified, never compared
 
 PROTOCOL = 1
 MAX_LINE = 16 * 1024 * 1024
@@ -70,6 +73,7 @@ DECISIVE = ("signature", "authorization", "presigned_url", "signed_request")
 # Implementation names that are not independent of the expected values (our own signer).
 NOT_INDEPENDENT = {"sigv4-conformance"}
 BEGIN, END = "<!-- provenance:begin -->", "<!-- provenance:end -->"
+SIGV4, SIGV4A = "AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256"
 
 
 def stage_file(mode, stage):
@@ -175,6 +179,9 @@ def expected_files(d, mode):
                     exp["presigned_url"] = ("https://" + host[0].strip() + req["target"]).encode()
         except CaseError:
             pass
+    key_path = os.path.join(d, "public-key.json")
+    if os.path.isfile(key_path):  # SigV4a (suite/README.md): signatures verified under this key
+        exp["public_key"] = read_bytes(key_path)
     err_path = os.path.join(d, f"{mode}-error.txt")
     error = read_bytes(err_path).decode("utf-8", "replace") if os.path.isfile(err_path) else None
     return exp, error
@@ -329,6 +336,35 @@ def judge(answer, exp, error_name, normalize):
     return rec
 
 
+SIGNATURE_MARK = re.compile(r"Signature=([0-9a-fA-F]+)")
+
+
+def carried_signature(stage, text):
+    """The signature a stage's text carries: all of it for `signature`, else the hex after the
+    last `Signature=` (the Authorization header's field, `X-Amz-Signature`)."""
+    if stage == "signature":
+        return text.strip()
+    found = SIGNATURE_MARK.findall(text)
+    return found[-1] if found else None
+
+
+def verified_answer(answer, exp):
+    """SigV4a: each signature-carrying stage whose signature verifies over the expected string to
+    sign under public-key.json gets the expected file's signature in its place, so the usual
+    comparison judges the rest; one that does not verify is returned as the reason."""
+    public = p256.public_key(exp["public_key"])
+    message = exp.get("string_to_sign")
+    out = dict(answer)
+    for stage in DECISIVE:
+        if stage not in answer or stage not in exp or not isinstance(answer[stage], str):
+            continue
+        got = carried_signature(stage, answer[stage])
+        want = carried_signature(stage, exp[stage].decode("utf-8", "replace"))
+        if message is None or got is None or not p256.verify(public, message, got):
+            return out, f"{stage}: the signature does not verify under public-key.json"
+        if want is not None:
+            out[stage] = answer[stage].replace(got, want)
+    return out, None
 def streaming_answer(answer):
     """The protocol's streaming fields as the suite's files hold them: chunk strings to sign
     joined by an empty line, chunk signatures by a line end, the encoded body decoded."""
@@ -347,6 +383,10 @@ def streaming_answer(answer):
 
 def judge_stages(answer, exp, error_name, normalize):
     """The comparison part of judge()."""
+    if "public_key" in exp and "skip" not in answer and "error" not in answer:
+        answer, unverified = verified_answer(answer, exp)
+        if unverified:
+            return {"status": "disagree", "stages": ["signature"], "detail": unverified}
     answer = streaming_answer(answer)
     if "skip" in answer:
         return {"status": "skip", "stages": [], "detail": str(answer["skip"])}
@@ -403,6 +443,7 @@ class Adapter:
         self.implementation = None
         self.modes = []
         self.stages = []
+        self.algorithms = [SIGV4]
         self.handshake_failures = 0
         self.given_up = None
 
@@ -498,6 +539,8 @@ class Adapter:
             self.implementation["wraps"] = str(wraps)
         self.modes = list(hello.get("modes") or [])
         self.stages = list(hello.get("stages") or [])
+        # An adapter that lists no algorithms signs SigV4 only (docs/adapter-protocol.md).
+        self.algorithms = list(hello.get("algorithms") or [SIGV4])
 
     def ensure_running(self):
         if self.given_up:
@@ -813,12 +856,19 @@ def main(argv=None):
                 results[cm][a] = {"status": "error", "stages": [], "detail": f"case unreadable: {e}"}
             continue
         exp, error_name = expected_files(d, mode)
+        if "public_key" in exp and isinstance(ctx, dict):  # the one rule of suite/README.md
+            ctx.setdefault("algorithm", SIGV4A)
+        algorithm = ctx.get("algorithm", SIGV4) if isinstance(ctx, dict) else SIGV4
         msg = {"type": "sign", "id": cm, "mode": mode, "context": ctx, "request": req}
         for name, ad in adapters.items():
             try:
                 ad.ensure_running()
                 if ad.modes and mode not in ad.modes:
                     rec = {"status": "skip", "stages": [], "detail": f"adapter has no {mode} mode"}
+                elif algorithm not in ad.algorithms:
+                    rec = {"status": "skip", "stages": [],
+                           "detail": f"the adapter does not sign {algorithm} (its hello lists "
+                                     f"{', '.join(ad.algorithms)})"}
                 else:
                     rec = judge(ad.sign(msg), exp, error_name, case_normalizes(ctx))
             except AdapterFault as e:

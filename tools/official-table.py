@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the table of results on the official AWS suites into reports/README.md (between
-<!-- official:begin --> and <!-- official:end -->) from reports/<name>/official-{v4,legacy}.json.
+<!-- official:begin --> and <!-- official:end -->) from reports/<name>/official-{v4,v4a,legacy}.json.
 
   python3 tools/official-table.py reports           # rewrite the table in reports/README.md
   python3 tools/official-table.py DIR --print       # print the table of DIR's reports
@@ -10,7 +10,7 @@ import os
 import sys
 
 BEGIN, END = "<!-- official:begin -->", "<!-- official:end -->"
-SUITES = (("v4", "v4"), ("legacy", "older layout"))
+SUITES = (("v4", "v4"), ("v4a", "v4a (SigV4a)"), ("legacy", "older layout"))
 
 
 def counts(report, mode):
@@ -41,7 +41,12 @@ def table(root):
         row = []
         impl = None
         for key, _ in SUITES:
-            with open(os.path.join(root, name, f"official-{key}.json"), encoding="utf-8") as f:
+            path = os.path.join(root, name, f"official-{key}.json")
+            if not os.path.isfile(path):
+                row.extend("-" for mode in ("header", "query")
+                           if not (key == "legacy" and mode == "query"))
+                continue
+            with open(path, encoding="utf-8") as f:
                 report = json.load(f)
             impl = impl or report["implementation"]
             for mode in ("header", "query"):

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the reference signer and every shipped adapter over the suite and writes
 # reports/<name>/report.json and summary.md, then the matrix in reports/README.md; and over the
-# official AWS suites (tools/official-suites.sh: the aws-c-auth v4 folder and the older layout),
-# writing reports/<name>/official-v4.json and official-legacy.json and their table in
+# official AWS suites (tools/official-suites.sh: the aws-c-auth v4 and v4a folders and the older
+# layout), writing reports/<name>/official-v4.json, official-v4a.json and official-legacy.json and
+# their table in
 # reports/README.md, and the per-implementation divergences there (tools/divergences.py).
 # With --check, writes to target/reports/ instead and fails when any result differs from the
 # committed reports (in either direction). `tools/refresh-reports.sh [--check] [NAME...]` runs only
@@ -22,9 +23,11 @@ $check && out=target/reports
 # same relative path on every machine.
 mkdir -p target/official
 ln -sfn "$(tools/official-suites.sh v4)" target/official/v4
+ln -sfn "$(tools/official-suites.sh v4a)" target/official/v4a
 tools/official-suites.sh legacy > /dev/null
 declare -A official=(
   [v4]="target/official/v4"
+  [v4a]="target/official/v4a"
   [legacy]="target/official/aws4_testsuite"
 )
 # The reference, then every shipped adapter (tools/adapters.sh reads runner/adapters/*/command).
@@ -47,11 +50,11 @@ for name in "${names[@]}"; do
   [ -n "${adapters[$name]}" ] && adapter=(--adapter "${adapters[$name]}")
   { "$bin" run --json "$out/$name/report.json" --markdown "$out/$name/summary.md" "${adapter[@]}" || true; } |
     tail -1 | sed "s/^/$name: /"
-  for suite in v4 legacy; do
+  for suite in v4 v4a legacy; do
     { "$bin" run --suite "${official[$suite]}" --json "$out/$name/official-$suite.json" "${adapter[@]}" || true; } |
       tail -1 | sed "s/^/$name (official $suite): /"
   done
-  for file in report official-v4 official-legacy; do
+  for file in report official-v4 official-v4a official-legacy; do
     if $check && ! diff -u "reports/$name/$file.json" "$out/$name/$file.json" > "$out/$name/$file.diff"; then
       echo "$name: the results differ from reports/$name/$file.json (a regression, or a fix to record):"
       head -80 "$out/$name/$file.diff"

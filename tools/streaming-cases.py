@@ -50,6 +50,10 @@ class Checksum:  # the shape AwsChunkedWrapper wants: update() and b64digest()
 def payload(size, kind):
     if kind == "a":
         return b"a" * size
+    if kind == "numbered":  # no two lines alike, so that a diff of the body pins a change
+        lines = b"".join(b"line %05d: the quick brown fox jumps over the lazy dog\n" % i
+                         for i in range(size // 40 + 1))
+        return lines[:size]
     text = b"The quick brown fox jumps over the lazy dog. 0123456789\n"
     return (text * (size // len(text) + 1))[:size]
 
@@ -89,8 +93,8 @@ CASES = [
     ("streaming/trailer-crc32c", "signed chunks and a signed x-amz-checksum-crc32c trailer", "s3", 10000, 8192, SIGNED_TRAILER, "crc32c", {}, "text"),
     ("streaming/trailer-sha256", "signed chunks and a signed x-amz-checksum-sha256 trailer", "s3", 10000, 8192, SIGNED_TRAILER, "sha256", {}, "text"),
     ("streaming/trailer-crc64nvme", "signed chunks and a signed x-amz-checksum-crc64nvme trailer", "s3", 10000, 8192, SIGNED_TRAILER, "crc64nvme", {}, "text"),
-    ("streaming/unsigned-trailer-crc32", "STREAMING-UNSIGNED-PAYLOAD-TRAILER: unsigned chunks, a CRC32 trailer checked by the server", "s3", 10000, 8192, UNSIGNED_TRAILER, "crc32", {}, "text"),
-    ("streaming/unsigned-trailer-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER with a SHA-256 trailer, 70,000 bytes in chunks of 64 KiB", "s3", 70000, 65536, UNSIGNED_TRAILER, "sha256", {}, "text"),
+    ("streaming/unsigned-trailer-crc32", "STREAMING-UNSIGNED-PAYLOAD-TRAILER: unsigned chunks, a CRC32 trailer checked by the server", "s3", 10000, 8192, UNSIGNED_TRAILER, "crc32", {}, "numbered"),
+    ("streaming/unsigned-trailer-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER with a SHA-256 trailer, 70,000 bytes in chunks of 64 KiB", "s3", 70000, 65536, UNSIGNED_TRAILER, "sha256", {}, "numbered"),
 ]
 
 

@@ -555,6 +555,18 @@ impl Implementation for Adapter {
         }
     }
 
+    /// The hello's `algorithms`; an adapter that lists none signs SigV4 only (what v1 meant
+    /// before the field).
+    fn algorithms(&self) -> Vec<crate::sign::Algorithm> {
+        match self.hello.as_ref().and_then(|h| h.algorithms.as_ref()) {
+            Some(names) => names
+                .iter()
+                .filter_map(|n| crate::sign::Algorithm::parse(n))
+                .collect(),
+            None => vec![crate::sign::Algorithm::HmacSha256],
+        }
+    }
+
     fn sign(&self, input: &SignInput) -> SignOutcome {
         self.sign_batch(&[input])
             .pop()

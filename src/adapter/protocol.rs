@@ -53,6 +53,10 @@ pub struct HelloReply {
     pub modes: Vec<String>,
     /// Stages it can expose.
     pub stages: Vec<String>,
+    /// An extension of v1: the algorithms it signs with (`AWS4-HMAC-SHA256`,
+    /// `AWS4-ECDSA-P256-SHA256`). Absent: SigV4 only, what v1 meant before the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithms: Option<Vec<String>>,
     /// The signer it delegates to, when the library is a wrapper (an extension of v1, optional;
     /// `implementation.wraps` is read too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,6 +211,9 @@ pub struct SignResult {
     /// Signed request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_request: Option<String>,
+    /// SigV4a: the derived public key, `{"X":"<hex>","Y":"<hex>"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
     /// The adapter cannot express the case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<String>,
@@ -229,6 +236,7 @@ impl SignResult {
             (Stage::Authorization, &self.authorization),
             (Stage::PresignedUrl, &self.presigned_url),
             (Stage::SignedRequest, &self.signed_request),
+            (Stage::PublicKey, &self.public_key),
         ]
         .into_iter()
         .filter_map(|(stage, value)| value.as_deref().map(|v| (stage, v)))
@@ -256,6 +264,7 @@ impl SignResult {
             Stage::Authorization => &mut self.authorization,
             Stage::PresignedUrl => &mut self.presigned_url,
             Stage::SignedRequest => &mut self.signed_request,
+            Stage::PublicKey => &mut self.public_key,
             Stage::ChunkStringToSign
             | Stage::ChunkSignatures
             | Stage::TrailerStringToSign

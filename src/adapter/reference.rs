@@ -45,6 +45,16 @@ pub(crate) fn answer(
                     .map(|m| m.as_str().to_string())
                     .collect(),
                 stages: Stage::ALL.iter().map(|s| s.name().to_string()).collect(),
+                // The mistake model is a SigV4 signer; the reference signs both.
+                algorithms: Some(
+                    match mistakes {
+                        None => crate::sign::Algorithm::ALL.to_vec(),
+                        Some(_) => vec![crate::sign::Algorithm::HmacSha256],
+                    }
+                    .iter()
+                    .map(|a| a.name().to_string())
+                    .collect(),
+                ),
                 wraps: None,
             };
             serde_json::to_vec(&reply).ok()

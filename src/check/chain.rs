@@ -65,7 +65,8 @@ pub fn narrow(fixture: &Fixture, verdict: &mut Verdict) {
         pick(sts, fixture.expected.stages.get(&sts).map(|e| &e.bytes)),
         pick(sts, verdict.outputs.get(&sts)),
     ) {
-        (Some(e), Some(a)) => (e, a),
+        // The string to sign shows why; when it is the same on both sides, the link itself.
+        (Some(e), Some(a)) if e != a => (e, a),
         _ => (
             pick(stage, Some(&expected.bytes)).unwrap_or_default(),
             pick(stage, Some(actual)).unwrap_or_default(),

@@ -9,10 +9,12 @@
 //!   presigned URL, header lines as a multiset in which the order of repeated names is kept, and
 //!   the body byte for byte.
 
+use super::asymmetric::SignatureCheck;
 use crate::implementation::SignInput;
 use crate::request::Request;
 use crate::sign::encoding::percent_decode;
 use crate::sign::query::split_query;
+use crate::sign::sigv4a::PublicKey;
 use crate::sign::uri::normalize_path;
 use crate::sign::{Mode, PathNormalization, Settings};
 use crate::stage::Stage;
@@ -26,6 +28,8 @@ pub struct Comparison<'a> {
     pub mode: Mode,
     /// The request time, `YYYYMMDD'T'HHMMSS'Z'`.
     pub amz_date: &'a str,
+    /// SigV4a: how signatures are verified (`None`: compared, as SigV4's are).
+    pub signatures: Option<&'a SignatureCheck>,
 }
 
 impl Comparison<'_> {
@@ -37,18 +41,39 @@ impl Comparison<'_> {
                 == PathNormalization::Enabled,
             mode: input.mode,
             amz_date: input.context.timestamp.amz_str(),
+            signatures: None,
         }
     }
 }
 
 /// Whether `actual` is right for `stage`.
 pub fn stage_matches(stage: Stage, expected: &[u8], actual: &[u8], how: &Comparison<'_>) -> bool {
+    if let (Some(check), true) = (how.signatures, stage.carries_signature()) {
+        if check.verify(stage, actual).is_err() {
+            return false;
+        }
+        let masked = check.masked(stage, expected, actual);
+        let plain = Comparison {
+            signatures: None,
+            ..*how
+        };
+        return stage == Stage::Signature || stage_matches(stage, expected, &masked, &plain);
+    }
     if expected == actual {
         return true;
     }
     match stage {
+        Stage::PublicKey => public_keys_match(expected, actual),
         Stage::PresignedUrl => urls_match(expected, actual, how.normalize),
         Stage::SignedRequest => requests_match(expected, actual, how),
+        _ => false,
+    }
+}
+
+/// Public keys (`{"X":..,"Y":..}`) that are the same point, however their hex is written.
+fn public_keys_match(expected: &[u8], actual: &[u8]) -> bool {
+    match (PublicKey::from_json(expected), PublicKey::from_json(actual)) {
+        (Ok(e), Ok(a)) => e == a,
         _ => false,
     }
 }
@@ -265,6 +290,7 @@ body",
             normalize: false,
             mode: Mode::Header,
             amz_date: "20150830T123600Z",
+            signatures: None,
         };
         for (other, want) in cases {
             assert_eq!(

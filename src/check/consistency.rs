@@ -8,6 +8,7 @@
 //! So one mistake that shows in several stages (a local time written as UTC changes the
 //! canonical request, the string to sign and the key) is one mistake, carried forward.
 
+use super::asymmetric::SignatureCheck;
 use super::{StageLine, StageStatus};
 use crate::implementation::StageOutputs;
 use crate::sign::encoding::percent_decode;
@@ -50,21 +51,34 @@ fn string_to_sign_from(fixture: &Fixture, canonical_request: &[u8]) -> Vec<u8> {
     let context = &fixture.input.context;
     let (date, scope) = carried_time_and_scope(canonical_request);
     let amz = date.unwrap_or_else(|| context.timestamp.amz_date());
-    let carried = scope.as_deref().and_then(scope_parts);
+    let algorithm = context.algorithm();
+    let carried = scope
+        .as_deref()
+        .and_then(|s| scope_parts(s, algorithm.is_asymmetric()));
     let (scope_date, region, service) = carried.unwrap_or((
         amz.get(..8).unwrap_or_default(),
         &context.region,
         &context.service,
     ));
-    let scope = CredentialScope::new(scope_date, region, service);
-    StringToSign::over(&amz, &scope, canonical_request)
+    let scope = if algorithm.is_asymmetric() {
+        CredentialScope::without_region(scope_date, region, service)
+    } else {
+        CredentialScope::new(scope_date, region, service)
+    };
+    StringToSign::over_with(algorithm, &amz, &scope, canonical_request)
         .as_bytes()
         .to_vec()
 }
 
-/// `date/region/service/aws4_request` -> its three parts.
-fn scope_parts(scope: &str) -> Option<(&str, &str, &str)> {
-    let mut parts = scope.strip_suffix("/aws4_request")?.splitn(3, '/');
+/// `date/region/service/aws4_request` (SigV4a: `date/service/aws4_request`) -> date, region
+/// (empty for SigV4a) and service.
+fn scope_parts(scope: &str, regionless: bool) -> Option<(&str, &str, &str)> {
+    let rest = scope.strip_suffix("/aws4_request")?;
+    if regionless {
+        let (date, service) = rest.split_once('/')?;
+        return Some((date, "", service));
+    }
+    let mut parts = rest.splitn(3, '/');
     Some((parts.next()?, parts.next()?, parts.next()?))
 }
 
@@ -73,7 +87,7 @@ fn scope_parts(scope: &str) -> Option<(&str, &str, &str)> {
 fn signature_from(fixture: &Fixture, string_to_sign: &[u8]) -> Vec<u8> {
     let context = &fixture.input.context;
     let text = String::from_utf8_lossy(string_to_sign);
-    let named = text.split('\n').nth(2).and_then(scope_parts);
+    let named = text.split('\n').nth(2).and_then(|s| scope_parts(s, false));
     let signature = match named {
         Some((date, region, service)) => {
             let scope = CredentialScope::new(date, region, service);
@@ -112,11 +126,18 @@ pub fn annotate(lines: &mut [StageLine], fixture: &Fixture, outputs: &StageOutpu
             }),
             Stage::Signature => outputs.get(&Stage::StringToSign).map(|sts| {
                 let own = outputs.get(&Stage::Signature);
-                (
-                    own.map(|s| *s == signature_from(fixture, sts))
-                        .unwrap_or(false),
-                    "string to sign",
-                )
+                let consistent = match SignatureCheck::for_fixture(fixture) {
+                    // SigV4a: the signer's signature verifies over its own string to sign.
+                    Some(check) => {
+                        let own_check = SignatureCheck {
+                            message: sts.clone(),
+                            ..check
+                        };
+                        own.is_some_and(|s| own_check.verify(Stage::Signature, s).is_ok())
+                    }
+                    None => own.is_some_and(|s| *s == signature_from(fixture, sts)),
+                };
+                (consistent, "string to sign")
             }),
             Stage::Authorization | Stage::PresignedUrl | Stage::SignedRequest => {
                 outputs.get(&Stage::Signature).map(|sig| {
@@ -127,7 +148,7 @@ pub fn annotate(lines: &mut [StageLine], fixture: &Fixture, outputs: &StageOutpu
                     )
                 })
             }
-            Stage::CanonicalRequest | Stage::SigningKey => None,
+            Stage::CanonicalRequest | Stage::SigningKey | Stage::PublicKey => None,
             // A chain is compared link by link (`check::chain`).
             Stage::ChunkStringToSign
             | Stage::ChunkSignatures

@@ -24,6 +24,10 @@ pub struct Entry {
     /// The parameter a search varies, if any (`offset`, `format`).
     #[serde(default)]
     pub parameter: Option<String>,
+    /// The algorithm the mistake belongs to when it is not SigV4's (`AWS4-ECDSA-P256-SHA256`:
+    /// searched by `diagnose/sigv4a.rs`, not by the SigV4 mistake model).
+    #[serde(default)]
+    pub algorithm: Option<String>,
 }
 
 static CATALOGUE: OnceLock<Vec<Entry>> = OnceLock::new();

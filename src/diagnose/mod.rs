@@ -8,6 +8,7 @@
 pub mod catalogue;
 pub mod chunked;
 pub mod model;
+pub mod sigv4a;
 
 use crate::check::compare::{stage_matches, Comparison};
 use crate::implementation::{SignInput, StageOutputs};
@@ -686,6 +687,9 @@ pub fn diagnose_within(
     actual: &StageOutputs,
     limit: Duration,
 ) -> Vec<Diagnosis> {
+    if input.context.algorithm().is_asymmetric() {
+        return sigv4a::diagnose(input, actual);
+    }
     if let Some(found) = chunked::diagnose(input, actual) {
         return found;
     }
@@ -848,13 +852,9 @@ mod tests {
             Stage::Authorization,
             b"AWS4-HMAC-SHA256 Credential=x".to_vec(),
         );
-        let start = Instant::now();
+        // Skipped by size before any model run: the entry says so (not a wall-clock bound,
+        // which a loaded machine would break).
         let found = diagnose(&input, &exposed);
-        assert!(
-            start.elapsed() < Duration::from_millis(100),
-            "{:?}",
-            start.elapsed()
-        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].is_incomplete());
         assert!(

@@ -73,7 +73,7 @@ const FAIL_OTHER: Kind = Kind {
 
 /// Failures, one colour per first divergent stage, in pipeline order; `error` last: a refusal
 /// was expected and the signer signed.
-const FAIL_KINDS: [(&str, Kind); 13] = [
+const FAIL_KINDS: [(&str, Kind); 14] = [
     (
         "canonical_request",
         fail_kind(
@@ -145,6 +145,16 @@ const FAIL_KINDS: [(&str, Kind); 13] = [
         ),
     ),
     (
+        "public_key",
+        fail_kind(
+            "k-fail-public_key",
+            "pub",
+            "#6b8e23",
+            "#ffffff",
+            "fail at public_key (SigV4a)",
+        ),
+    ),
+    (
         "chunk_string_to_sign",
         fail_kind(
             "k-fail-chunk_string_to_sign",
@@ -179,7 +189,7 @@ const FAIL_KINDS: [(&str, Kind); 13] = [
         fail_kind(
             "k-fail-trailer_signature",
             "trail",
-            "#6b8e23",
+            "#1f6f78",
             "#ffffff",
             "fail at trailer_signature",
         ),

@@ -1,9 +1,9 @@
 //! The `Authorization` header value of header mode.
 
+use super::algorithm::Algorithm;
 use super::headers::SignedHeaders;
 use super::scope::CredentialScope;
 use super::signature::Signature;
-use super::string_to_sign::ALGORITHM;
 use std::fmt;
 
 /// `AWS4-HMAC-SHA256 Credential=AKID/scope, SignedHeaders=a;b, Signature=hex`.
@@ -18,7 +18,24 @@ impl Authorization {
         signed_headers: SignedHeaders<'_>,
         signature: &Signature,
     ) -> Authorization {
-        let parts = [ALGORITHM, " Credential=", access_key_id, "/"]
+        Authorization::with_algorithm(
+            Algorithm::HmacSha256,
+            access_key_id,
+            scope,
+            signed_headers,
+            signature,
+        )
+    }
+
+    /// The header value of `algorithm` (SigV4a: `AWS4-ECDSA-P256-SHA256 Credential=...`).
+    pub fn with_algorithm(
+        algorithm: Algorithm,
+        access_key_id: &str,
+        scope: &CredentialScope<'_>,
+        signed_headers: SignedHeaders<'_>,
+        signature: &Signature,
+    ) -> Authorization {
+        let parts = [algorithm.name(), " Credential=", access_key_id, "/"]
             .into_iter()
             .chain(scope.parts())
             .chain([

@@ -6,8 +6,10 @@
 //!                   ─► Authorization (header mode) | PresignedUrl (query mode) ─► SignedRequest
 //! ```
 //!
-//! Each stage is a public type whose `Display` is the exact artifact.
+//! Each stage is a public type whose `Display` is the exact artifact. SigV4a runs the same
+//! pipeline with the changes [`sigv4a`] lists, chosen by the context's [`Algorithm`].
 
+pub mod algorithm;
 pub mod authorization;
 pub mod canonical_request;
 pub mod chunked;
@@ -21,9 +23,11 @@ pub mod settings;
 pub mod signature;
 pub mod signed_request;
 pub mod signing_key;
+pub mod sigv4a;
 pub mod string_to_sign;
 pub mod uri;
 
+pub use algorithm::Algorithm;
 pub use authorization::Authorization;
 pub use canonical_request::{CanonicalRequest, CanonicalRequestWriter};
 pub use headers::{CanonicalHeaders, HeaderRef, SignedHeaders};
@@ -65,6 +69,8 @@ pub enum SignError {
         /// The context's timestamp in the same format.
         context: String,
     },
+    /// SigV4a: no counter up to 254 derives a key pair (a chance of about 2^-8000).
+    NoKeyPair,
 }
 
 impl SignError {
@@ -74,6 +80,7 @@ impl SignError {
             SignError::ExpiresOutOfRange { .. } => "expires-out-of-range",
             SignError::MissingHost => "missing-host-header",
             SignError::ConflictingDate { .. } => "conflicting-x-amz-date",
+            SignError::NoKeyPair => "sigv4a-no-key-pair",
         }
     }
 }
@@ -90,6 +97,11 @@ impl fmt::Display for SignError {
             SignError::ConflictingDate { header, context } => write!(
                 f,
                 "{}: the request's X-Amz-Date header says {header:?} but the context's timestamp is {context:?}",
+                self.name()
+            ),
+            SignError::NoKeyPair => write!(
+                f,
+                "{}: no key derivation counter up to 254 gives a P-256 private key",
                 self.name()
             ),
         }
@@ -117,12 +129,16 @@ pub struct Signed<'r> {
     pub signing_key: SigningKey,
     /// Signature.
     pub signature: Signature,
+    /// SigV4a: the key pair derived from the credentials (`signing_key` then holds its
+    /// private scalar).
+    pub key_pair: Option<sigv4a::KeyPair>,
 }
 
 /// The reference signer. It holds a [`SigningKeyCache`], so reuse one signer for many requests.
 #[derive(Default)]
 pub struct Signer {
     keys: SigningKeyCache,
+    key_pairs: sigv4a::KeyPairCache,
 }
 
 /// A header signing adds.
@@ -133,10 +149,10 @@ struct Added<'a> {
     signed: bool,
 }
 
-/// The at most three headers signing adds, kept on the stack.
+/// The at most four headers signing adds, kept on the stack.
 #[derive(Debug, Default)]
 struct AddedHeaders<'a> {
-    slots: [Option<Added<'a>>; 3],
+    slots: [Option<Added<'a>>; 4],
     len: usize,
 }
 
@@ -163,6 +179,7 @@ impl Signer {
     pub fn uncached() -> Signer {
         Signer {
             keys: SigningKeyCache::disabled(),
+            key_pairs: sigv4a::KeyPairCache::disabled(),
         }
     }
 
@@ -183,11 +200,13 @@ impl Signer {
         let settings = Settings::resolve(context, mode, s3_header.as_deref());
         request.header("host").ok_or(SignError::MissingHost)?;
         let amz_date = context.timestamp.amz_str();
-        let scope = CredentialScope::new(
-            amz_date.get(..8).unwrap_or_default(),
-            &context.region,
-            &context.service,
-        );
+        let algorithm = context.algorithm();
+        let scope_date = amz_date.get(..8).unwrap_or_default();
+        let scope = if algorithm.is_asymmetric() {
+            CredentialScope::without_region(scope_date, &context.region, &context.service)
+        } else {
+            CredentialScope::new(scope_date, &context.region, &context.service)
+        };
         let payload_text = payload::payload_hash(&settings.payload, &request.body);
         let added = additions(request, context, &settings, amz_date, &payload_text)?;
 
@@ -264,13 +283,30 @@ impl Signer {
         writer.end_part(4);
         let canonical_request = writer.finish();
 
-        let string_to_sign = StringToSign::new(amz_date, &scope, &canonical_request);
-        let (signing_key, mac) = self.keys.sign(
-            &context.credentials.secret_access_key,
-            &scope,
-            string_to_sign.as_bytes(),
-        );
-        let signature = Signature::from_mac(&mac);
+        let string_to_sign =
+            StringToSign::with_algorithm(algorithm, amz_date, &scope, &canonical_request);
+        let (signing_key, signature, key_pair) = if algorithm.is_asymmetric() {
+            let pair = self
+                .key_pairs
+                .get(
+                    &context.credentials.secret_access_key,
+                    &context.credentials.access_key_id,
+                )
+                .ok_or(SignError::NoKeyPair)?;
+            let signature = sigv4a::ecdsa::sign(&pair, string_to_sign.as_bytes());
+            (
+                SigningKey::from_bytes(pair.signing_key().to_bytes().into()),
+                Signature::from_der_hex(signature),
+                Some(pair),
+            )
+        } else {
+            let (signing_key, mac) = self.keys.sign(
+                &context.credentials.secret_access_key,
+                &scope,
+                string_to_sign.as_bytes(),
+            );
+            (signing_key, Signature::from_mac(&mac), None)
+        };
         Ok(Signed {
             request,
             context,
@@ -280,6 +316,7 @@ impl Signer {
             string_to_sign,
             signing_key,
             signature,
+            key_pair,
         })
     }
 }
@@ -294,13 +331,20 @@ fn auth_params(
     settings: &Settings,
 ) -> Vec<QueryParam> {
     let credential = format!("{}/{scope}", context.credentials.access_key_id);
+    let algorithm = context.algorithm();
     let mut params = vec![
-        QueryParam::from_raw(b"X-Amz-Algorithm", ALGORITHM.as_bytes()),
+        QueryParam::from_raw(b"X-Amz-Algorithm", algorithm.name().as_bytes()),
         QueryParam::from_raw(b"X-Amz-Credential", credential.as_bytes()),
         QueryParam::from_raw(b"X-Amz-Date", amz_date.as_bytes()),
         QueryParam::from_raw(b"X-Amz-Expires", expires.to_string().as_bytes()),
         QueryParam::from_raw(b"X-Amz-SignedHeaders", signed_names),
     ];
+    if algorithm.is_asymmetric() {
+        params.push(QueryParam::from_raw(
+            sigv4a::REGION_SET_HEADER.as_bytes(),
+            context.region.as_bytes(),
+        ));
+    }
     if let (SessionTokenMode::Signed, Some(token)) =
         (settings.session_token, &context.credentials.token)
     {
@@ -351,7 +395,8 @@ impl Signed<'_> {
     /// Header mode: the Authorization header value.
     pub fn authorization(&self) -> Option<Authorization> {
         (self.mode() == Mode::Header).then(|| {
-            Authorization::new(
+            Authorization::with_algorithm(
+                self.context.algorithm(),
                 &self.context.credentials.access_key_id,
                 &self.scope,
                 self.signed_headers(),
@@ -470,6 +515,13 @@ fn additions<'a>(
                 value: amz_date,
                 signed: true,
             }),
+        }
+        if context.algorithm().is_asymmetric() && request.header("x-amz-region-set").is_none() {
+            added.push(Added {
+                name: sigv4a::REGION_SET_HEADER,
+                value: &context.region,
+                signed: true,
+            });
         }
     }
     if settings.sign_body && request.header("x-amz-content-sha256").is_none() {

@@ -1,4 +1,5 @@
-//! Credential scope: `date/region/service/aws4_request`.
+//! Credential scope: `date/region/service/aws4_request` (SigV4), `date/service/aws4_request`
+//! (SigV4a, whose region set is signed apart).
 
 use std::fmt;
 
@@ -8,6 +9,7 @@ pub struct CredentialScope<'a> {
     date: &'a str,
     region: &'a str,
     service: &'a str,
+    regional: bool,
 }
 
 impl<'a> CredentialScope<'a> {
@@ -17,7 +19,26 @@ impl<'a> CredentialScope<'a> {
             date,
             region,
             service,
+            regional: true,
         }
+    }
+
+    /// SigV4a: `Date + "/" + Service + "/aws4_request"`; `region_set` is kept for
+    /// [`region`](CredentialScope::region) but is not part of the text.
+    pub fn without_region(
+        date: &'a str,
+        region_set: &'a str,
+        service: &'a str,
+    ) -> CredentialScope<'a> {
+        CredentialScope {
+            regional: false,
+            ..CredentialScope::new(date, region_set, service)
+        }
+    }
+
+    /// False for a SigV4a scope.
+    pub fn has_region(&self) -> bool {
+        self.regional
     }
 
     /// `YYYYMMDD`.
@@ -37,14 +58,12 @@ impl<'a> CredentialScope<'a> {
 
     /// The parts of the text, in order, for writing it without building it.
     pub fn parts(&self) -> [&'a str; 6] {
-        [
-            self.date,
-            "/",
-            self.region,
-            "/",
-            self.service,
-            "/aws4_request",
-        ]
+        let (region, slash) = if self.regional {
+            (self.region, "/")
+        } else {
+            ("", "")
+        };
+        [self.date, slash, region, "/", self.service, "/aws4_request"]
     }
 
     /// The length of the text.
@@ -80,5 +99,9 @@ mod tests {
             (scope.date(), scope.region(), scope.service()),
             ("20150830", "us-east-1", "iam")
         );
+        let v4a = CredentialScope::without_region("20150830", "us-east-1,us-west-2", "s3");
+        assert_eq!(v4a.to_string(), "20150830/s3/aws4_request");
+        assert_eq!(v4a.len(), v4a.to_string().len());
+        assert_eq!(v4a.region(), "us-east-1,us-west-2");
     }
 }

@@ -1,4 +1,5 @@
-//! Signature: `Hex(HMAC(kSigning, StringToSign))`.
+//! Signature: `Hex(HMAC(kSigning, StringToSign))` (SigV4), or the hex of a DER ECDSA signature
+//! (SigV4a, [`super::sigv4a::ecdsa`]).
 
 use super::encoding::hex_fill;
 use super::scope::CredentialScope;
@@ -7,9 +8,16 @@ use super::string_to_sign::StringToSign;
 use crate::context::Context;
 use std::fmt;
 
-/// The signature, 64 lower-case hex digits, kept inline.
+/// The signature: 64 lower-case hex digits kept inline (SigV4), or the hex of a DER ECDSA
+/// signature (SigV4a).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature([u8; 64]);
+pub struct Signature(Hex);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Hex {
+    Mac([u8; 64]),
+    Der(String),
+}
 
 impl Signature {
     /// `signature = Hex(HMAC-SHA256(kSigning, StringToSign))`.
@@ -32,20 +40,28 @@ impl Signature {
         bytes
             .iter()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
-            .then_some(Signature(bytes))
+            .then_some(Signature(Hex::Mac(bytes)))
     }
 
     /// The hex of an HMAC result.
     pub fn from_mac(mac: &[u8; 32]) -> Signature {
         let mut hex = [0u8; 64];
         hex_fill(&mut hex, mac);
-        Signature(hex)
+        Signature(Hex::Mac(hex))
+    }
+
+    /// A SigV4a signature: the hex of its DER encoding.
+    pub fn from_der_hex(hex: String) -> Signature {
+        Signature(Hex::Der(hex))
     }
 
     /// The hex text.
     pub fn as_str(&self) -> &str {
-        // Only hex digits were written.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        match &self.0 {
+            // Only hex digits were written.
+            Hex::Mac(hex) => std::str::from_utf8(hex).unwrap_or_default(),
+            Hex::Der(hex) => hex,
+        }
     }
 }
 

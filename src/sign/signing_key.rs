@@ -39,6 +39,11 @@ impl SigningKey {
         SigningKey(hmac_sha256(&k_service, b"aws4_request"))
     }
 
+    /// A key given as bytes (SigV4a keeps its private scalar here for the `signing_key` stage).
+    pub fn from_bytes(bytes: [u8; 32]) -> SigningKey {
+        SigningKey(bytes)
+    }
+
     /// The raw key bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0

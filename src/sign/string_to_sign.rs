@@ -1,5 +1,6 @@
 //! String to sign.
 
+use super::algorithm::Algorithm;
 use super::canonical_request::CanonicalRequest;
 use super::encoding::hex_fill;
 use super::scope::CredentialScope;
@@ -25,7 +26,18 @@ impl StringToSign {
         scope: &CredentialScope<'_>,
         canonical_request: &CanonicalRequest,
     ) -> StringToSign {
-        StringToSign::over(amz_date, scope, canonical_request.as_bytes())
+        StringToSign::with_algorithm(Algorithm::HmacSha256, amz_date, scope, canonical_request)
+    }
+
+    /// The string to sign of `algorithm`: its name on the first line (SigV4a:
+    /// `AWS4-ECDSA-P256-SHA256`, with a scope without region).
+    pub fn with_algorithm(
+        algorithm: Algorithm,
+        amz_date: &str,
+        scope: &CredentialScope<'_>,
+        canonical_request: &CanonicalRequest,
+    ) -> StringToSign {
+        StringToSign::over_with(algorithm, amz_date, scope, canonical_request.as_bytes())
     }
 
     /// Builds the string to sign over any canonical request bytes: a signer's own, for checking
@@ -35,10 +47,21 @@ impl StringToSign {
         scope: &CredentialScope<'_>,
         canonical_request: &[u8],
     ) -> StringToSign {
-        let mut text = Vec::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
+        StringToSign::over_with(Algorithm::HmacSha256, amz_date, scope, canonical_request)
+    }
+
+    /// [`StringToSign::over`] for `algorithm`.
+    pub fn over_with(
+        algorithm: Algorithm,
+        amz_date: &str,
+        scope: &CredentialScope<'_>,
+        canonical_request: &[u8],
+    ) -> StringToSign {
+        let name = algorithm.name();
+        let mut text = Vec::with_capacity(name.len() + amz_date.len() + scope.len() + 67);
         let [date, slash, region, slash2, service, terminator] = scope.parts();
         for part in [
-            ALGORITHM, "\n", amz_date, "\n", date, slash, region, slash2, service, terminator, "\n",
+            name, "\n", amz_date, "\n", date, slash, region, slash2, service, terminator, "\n",
         ] {
             text.extend_from_slice(part.as_bytes());
         }

@@ -40,6 +40,20 @@ pub struct CaseRef {
 }
 
 impl CaseRef {
+    /// The same case with none of its files read yet. A `CaseRef` is a snapshot: a run reads
+    /// each file once (see [`SuiteFiles`]), so a tool that edits a case's files and loads it
+    /// again asks for a fresh one (the folder's listing is kept: add or remove files, and
+    /// discover again).
+    pub fn reread(&self) -> CaseRef {
+        CaseRef {
+            files: match &self.files {
+                SuiteFiles::Disk(_) => SuiteFiles::default(),
+                memory => memory.clone(),
+            },
+            ..self.clone()
+        }
+    }
+
     /// The trial id of one mode: `v4/get-vanilla/header`.
     pub fn trial_id(&self, mode: Mode) -> String {
         format!("{}/{}", self.id, mode)

@@ -172,12 +172,12 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
     let request = parse_request(&request_bytes, &request_path)?;
     let context_path = dir.join("context.json");
     let context_bytes = read(&case.files, &context_path)?;
-    let context = Context::from_json(&context_bytes).map_err(|e| FixtureError {
+    let mut context = Context::from_json(&context_bytes).map_err(|e| FixtureError {
         path: context_path.clone(),
         line: (e.line > 0).then_some(e.line),
         message: e.message.clone(),
     })?;
-    let context_json: serde_json::Value =
+    let mut context_json: serde_json::Value =
         serde_json::from_slice(&context_bytes).map_err(|e| FixtureError {
             path: context_path.clone(),
             line: Some(e.line()),
@@ -204,6 +204,7 @@ fn load_native(case: &CaseRef, mode: Mode) -> Result<Fixture, FixtureError> {
             .map(|stage| (stage, dir.join(stage.file_name(mode)))),
     )?;
     derive_from_signed_request(&mut expected, mode)?;
+    super::sigv4a::resolve(&mut context, &mut context_json, &expected)?;
     let error_path = dir.join(format!("{mode}-error.txt"));
     if let Some(bytes) = read_optional(case, &error_path)? {
         let name = String::from_utf8_lossy(&bytes).into_owned();

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod embedded;
 pub mod fixture;
 pub mod official;
+pub mod sigv4a;
 pub mod source;
 
 pub use discover::{discover, incomplete_folders, CaseRef, Layout, SuiteError};

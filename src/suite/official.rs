@@ -16,7 +16,7 @@ use std::process::Command;
 /// One official suite: its short name, where it is, and the expected failures of its copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficialSuite {
-    /// `v4` or `legacy`: the prefix of its trial ids under `cargo test` (`official/v4/...`).
+    /// `v4`, `v4a` or `legacy`: the prefix of its trial ids under `cargo test` (`official/v4/...`).
     pub name: &'static str,
     /// The suite root.
     pub root: PathBuf,
@@ -114,6 +114,7 @@ pub fn locate_for(
     };
     vec![
         found("v4", aws_sigv4_suite("v4")),
+        found("v4a", aws_sigv4_suite("v4a")),
         found("legacy", legacy_suite(manifest_dir)),
     ]
 }

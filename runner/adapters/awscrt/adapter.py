@@ -48,12 +48,20 @@ HELLO = {
     "modes": ["header", "query"],
     "stages": ["canonical_request", "string_to_sign", "signature", "authorization",
                "presigned_url", "signed_request"],
+    "algorithms": ["AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256"],
+}
+
+# context.algorithm -> AwsSigningAlgorithm; for SigV4a `region` is the region set, which
+# aws-c-auth signs as X-Amz-Region-Set.
+ALGORITHMS = {
+    "AWS4-HMAC-SHA256": auth.AwsSigningAlgorithm.V4,
+    "AWS4-ECDSA-P256-SHA256": auth.AwsSigningAlgorithm.V4_ASYMMETRIC,
 }
 
 KNOWN_KEYS = {
     "credentials", "region", "service", "timestamp", "normalize", "sign_body",
     "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
-    "signed_body_value", "unsigned_headers",
+    "signed_body_value", "unsigned_headers", "algorithm",
 }
 
 
@@ -122,13 +130,16 @@ def signing_config(ctx, mode):
         raise BadInput("context.unsigned_headers must be an array of strings")
     unsigned = {h.lower() for h in unsigned}
     expires = _get(ctx, "expiration_in_seconds", int, 3600 if mode == "query" else None)
+    algorithm = _get(ctx, "algorithm", str, "AWS4-HMAC-SHA256")
+    if algorithm not in ALGORITHMS:
+        raise BadInput(f"context.algorithm: unknown algorithm {algorithm!r}")
     token = _get(creds, "token", str, None)
     provider = auth.AwsCredentialsProvider.new_static(
         _req_str(creds, "access_key_id", "context.credentials."),
         _req_str(creds, "secret_access_key", "context.credentials."),
         token)
     return auth.AwsSigningConfig(
-        algorithm=auth.AwsSigningAlgorithm.V4,
+        algorithm=ALGORITHMS[algorithm],
         signature_type=(auth.AwsSignatureType.HTTP_REQUEST_HEADERS if mode == "header"
                         else auth.AwsSignatureType.HTTP_REQUEST_QUERY_PARAMS),
         credentials_provider=provider,

@@ -32,8 +32,10 @@ export function quietConsole() {
 const CONTEXT_KEYS = new Set([
   "credentials", "region", "service", "timestamp", "normalize", "sign_body",
   "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
-  "signed_body_value", "unsigned_headers",
+  "signed_body_value", "unsigned_headers", "algorithm",
 ]);
+export const SIGV4 = "AWS4-HMAC-SHA256";
+export const SIGV4A = "AWS4-ECDSA-P256-SHA256";
 const CREDENTIAL_KEYS = new Set(["access_key_id", "secret_access_key", "token"]);
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -50,8 +52,14 @@ function opt(ctx, key, type, dflt) {
   return v;
 }
 
-export function resolveContext(ctx, mode) {
+// `algorithms`: what the library signs; a case of another algorithm is a skip with that reason.
+export function resolveContext(ctx, mode, algorithms = [SIGV4]) {
   if (!isObj(ctx)) throw new BadInput("context must be an object");
+  const algorithm = ctx.algorithm ?? SIGV4;
+  if (algorithm !== SIGV4 && algorithm !== SIGV4A) throw new BadInput(`unknown context.algorithm: ${algorithm}`);
+  if (!algorithms.includes(algorithm)) {
+    throw new Skip(`context.algorithm ${algorithm}: this library signs ${algorithms.join(", ")} only`);
+  }
   if ("chunk_size" in ctx) {
     throw new Skip("aws-chunked upload (chunk_size): this library signs requests only; it has no " +
       "chunk or trailer signing");
@@ -78,6 +86,7 @@ export function resolveContext(ctx, mode) {
     throw new BadInput("context.unsigned_headers must be an array of strings");
   }
   return {
+    algorithm,
     accessKeyId: cr.access_key_id,
     secretAccessKey: cr.secret_access_key,
     token: cr.token ?? null,
@@ -183,7 +192,7 @@ function send(obj) {
   process.stdout.write(JSON.stringify(obj) + "\n");
 }
 
-export function runAdapter({ implementation, modes, stages, sign }) {
+export function runAdapter({ implementation, modes, stages, sign, algorithms = [SIGV4] }) {
   process.stdout.on("error", (e) => {
     if (e.code === "EPIPE") process.exit(0);
     console.error(e);
@@ -227,7 +236,7 @@ export function runAdapter({ implementation, modes, stages, sign }) {
     }
     if (msg.type === "hello") {
       if (msg.protocol !== 1) console.error(`runner speaks protocol ${msg.protocol}; this adapter speaks 1`);
-      send({ type: "hello", protocol: 1, implementation, modes, stages });
+      send({ type: "hello", protocol: 1, implementation, modes, stages, algorithms });
       return;
     }
     if (msg.type === "sign") {

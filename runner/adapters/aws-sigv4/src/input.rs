@@ -23,6 +23,8 @@ pub struct Context {
     /// `payload_hash`, or the official suite's `signed_body_value` (`payload_hash` wins).
     pub payload_hash: Option<String>,
     pub unsigned_headers: Vec<String>,
+    /// `algorithm`: true for `AWS4-ECDSA-P256-SHA256` (SigV4a, where `region` is the region set).
+    pub sigv4a: bool,
     /// `chunk_size`: an aws-chunked upload, cut every this many bytes.
     pub chunk_size: Option<u64>,
     /// `trailers`: `[name, value]` pairs after the final chunk.
@@ -54,6 +56,7 @@ const CONTEXT_KEYS: &[&str] = &[
     "payload_hash",
     "signed_body_value",
     "unsigned_headers",
+    "algorithm",
     "chunk_size",
     "trailers",
     "streaming",
@@ -144,6 +147,11 @@ pub fn parse_context(value: &Value) -> Result<Context, String> {
             None => opt_string(map, "signed_body_value", "context")?,
         },
         unsigned_headers,
+        sigv4a: match opt_string(map, "algorithm", "context")?.as_deref() {
+            None | Some("AWS4-HMAC-SHA256") => false,
+            Some("AWS4-ECDSA-P256-SHA256") => true,
+            Some(other) => return Err(format!("context.algorithm: unknown algorithm {other:?}")),
+        },
         chunk_size: match map.get("chunk_size") {
             None | Some(Value::Null) => None,
             Some(v) => Some(

@@ -104,6 +104,7 @@ fn hello(capturing: bool) -> Value {
         "implementation": {"name": "aws-sigv4", "version": AWS_SIGV4_VERSION, "language": "rust"},
         "modes": ["header", "query"],
         "stages": stages,
+        "algorithms": ["AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256"],
     })
 }
 

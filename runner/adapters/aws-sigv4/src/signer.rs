@@ -12,7 +12,7 @@ use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody,
     SignableRequest, SignatureLocation, SigningSettings, UriPathNormalizationMode,
 };
-use aws_sigv4::sign::v4;
+use aws_sigv4::sign::{v4, v4a};
 use aws_smithy_runtime_api::client::identity::Identity;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -156,16 +156,31 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
         "sigv4-conformance",
     );
     let identity: Identity = credentials.into();
-    let params = match v4::SigningParams::builder()
-        .identity(&identity)
-        .region(&ctx.region)
-        .name(&ctx.service)
-        .time(ctx.time)
-        .settings(settings)
-        .build()
-    {
-        Ok(params) => params.into(),
-        Err(e) => return Outcome::Error(format!("SigningParams: {e}")),
+    // `algorithm` AWS4-ECDSA-P256-SHA256 -> the crate's v4a params; `region` is the region set.
+    let params = if ctx.sigv4a {
+        match v4a::SigningParams::builder()
+            .identity(&identity)
+            .region_set(&ctx.region)
+            .name(&ctx.service)
+            .time(ctx.time)
+            .settings(settings)
+            .build()
+        {
+            Ok(params) => params.into(),
+            Err(e) => return Outcome::Error(format!("SigningParams: {e}")),
+        }
+    } else {
+        match v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&ctx.region)
+            .name(&ctx.service)
+            .time(ctx.time)
+            .settings(settings)
+            .build()
+        {
+            Ok(params) => params.into(),
+            Err(e) => return Outcome::Error(format!("SigningParams: {e}")),
+        }
     };
     let headers = req.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     let signable = match SignableRequest::new(&req.method, uri.as_str(), headers, body) {
@@ -182,6 +197,17 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
 
     let mut stages = Map::new();
     stages.insert("signature".into(), signature.clone().into());
+    // SigV4a: the crate's derived private scalar (the suite's signing_key stage for SigV4a).
+    let signing_key: Vec<u8> = if ctx.sigv4a {
+        v4a::generate_signing_key(&ctx.access_key_id, &ctx.secret_access_key)
+            .as_ref()
+            .to_vec()
+    } else {
+        v4::generate_signing_key(&ctx.secret_access_key, ctx.time, &ctx.region, &ctx.service)
+            .as_ref()
+            .to_vec()
+    };
+    stages.insert("signing_key".into(), hex(&signing_key).into());
     // An aws-chunked upload (header mode): the chunks and trailers after this seed.
     if let (Mode::Header, Some(chunk_size)) = (mode, ctx.chunk_size) {
         let marker = ctx
@@ -231,8 +257,15 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             date_time
                 .filter(|dt| dt.len() >= 8 && dt.is_ascii())
                 .map(|dt| {
-                    let scope = format!("{}/{}/{}/aws4_request", &dt[..8], ctx.region, ctx.service);
-                    StringToSign::Head(format!("AWS4-HMAC-SHA256\n{dt}\n{scope}\n"))
+                    let (algorithm, scope) = if ctx.sigv4a {
+                        let scope = format!("{}/{}/aws4_request", &dt[..8], ctx.service);
+                        ("AWS4-ECDSA-P256-SHA256", scope)
+                    } else {
+                        let scope =
+                            format!("{}/{}/{}/aws4_request", &dt[..8], ctx.region, ctx.service);
+                        ("AWS4-HMAC-SHA256", scope)
+                    };
+                    StringToSign::Head(format!("{algorithm}\n{dt}\n{scope}\n"))
                 })
         }
         Mode::Query => {
@@ -261,8 +294,12 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
                 ),
                 Some(sts) => {
                     let hash_ok = sts.rsplit('\n').next() == Some(creq_hash.as_str());
-                    let sig_ok =
-                        v4::calculate_signature(signing_key.as_ref(), sts.as_bytes()) == signature;
+                    // The crate's SigV4a signatures are deterministic (RFC 6979): recomputable.
+                    let sig_ok = if ctx.sigv4a {
+                        v4a::calculate_signature(&signing_key, sts.as_bytes()) == signature
+                    } else {
+                        v4::calculate_signature(&signing_key, sts.as_bytes()) == signature
+                    };
                     if hash_ok && sig_ok {
                         stages.insert("canonical_request".into(), creq.into());
                         stages.insert("string_to_sign".into(), sts.into());

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Installs libfaketime (Debian) when missing, then builds
+# runner/adapters/rust-common/target/release/reqsign-adapter with the versions pinned in
+# Cargo.lock (reqsign-aws-v4 3.3.1). The Rust adapters share one target dir (rust-common/target)
+# so their common crates build once. Works from any directory; set CARGO_BUILD_JOBS to limit cores.
+set -eu
+cd "$(dirname "$0")"
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 ||
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/dev/null; }
+CARGO_TARGET_DIR=../rust-common/target exec cargo build --release --locked
