@@ -71,15 +71,17 @@ if $check && ! cmp -s reports/index.html "$out/index.html"; then
   status=1
 fi
 if ! $check; then
-  matrix=$("$bin" report reports/*/report.json)
-  python3 - "$matrix" <<'PY'
+  # Through a file: the matrix of every implementation is longer than one argument may be.
+  "$bin" report reports/*/report.json > target/matrix.md
+  python3 - target/matrix.md <<'PY'
 import sys
 path = "reports/README.md"
 text = open(path).read()
+matrix = open(sys.argv[1]).read().rstrip("\n")
 begin, end = "<!-- matrix:begin -->", "<!-- matrix:end -->"
 head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
-open(path, "w").write(head + begin + "\n" + sys.argv[1] + "\n" + end + tail)
+open(path, "w").write(head + begin + "\n" + matrix + "\n" + end + tail)
 PY
   python3 tools/official-table.py reports
   python3 tools/divergences.py reports
