@@ -89,6 +89,18 @@ pub struct Context {
     /// `public-key.json` and no `algorithm` is read as SigV4a (see [`Algorithm`]).
     #[serde(default)]
     pub algorithm: Option<Algorithm>,
+    /// Extension `chunk_size`: send the body `aws-chunked` in chunks of this many bytes (with a
+    /// streaming `payload_hash`); see [`crate::sign::chunked`].
+    #[serde(default)]
+    pub chunk_size: Option<u64>,
+    /// Extension `trailers`: `[name, value]` pairs sent after the final chunk, in order.
+    #[serde(default)]
+    pub trailers: Vec<(String, String)>,
+    /// Extension `streaming`: the streaming marker the body is sent with, when it is not the
+    /// seed's payload hash (aws-c-auth's trailer test signs a seed with
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` and then a trailer).
+    #[serde(default)]
+    pub streaming: Option<String>,
     /// Not a context key: S3's rules whatever `service` says (a verifier started with `--s3`
     /// checks an S3-compatible endpoint whose scope may name another service).
     #[serde(skip)]
@@ -175,6 +187,9 @@ impl Context {
             signed_body_value: None,
             unsigned_headers: Vec::new(),
             algorithm: None,
+            chunk_size: None,
+            trailers: Vec::new(),
+            streaming: None,
             s3_rules: false,
         }
     }

@@ -162,6 +162,9 @@ pub fn stage_outputs(signed: &Signed) -> StageOutputs {
         out.insert(Stage::SigningKey, pair.private_hex().into_bytes());
         out.insert(Stage::PublicKey, pair.public_key().to_string().into_bytes());
     }
+    if let Some(upload) = signed.chunked() {
+        out.extend(crate::sign::chunked::stage_outputs(&upload));
+    }
     out
 }
 

@@ -24,11 +24,22 @@ pub enum Stage {
     /// `public_key` (SigV4a): the derived key pair's public key, `{"X":"<hex>","Y":"<hex>"}`,
     /// compared with the case's `public-key.json` by value.
     PublicKey,
+    /// `chunk_string_to_sign`: an `aws-chunked` upload's chunk strings to sign, in order
+    /// (header mode; [`crate::sign::chunked`]).
+    ChunkStringToSign,
+    /// `chunk_signatures`: its chunk signatures, in order, the final empty chunk's last.
+    ChunkSignatures,
+    /// `trailer_string_to_sign`: the string to sign of its trailing headers.
+    TrailerStringToSign,
+    /// `trailer_signature`: the trailing headers' signature.
+    TrailerSignature,
+    /// `encoded_body`: the `aws-chunked` body on the wire.
+    EncodedBody,
 }
 
 impl Stage {
     /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 8] = [
+    pub const ALL: [Stage; 13] = [
         Stage::CanonicalRequest,
         Stage::StringToSign,
         Stage::SigningKey,
@@ -37,6 +48,11 @@ impl Stage {
         Stage::PresignedUrl,
         Stage::SignedRequest,
         Stage::PublicKey,
+        Stage::ChunkStringToSign,
+        Stage::ChunkSignatures,
+        Stage::TrailerStringToSign,
+        Stage::TrailerSignature,
+        Stage::EncodedBody,
     ];
 
     /// The stage's name in the protocol and the reports.
@@ -50,6 +66,11 @@ impl Stage {
             Stage::PresignedUrl => "presigned_url",
             Stage::SignedRequest => "signed_request",
             Stage::PublicKey => "public_key",
+            Stage::ChunkStringToSign => "chunk_string_to_sign",
+            Stage::ChunkSignatures => "chunk_signatures",
+            Stage::TrailerStringToSign => "trailer_string_to_sign",
+            Stage::TrailerSignature => "trailer_signature",
+            Stage::EncodedBody => "encoded_body",
         }
     }
 
@@ -62,10 +83,16 @@ impl Stage {
     /// URL in header mode). [`Stage::PublicKey`] exists only for SigV4a: see
     /// [`Stage::applies_to_algorithm`].
     pub fn applies_to(&self, mode: Mode) -> bool {
-        !matches!(
-            (self, mode),
-            (Stage::Authorization, Mode::Query) | (Stage::PresignedUrl, Mode::Header)
-        )
+        let elsewhere = match mode {
+            Mode::Header => *self == Stage::PresignedUrl,
+            Mode::Query => *self == Stage::Authorization || self.is_streaming(),
+        };
+        !elsewhere
+    }
+
+    /// Whether the stage belongs to an `aws-chunked` upload after its seed (header mode only).
+    pub fn is_streaming(&self) -> bool {
+        *self >= Stage::ChunkStringToSign
     }
 
     /// Whether the stage exists for `algorithm`: a public key only for SigV4a.
@@ -102,6 +129,11 @@ impl Stage {
             Stage::SignedRequest => "signed-request",
             // One key pair for both modes, in the official v4a layout's file.
             Stage::PublicKey => return "public-key.json".to_string(),
+            Stage::ChunkStringToSign => "chunk-string-to-sign",
+            Stage::ChunkSignatures => "chunk-signatures",
+            Stage::TrailerStringToSign => "trailer-string-to-sign",
+            Stage::TrailerSignature => "trailer-signature",
+            Stage::EncodedBody => "encoded-body",
         };
         format!("{mode}-{stem}.txt")
     }
@@ -218,6 +250,12 @@ mod tests {
             "query-presigned-url.txt"
         );
         assert!(!Stage::Authorization.applies_to(Mode::Query));
+        assert_eq!(
+            Stage::ChunkSignatures.file_name(Mode::Header),
+            "header-chunk-signatures.txt"
+        );
+        assert!(!Stage::ChunkSignatures.applies_to(Mode::Query));
+        assert!(!Stage::SignedRequest.is_streaming() && Stage::EncodedBody.is_streaming());
         for name in [
             "error",
             "request",

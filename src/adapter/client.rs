@@ -520,11 +520,7 @@ fn outcome_of(result: SignResult) -> SignOutcome {
             message,
         };
     }
-    let outputs: StageOutputs = result
-        .stages()
-        .into_iter()
-        .map(|(stage, value)| (stage, value.as_bytes().to_vec()))
-        .collect();
+    let outputs: StageOutputs = result.outputs().into_iter().collect();
     SignOutcome::Signed(outputs)
 }
 

@@ -6,5 +6,6 @@ pub mod faulty;
 pub mod process;
 pub mod protocol;
 pub mod reference;
+pub mod streaming;
 
 pub use client::{Adapter, AdapterConfig};

@@ -220,6 +220,9 @@ pub struct SignResult {
     /// The signer refused the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The stages of an `aws-chunked` upload (an extension of v1).
+    #[serde(flatten)]
+    pub streaming: super::streaming::StreamingFields,
 }
 
 impl SignResult {
@@ -240,6 +243,17 @@ impl SignResult {
         .collect()
     }
 
+    /// Every stage present, as bytes: the string fields and the streaming ones.
+    pub fn outputs(&self) -> Vec<(Stage, Vec<u8>)> {
+        let mut out: Vec<(Stage, Vec<u8>)> = self
+            .stages()
+            .into_iter()
+            .map(|(stage, value)| (stage, value.as_bytes().to_vec()))
+            .collect();
+        out.extend(self.streaming.outputs());
+        out
+    }
+
     /// Sets a stage field.
     pub fn set(&mut self, stage: Stage, value: String) {
         let slot = match stage {
@@ -251,6 +265,14 @@ impl SignResult {
             Stage::PresignedUrl => &mut self.presigned_url,
             Stage::SignedRequest => &mut self.signed_request,
             Stage::PublicKey => &mut self.public_key,
+            Stage::ChunkStringToSign
+            | Stage::ChunkSignatures
+            | Stage::TrailerStringToSign
+            | Stage::TrailerSignature
+            | Stage::EncodedBody => {
+                self.streaming.set(stage, value.as_bytes());
+                return;
+            }
         };
         *slot = Some(value);
     }

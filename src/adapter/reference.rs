@@ -75,6 +75,9 @@ pub(crate) fn answer(
                     // A JSON string carries text only: a stage that is not UTF-8 (a signed
                     // request with a binary body) is left out rather than sent altered.
                     for (stage, bytes) in outputs {
+                        if result.streaming.set(stage, &bytes) {
+                            continue;
+                        }
                         if let Ok(text) = String::from_utf8(bytes) {
                             result.set(stage, text);
                         }

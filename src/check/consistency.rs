@@ -149,6 +149,12 @@ pub fn annotate(lines: &mut [StageLine], fixture: &Fixture, outputs: &StageOutpu
                 })
             }
             Stage::CanonicalRequest | Stage::SigningKey | Stage::PublicKey => None,
+            // A chain is compared link by link (`check::chain`).
+            Stage::ChunkStringToSign
+            | Stage::ChunkSignatures
+            | Stage::TrailerStringToSign
+            | Stage::TrailerSignature
+            | Stage::EncodedBody => None,
         };
         line.note = derived.map(|(consistent, from)| {
             if consistent {

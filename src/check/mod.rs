@@ -4,6 +4,7 @@
 //! signer (it refused, crashed or spoke nonsense) and a divergence (it signed, differently).
 
 pub mod asymmetric;
+pub mod chain;
 pub mod compare;
 pub mod consistency;
 pub mod diff;
@@ -304,6 +305,7 @@ pub fn check_with(fixture: &Fixture, outcome: SignOutcome, render_diff: bool) ->
         verdict.status = Status::Fail;
         verdict.fault = Some(Fault::Divergence);
         verdict.message = format!("diverged at {}", d.stage);
+        chain::narrow(fixture, &mut verdict);
     }
     verdict
 }

@@ -6,6 +6,7 @@
 //! exactly are reported, singles before pairs.
 
 pub mod catalogue;
+pub mod chunked;
 pub mod model;
 pub mod sigv4a;
 
@@ -688,6 +689,9 @@ pub fn diagnose_within(
 ) -> Vec<Diagnosis> {
     if input.context.algorithm().is_asymmetric() {
         return sigv4a::diagnose(input, actual);
+    }
+    if let Some(found) = chunked::diagnose(input, actual) {
+        return found;
     }
     let search = Target::new(input, actual).search_within(2, limit);
     let mut found: Vec<Diagnosis> = Vec::new();

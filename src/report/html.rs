@@ -73,7 +73,7 @@ const FAIL_OTHER: Kind = Kind {
 
 /// Failures, one colour per first divergent stage, in pipeline order; `error` last: a refusal
 /// was expected and the signer signed.
-const FAIL_KINDS: [(&str, Kind); 9] = [
+const FAIL_KINDS: [(&str, Kind); 14] = [
     (
         "canonical_request",
         fail_kind(
@@ -152,6 +152,56 @@ const FAIL_KINDS: [(&str, Kind); 9] = [
             "#6b8e23",
             "#ffffff",
             "fail at public_key (SigV4a)",
+        ),
+    ),
+    (
+        "chunk_string_to_sign",
+        fail_kind(
+            "k-fail-chunk_string_to_sign",
+            "csts",
+            "#b279a2",
+            "#ffffff",
+            "fail at chunk_string_to_sign",
+        ),
+    ),
+    (
+        "chunk_signatures",
+        fail_kind(
+            "k-fail-chunk_signatures",
+            "chunk",
+            "#5c3d8f",
+            "#ffffff",
+            "fail at chunk_signatures",
+        ),
+    ),
+    (
+        "trailer_string_to_sign",
+        fail_kind(
+            "k-fail-trailer_string_to_sign",
+            "tsts",
+            "#c7a76c",
+            "#000000",
+            "fail at trailer_string_to_sign",
+        ),
+    ),
+    (
+        "trailer_signature",
+        fail_kind(
+            "k-fail-trailer_signature",
+            "trail",
+            "#1f6f78",
+            "#ffffff",
+            "fail at trailer_signature",
+        ),
+    ),
+    (
+        "encoded_body",
+        fail_kind(
+            "k-fail-encoded_body",
+            "body",
+            "#444444",
+            "#ffffff",
+            "fail at encoded_body",
         ),
     ),
     (

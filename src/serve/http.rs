@@ -256,7 +256,10 @@ impl Framer {
                 headers: head.headers,
                 body: Vec::new(),
             };
-            if length > self.limits.max_body_bytes {
+            // An aws-chunked upload is decoded as it arrives (serve::chunked), in bounded memory.
+            if length > self.limits.max_body_bytes
+                && !super::chunked::is_streaming_upload(&request.headers)
+            {
                 return Err(HttpError::BodyTooLarge {
                     length,
                     request: Box::new(request),

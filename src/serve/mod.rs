@@ -13,6 +13,7 @@
 //! - [`report`]: the JSON report, one case per request, durable per request;
 //! - [`server`]: hyper on tokio: connections, limits, and explanations within a budget.
 
+pub mod chunked;
 pub mod http;
 pub mod render;
 pub mod report;

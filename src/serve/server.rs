@@ -355,6 +355,42 @@ impl Shared {
         .unwrap_or_else(|_| respond(&internal_error(), "-", "-", None))
     }
 
+    /// An `aws-chunked` upload: the head's verdict, then the body decoded as it arrives
+    /// (`serve::chunked`); whether the body was read to its end (else the connection closes).
+    async fn answer_upload(
+        self: &Arc<Self>,
+        wire: &Request,
+        body: Incoming,
+        peer: &str,
+    ) -> (Response, bool) {
+        let mut verdict = self.verdict(wire).await;
+        let mut complete = false;
+        if verdict.accepted() {
+            match super::chunked::decoder_for(wire, &self.config.verify.secret) {
+                None => super::chunked::unseeded(&mut verdict),
+                Some((decoder, decoded)) => {
+                    let timeout = self.config.limits.read_timeout;
+                    let result = super::chunked::read_body(decoder, decoded, body, timeout).await;
+                    complete = result.is_ok();
+                    super::chunked::apply(&mut verdict, result);
+                }
+            }
+        }
+        let response = catch_unwind(AssertUnwindSafe(|| {
+            let (case_id, request_id) = self.record(&verdict, &seen(wire), peer);
+            let xml = verdict
+                .accepted()
+                .then(|| render::action(wire))
+                .and_then(|action| {
+                    render::wants_xml(wire, &verdict, self.config.verify.s3, action.is_some())
+                        .then_some(action)
+                });
+            respond(&verdict, &case_id, &request_id, xml)
+        }))
+        .unwrap_or_else(|_| respond(&internal_error(), "-", "-", None));
+        (response, complete)
+    }
+
     /// The answer to what could not be served as a request; a body over the limit is a
     /// request all the same, and goes in the report.
     fn refuse(&self, error: &HttpError, peer: &str) -> Response {
@@ -644,6 +680,12 @@ async fn handle(
     else {
         return Ok(to_hyper(respond(&internal_error(), "-", "-", None), false));
     };
+    if super::chunked::is_streaming_upload(&wire.headers) {
+        let (response, complete) = shared
+            .answer_upload(&wire, request.into_body(), &peer)
+            .await;
+        return Ok(to_hyper(response, keep_alive && complete));
+    }
     if length > 0 {
         let limits = shared.config.limits;
         let body = tokio::time::timeout(limits.read_timeout, request.into_body().collect()).await;

@@ -12,6 +12,7 @@
 pub mod algorithm;
 pub mod authorization;
 pub mod canonical_request;
+pub mod chunked;
 pub mod encoding;
 pub mod headers;
 pub mod payload;

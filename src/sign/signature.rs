@@ -34,6 +34,15 @@ impl Signature {
         Signature::from_mac(&hmac_sha256(key.as_bytes(), string_to_sign))
     }
 
+    /// A signature as a request carries it: 64 lower-case hex digits, else `None`.
+    pub fn parse_hex(text: &str) -> Option<Signature> {
+        let bytes: [u8; 64] = text.as_bytes().try_into().ok()?;
+        bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+            .then_some(Signature(Hex::Mac(bytes)))
+    }
+
     /// The hex of an HMAC result.
     pub fn from_mac(mac: &[u8; 32]) -> Signature {
         let mut hex = [0u8; 64];

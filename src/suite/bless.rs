@@ -35,7 +35,7 @@ impl BlessMode {
 }
 
 /// The stages bless writes: every native stage file but the signing key.
-const BLESSED: [Stage; 7] = [
+const BLESSED: [Stage; 11] = [
     Stage::CanonicalRequest,
     Stage::StringToSign,
     Stage::Signature,
@@ -43,6 +43,10 @@ const BLESSED: [Stage; 7] = [
     Stage::PresignedUrl,
     Stage::SignedRequest,
     Stage::PublicKey,
+    Stage::ChunkStringToSign,
+    Stage::ChunkSignatures,
+    Stage::TrailerStringToSign,
+    Stage::TrailerSignature,
 ];
 
 /// Writes the reference outputs of a native case-mode's missing (or all) stage files; returns the

@@ -103,6 +103,9 @@ def signing_config(ctx, mode):
     """The context, translated key by key into an AwsSigningConfig (README.md has the table)."""
     if not isinstance(ctx, dict):
         raise BadInput("context must be a JSON object")
+    if "chunk_size" in ctx:
+        raise Skip("aws-chunked upload (chunk_size): awscrt's Python binding signs requests only; "
+                   "aws-c-auth's chunk and trailer signing (aws_signable_new_chunk) is not exposed")
     unknown = sorted(set(ctx) - KNOWN_KEYS)
     if unknown:
         raise BadInput(f"unknown context key(s): {', '.join(unknown)}")

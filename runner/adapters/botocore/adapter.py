@@ -15,6 +15,7 @@ an error. See README.md beside this file for the mapping table.
 import base64
 import binascii
 import datetime
+import io
 import json
 import sys
 import traceback
@@ -24,8 +25,9 @@ import botocore.auth
 from botocore.auth import (SIGNED_HEADERS_BLACKLIST, S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth,
                            SigV4QueryAuth)
 from botocore.awsrequest import AWSRequest
-from botocore.compat import quote, urlsplit
+from botocore.compat import HAS_CRT, quote, urlsplit
 from botocore.config import Config
+from botocore.httpchecksum import _CHECKSUM_CLS, AwsChunkedWrapper
 from botocore.credentials import Credentials
 from botocore.utils import normalize_url_path
 
@@ -97,10 +99,36 @@ def parse_timestamp(text):
     return ts.astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 
+def streaming_upload(ctx, mode):
+    """An aws-chunked upload botocore sends: STREAMING-UNSIGNED-PAYLOAD-TRAILER with one trailing
+    checksum, in header mode; (chunk size, trailer name, checksum class). Skip for any other."""
+    if "chunk_size" not in ctx:
+        return None
+    trailers = ctx.get("trailers")
+    if (mode != "header" or ctx.get("payload_hash") != TRAILER or "streaming" in ctx
+            or not isinstance(trailers, list) or len(trailers) != 1):
+        raise Skip("aws-chunked upload (chunk_size): botocore has no chunk or trailer signing; "
+                   "it sends aws-chunked only as STREAMING-UNSIGNED-PAYLOAD-TRAILER with one "
+                   "trailing checksum (AwsChunkedWrapper)")
+    name = trailers[0][0] if isinstance(trailers[0], list) and trailers[0] else None
+    algorithm = name[len("x-amz-checksum-"):] if isinstance(name, str) and \
+        name.startswith("x-amz-checksum-") else None
+    checksum_cls = _CHECKSUM_CLS.get(algorithm)
+    if checksum_cls is None:
+        raise Skip(f"trailer {name!r}: botocore {botocore.__version__} has no checksum class for "
+                   "it" + ("" if HAS_CRT else " without awscrt installed (CRC32C and CRC64NVME "
+                   "need it)"))
+    size = ctx.get("chunk_size")
+    if not isinstance(size, int) or size < 1:
+        raise BadInput("context.chunk_size must be a positive integer")
+    return size, name, checksum_cls
+
+
 def read_context(ctx, mode):
     if not isinstance(ctx, dict):
         raise BadInput("context must be a JSON object")
-    unknown = sorted(set(ctx) - KNOWN_KEYS)
+    streaming = streaming_upload(ctx, mode)
+    unknown = sorted(set(ctx) - KNOWN_KEYS - ({"chunk_size", "trailers"} if streaming else set()))
     if unknown:
         raise BadInput(f"unknown context key(s): {', '.join(unknown)}")
     creds = ctx.get("credentials")
@@ -128,6 +156,7 @@ def read_context(ctx, mode):
         "expires": _get(ctx, "expiration_in_seconds", int, 3600),
         "omit_token": _get(ctx, "omit_session_token", bool, False),
         "unsigned": _get(ctx, "unsigned_headers", list, []),
+        "streaming": streaming,
     }
     for h in c["unsigned"]:
         if not isinstance(h, str):
@@ -320,6 +349,14 @@ def sign(msg):
                                "to botocore's presigned URL after signing (botocore signed "
                                "without the token)")
         out["presigned_url"] = url
+    if c["streaming"]:
+        # The body as botocore's HTTP layer sends it: AwsChunkedWrapper with the trailer's
+        # checksum class, cut every chunk_size bytes; botocore computes the checksum itself.
+        size, name, checksum_cls = c["streaming"]
+        body = base64.b64decode(msg["request"].get("body_base64") or "")
+        wrapper = AwsChunkedWrapper(io.BytesIO(body), checksum_cls=checksum_cls,
+                                    checksum_name=name, chunk_size=size)
+        out["encoded_body_base64"] = base64.b64encode(wrapper.read()).decode()
     out["alterations"] = alterations
     return out
 

@@ -146,6 +146,9 @@ def check_type(ctx, key, typ, name):
 def read_context(ctx):
     if not isinstance(ctx, dict):
         raise ValueError("context must be an object")
+    if "chunk_size" in ctx:
+        raise Skip("aws-chunked upload (chunk_size): curl --aws-sigv4 signs the request only, "
+                   "never chunks or trailers")
     unknown = sorted(set(ctx) - KNOWN_KEYS)
     if unknown:
         raise ValueError(f"unknown context key(s): {', '.join(unknown)}")

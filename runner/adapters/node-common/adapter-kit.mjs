@@ -60,6 +60,10 @@ export function resolveContext(ctx, mode, algorithms = [SIGV4]) {
   if (!algorithms.includes(algorithm)) {
     throw new Skip(`context.algorithm ${algorithm}: this library signs ${algorithms.join(", ")} only`);
   }
+  if ("chunk_size" in ctx) {
+    throw new Skip("aws-chunked upload (chunk_size): this library signs requests only; it has no " +
+      "chunk or trailer signing");
+  }
   for (const k of Object.keys(ctx)) if (!CONTEXT_KEYS.has(k)) throw new BadInput(`unknown context key: ${k}`);
   const cr = ctx.credentials;
   if (!isObj(cr)) throw new BadInput("context.credentials must be an object");

@@ -44,6 +44,8 @@ sub _str {
 sub resolve_context {
     my ($ctx, $mode) = @_;
     bad_input('context must be an object') unless ref $ctx eq 'HASH';
+    skip('aws-chunked upload (chunk_size): this library signs requests only; it has no chunk or trailer signing')
+        if exists $ctx->{chunk_size};
     for (keys %$ctx) { bad_input("unknown context key: $_") unless $CONTEXT_KEYS{$_} }
     my $cr = $ctx->{credentials};
     bad_input('context.credentials must be an object') unless ref $cr eq 'HASH';

@@ -42,6 +42,9 @@ class Context:
     def __init__(self, ctx, mode):
         if not isinstance(ctx, dict):
             raise BadInput("context must be a JSON object")
+        if "chunk_size" in ctx:
+            raise Skip("aws-chunked upload (chunk_size): this library signs requests only; it "
+                       "has no chunk or trailer signing")
         unknown = sorted(set(ctx) - CONTEXT_KEYS)
         if unknown:
             raise BadInput(f"unknown context key(s): {', '.join(unknown)}")

@@ -65,6 +65,9 @@ end
 def resolve(ctx, mode)
   raise BadInput, 'context must be an object' unless ctx.is_a?(Hash)
 
+  if ctx.key?('chunk_size')
+    raise Skip, 'aws-chunked upload (chunk_size): Aws::Sigv4::Signer signs requests and event-stream messages, not aws-chunked chunks or trailers'
+  end
   (ctx.keys - CONTEXT_KEYS).each { |k| raise BadInput, "unknown context key: #{k}" }
   cr = ctx['credentials']
   raise BadInput, 'context.credentials must be an object' unless cr.is_a?(Hash)

@@ -642,3 +642,20 @@ fn sigv4a_credentials_have_no_region_and_sigv4_ones_keep_theirs() {
     assert_eq!((v.status, v.code.as_str()), (400, "InvalidArgument"));
     assert!(v.message.contains("Signature Version 4A"), "{v:?}");
 }
+
+#[test]
+fn sigv4a_aws_chunked_uploads_are_not_implemented() {
+    let header = v4a_signed(V4A_GET, "us-east-1", Mode::Header);
+    for marker in [
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+    ] {
+        let upload = header.replacen("Host:", &format!("x-amz-content-sha256:{marker}\nHost:"), 1);
+        let v = check(&upload, V4A_TIME, &config());
+        assert_eq!(
+            verdict(&v),
+            (501, "NotImplemented", Some("payload_hash")),
+            "{upload}\n{v:?}"
+        );
+    }
+}

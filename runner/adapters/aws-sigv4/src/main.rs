@@ -7,6 +7,7 @@
 mod capture;
 mod input;
 mod signer;
+mod streaming;
 
 use std::io::{self, BufRead, Write};
 use std::panic::{self, AssertUnwindSafe};
@@ -96,6 +97,7 @@ fn hello(capturing: bool) -> Value {
         stages.extend(["canonical_request", "string_to_sign"]);
     }
     stages.extend(["signing_key", "signature", "authorization", "presigned_url"]);
+    stages.extend(["chunk_signatures", "trailer_signature"]);
     json!({
         "type": "hello",
         "protocol": 1,

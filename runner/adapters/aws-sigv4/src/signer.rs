@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::capture;
 use crate::input::{Context, Request};
+use crate::streaming;
 
 /// The answer to one `sign` request, without its id.
 pub enum Outcome {
@@ -207,6 +208,34 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             .to_vec()
     };
     stages.insert("signing_key".into(), hex(&signing_key).into());
+    // An aws-chunked upload (header mode): the chunks and trailers after this seed.
+    if let (Mode::Header, Some(chunk_size)) = (mode, ctx.chunk_size) {
+        let marker = ctx
+            .streaming
+            .as_deref()
+            .or(ctx.payload_hash.as_deref())
+            .unwrap_or_default();
+        let streaming = streaming::Streaming {
+            marker,
+            chunk_size,
+            trailers: &ctx.trailers,
+        };
+        if let Err(e) = streaming::sign(
+            &streaming,
+            &signature,
+            &identity,
+            &ctx.region,
+            &ctx.service,
+            ctx.time,
+            &req.body,
+            &mut stages,
+        ) {
+            return Outcome::Error(e);
+        }
+    }
+    let signing_key =
+        v4::generate_signing_key(&ctx.secret_access_key, ctx.time, &ctx.region, &ctx.service);
+    stages.insert("signing_key".into(), hex(signing_key.as_ref()).into());
 
     let string_to_sign = match mode {
         Mode::Header => {

@@ -1,0 +1,323 @@
+//! `serve` verifying `aws-chunked` uploads from real signers, on loopback:
+//!
+//! - the AWS Common Runtime's S3 client (aws-c-s3, from awscrt: what the AWS CLI and boto3's CRT
+//!   transfer use) uploads with a trailing CRC32 checksum (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`):
+//!   accepted; the same upload with one payload byte changed in flight (a proxy flips it) is
+//!   refused with `BadDigest`;
+//! - an upload whose seed and chunks are signed by the `aws-sigv4` crate (`sign`, then
+//!   `sign_chunk` for each chunk: `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`): accepted; with one byte
+//!   of its second chunk changed it is refused naming chunk 2 and the stage `chunk_signatures`.
+//!
+//! The awscrt test needs runner/adapters/awscrt/install.sh: without it, it shows as ignored with
+//! that reason (a failure under CI, which installs it). libtest-mimic runs the tests.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    reason = "test code: a panic is a failed test"
+)]
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+#[allow(
+    dead_code,
+    reason = "the shared server module has items other tests use"
+)]
+mod common;
+use common::server::{start, AKID, SECRET};
+
+fn awscrt_python() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("runner/adapters/awscrt/.venv/bin/python")
+}
+
+/// Forwards one connection to `port`, flipping the byte `flip` bytes after the end of the
+/// request head (None: forwards unchanged). Returns the port it listens on.
+fn proxy(port: u16, flip: Option<usize>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let local = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let mut server = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let (mut client_back, mut server_back) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server_back, &mut client_back);
+            });
+            let mut seen: Vec<u8> = Vec::new();
+            let mut head_end: Option<usize> = None;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = match client.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                let start = seen.len();
+                seen.extend_from_slice(&buf[..n]);
+                if head_end.is_none() {
+                    head_end = seen
+                        .windows(4)
+                        .position(|w| w == b"\r\n\r\n")
+                        .map(|p| p + 4);
+                }
+                if let (Some(end), Some(offset)) = (head_end, flip) {
+                    let at = end + offset;
+                    if (start..start + n).contains(&at) {
+                        buf[at - start] ^= 0x01;
+                    }
+                }
+                if server.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    local
+}
+
+const CRT_PUT: &str = r#"
+import io as pyio, sys
+from awscrt import io, auth, http, s3
+port, akid, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+el = io.EventLoopGroup(1); bootstrap = io.ClientBootstrap(el, io.DefaultHostResolver(el))
+creds = auth.AwsCredentialsProvider.new_static(akid, secret)
+client = s3.S3Client(bootstrap=bootstrap, region="us-east-1", credential_provider=creds,
+                     tls_mode=s3.S3RequestTlsMode.DISABLED)
+data = bytes((i * 7) % 256 for i in range(200000))
+headers = http.HttpHeaders([("Host", "127.0.0.1:%d" % port), ("Content-Length", str(len(data)))])
+request = http.HttpRequest("PUT", "/bucket/key.bin", headers, pyio.BytesIO(data))
+checksum = s3.S3ChecksumConfig(algorithm=s3.S3ChecksumAlgorithm.CRC32,
+                               location=s3.S3ChecksumLocation.TRAILER)
+out = {}
+def on_done(error=None, error_body=None, status_code=None, **kw):
+    out["status"] = status_code; out["body"] = (error_body or b"").decode("utf-8", "replace")
+r = client.make_request(type=s3.S3RequestType.PUT_OBJECT, request=request,
+                        checksum_config=checksum, on_done=on_done)
+r.finished_future.exception(60)
+print(out.get("status")); print(out.get("body"))
+"#;
+
+fn crt_put(port: u16) -> (u16, String) {
+    let out = Command::new(awscrt_python())
+        .args(["-c", CRT_PUT, &port.to_string(), AKID, SECRET])
+        .output()
+        .expect("run awscrt");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (status, body) = text.split_once('\n').unwrap_or(("0", ""));
+    (
+        status.trim().parse().unwrap_or(0),
+        format!("{body}\n{}", String::from_utf8_lossy(&out.stderr)),
+    )
+}
+
+fn awscrt_s3_client_trailing_checksum() {
+    let server = start(&["--s3"]);
+    let (status, body) = crt_put(proxy(server.port, None));
+    assert_eq!(status, 200, "{body}\n{}", server.log());
+    assert!(server.log().contains("200 OK"), "{}", server.log());
+    // One byte of the payload changed on the way: the trailing CRC32 no longer matches.
+    let (status, body) = crt_put(proxy(server.port, Some(5_000)));
+    assert_eq!(status, 400, "{body}\n{}", server.log());
+    assert!(body.contains("<Code>BadDigest</Code>"), "{body}");
+    assert!(
+        body.contains("<FirstDivergentStage>encoded_body</FirstDivergentStage>"),
+        "{body}"
+    );
+}
+
+/// An upload signed with the aws-sigv4 crate: the head, then the chunks of 8 KiB.
+fn sigv4_crate_upload(payload: &[u8]) -> Vec<u8> {
+    const MARKER: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+    let chunk_size = 8_192;
+    let chunks: Vec<&[u8]> = payload.chunks(chunk_size).chain([&[][..]]).collect();
+    let encoded_length: usize = chunks
+        .iter()
+        .map(|c| {
+            format!("{:x}", c.len()).len()
+                + 17
+                + 64
+                + 2
+                + if c.is_empty() { 0 } else { c.len() + 2 }
+        })
+        .sum::<usize>()
+        + 2;
+    let identity: Identity = Credentials::new(AKID, SECRET, None, None, "test").into();
+    let time = SystemTime::now();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("s3")
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let host = "127.0.0.1";
+    let decoded = payload.len().to_string();
+    let length = encoded_length.to_string();
+    let headers = [
+        ("host", host),
+        ("content-encoding", "aws-chunked"),
+        ("x-amz-decoded-content-length", decoded.as_str()),
+        ("content-length", length.as_str()),
+        ("x-amz-content-sha256", MARKER),
+    ];
+    let signable = SignableRequest::new(
+        "PUT",
+        "http://127.0.0.1/bucket/signed.bin",
+        headers.iter().copied(),
+        SignableBody::Precomputed(MARKER.into()),
+    )
+    .unwrap();
+    let (instructions, seed) = sign(signable, &params).unwrap().into_parts();
+    let mut head = String::from("PUT /bucket/signed.bin HTTP/1.1\r\n");
+    for (name, value) in headers.iter().copied().chain(instructions.headers()) {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let chunk_params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("s3")
+        .time(time)
+        .settings(())
+        .build()
+        .unwrap();
+    let mut wire = head.into_bytes();
+    let mut running = seed;
+    for chunk in chunks {
+        running = v4::sign_chunk(
+            &bytes::Bytes::copy_from_slice(chunk),
+            &running,
+            &chunk_params,
+        )
+        .unwrap()
+        .signature()
+        .to_string();
+        wire.extend_from_slice(
+            format!("{:x};chunk-signature={running}\r\n", chunk.len()).as_bytes(),
+        );
+        if !chunk.is_empty() {
+            wire.extend_from_slice(chunk);
+            wire.extend_from_slice(b"\r\n");
+        }
+    }
+    wire.extend_from_slice(b"\r\n");
+    assert_eq!(
+        wire.len() - wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() - 4,
+        encoded_length
+    );
+    wire
+}
+
+fn send(port: u16, bytes: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(bytes).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 8192];
+    // The answer is complete once its Content-Length bytes are in.
+    loop {
+        let n = stream.read(&mut buf).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_string())
+                })
+                .and_then(|v| v.parse::<usize>().ok());
+            if length.is_some_and(|l| body.len() >= l) {
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn aws_sigv4_crate_signed_chunks() {
+    let server = start(&["--s3"]);
+    let payload: Vec<u8> = (0..30_000u32).map(|i| (i % 241) as u8).collect();
+    let wire = sigv4_crate_upload(&payload);
+    let answer = send(server.port, &wire);
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{answer}\n{}",
+        server.log()
+    );
+    assert!(answer.contains("signature right"), "{answer}");
+
+    // One byte of the second chunk's data changed: its chunk-signature no longer matches.
+    let mut tampered = sigv4_crate_upload(&payload);
+    let body = tampered.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let second = body + 87 + 8_192 + 2 + 87 + 100;
+    tampered[second] ^= 0x01;
+    let answer = send(server.port, &tampered);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(
+        answer.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{answer}"
+    );
+    assert!(answer.contains("<Chunk>2</Chunk>"), "{answer}");
+    assert!(
+        answer.contains("<FirstDivergentStage>chunk_signatures</FirstDivergentStage>"),
+        "{answer}"
+    );
+    assert!(answer.contains("chunk 2"), "{answer}");
+}
+
+fn needs(name: &str, missing: Option<String>, test: fn()) -> Trial {
+    Trial::ignorable_test(name, move || match &missing {
+        Some(reason) if std::env::var_os("CI").is_some() => {
+            Err(Failed::from(format!("{reason}, and CI installs it")))
+        }
+        Some(reason) => Ok(Completion::ignored_with(reason.clone())),
+        None => {
+            test();
+            Ok(Completion::Completed)
+        }
+    })
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let python = awscrt_python();
+    let awscrt = (!python.exists()).then(|| {
+        format!(
+            "needs {}: run runner/adapters/awscrt/install.sh",
+            python.display()
+        )
+    });
+    let tests = vec![
+        needs(
+            "awscrt_s3_client_trailing_checksum_accepted_and_a_changed_byte_refused",
+            awscrt,
+            awscrt_s3_client_trailing_checksum,
+        ),
+        needs(
+            "aws_sigv4_crate_signed_chunks_accepted_and_a_changed_chunk_named",
+            None,
+            aws_sigv4_crate_signed_chunks,
+        ),
+    ];
+    libtest_mimic::run(&args, tests).exit_code()
+}
