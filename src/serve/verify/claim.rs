@@ -98,8 +98,10 @@ pub(super) fn header_claim<'r>(
         .map_err(|Malformed { message, hint }| malformed_header(base.clone(), s3, message, hint))?;
     base.signature_provided = Some(auth.signature.clone());
     base.signed_headers = Some(auth.signed_headers.clone());
-    let scope = Credential::parse_for(algorithm, &auth.credential)
-        .map_err(|m| malformed_header(base.clone(), s3, m, credential_hint(algorithm).into()))?;
+    let scope = Credential::parse_for(algorithm, &auth.credential).map_err(|m| {
+        let hint = credential_hint(algorithm, &auth.credential);
+        malformed_header(base.clone(), s3, m, hint)
+    })?;
     base.access_key = Some(scope.access_key.clone());
     if request.headers_named("x-amz-date").count() > 1 {
         return Err(malformed_header(
@@ -146,11 +148,16 @@ pub(super) fn header_claim<'r>(
     Ok((claim, base))
 }
 
-fn credential_hint(algorithm: Algorithm) -> &'static str {
-    if algorithm.is_asymmetric() {
-        "SigV4a: Credential=AKID/YYYYMMDD/SERVICE/aws4_request (no region: the regions are in X-Amz-Region-Set), the date being X-Amz-Date's."
+fn credential_hint(algorithm: Algorithm, credential: &str) -> String {
+    if !algorithm.is_asymmetric() {
+        return "Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, the date being X-Amz-Date's."
+            .into();
+    }
+    let form = "SigV4a: Credential=AKID/YYYYMMDD/SERVICE/aws4_request (no region: the regions are in X-Amz-Region-Set), the date being X-Amz-Date's.";
+    if credential.split('/').count() == 5 {
+        format!("Known mistake sigv4a-region-in-scope: the scope keeps SigV4's region. {form}")
     } else {
-        "Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, the date being X-Amz-Date's."
+        form.into()
     }
 }
 

@@ -609,6 +609,7 @@ fn sigv4a_credentials_have_no_region_and_sigv4_ones_keep_theirs() {
         v.message.contains("5 parts") && v.message.contains("no region"),
         "{v:?}"
     );
+    assert!(v.hint.unwrap().contains("sigv4a-region-in-scope"));
     let query = v4a_signed(V4A_URL, "us-east-1", Mode::Query);
     let v = check(
         &query.replace("20150830%2Fservice", "20150830%2Fus-east-1%2Fservice"),
