@@ -9,7 +9,8 @@
 use crate::request::Request;
 use crate::serve::verify::{mode_of, verify_deferred, Answer, Config, Outcome};
 use crate::sign::headers::trim_all_text;
-use crate::sign::{Mode, Signer, ALGORITHM};
+use crate::sign::sigv4a::REGION_SET_HEADER;
+use crate::sign::{Algorithm, Mode, Signer, ALGORITHM};
 use crate::signed_parts::{query_param, AuthorizationHeader, Credential};
 use crate::timestamp::Timestamp;
 use crate::SecretKey;
@@ -68,7 +69,7 @@ pub fn self_described(
     request: &Request,
     known: &Known,
 ) -> Result<(Config, Timestamp), ExplainError> {
-    let (credential, date, token) = match mode_of(request) {
+    let (algorithm, credential, date, token, region_set) = match mode_of(request) {
         Mode::Header => {
             let Some(value) = request.header("authorization").map(trim_all_text) else {
                 return err(
@@ -76,11 +77,12 @@ pub fn self_described(
                 );
             };
             let algorithm = value.split([' ', '\t', ',']).next().unwrap_or_default();
-            if algorithm != ALGORITHM {
+            let Some(algorithm) = Algorithm::parse(algorithm) else {
                 return err(format!(
-                    "the Authorization header's algorithm is {algorithm:?}, not {ALGORITHM}"
+                    "the Authorization header's algorithm is {algorithm:?}, not {ALGORITHM} or {}",
+                    Algorithm::EcdsaP256Sha256.name()
                 ));
-            }
+            };
             let auth = AuthorizationHeader::parse(&value)
                 .map_err(|m| ExplainError(format!("{} ({})", m.message, m.hint)))?;
             let Some(date) = request.header("x-amz-date").map(trim_all_text) else {
@@ -89,7 +91,8 @@ pub fn self_described(
                 );
             };
             let token = request.header("x-amz-security-token").map(trim_all_text);
-            (auth.credential, date, token)
+            let region_set = request.header(REGION_SET_HEADER).map(trim_all_text);
+            (algorithm, auth.credential, date, token, region_set)
         }
         Mode::Query => {
             let param = |name: &str| query_param(&request.target, name);
@@ -99,16 +102,31 @@ pub fn self_described(
             let Some(date) = param("X-Amz-Date") else {
                 return err("the URL has no X-Amz-Date");
             };
-            (credential, date, param("X-Amz-Security-Token"))
+            let algorithm = param("X-Amz-Algorithm")
+                .and_then(|a| Algorithm::parse(&a))
+                .unwrap_or_default();
+            (
+                algorithm,
+                credential,
+                date,
+                param("X-Amz-Security-Token"),
+                param(REGION_SET_HEADER),
+            )
         }
     };
-    let credential = Credential::parse(&credential).map_err(ExplainError)?;
+    let credential = Credential::parse_for(algorithm, &credential).map_err(ExplainError)?;
+    // SigV4a: the server's region is the region set's first (a set without one is judged by the
+    // verifier, which says what is missing).
+    let region = match (algorithm.is_asymmetric(), region_set) {
+        (true, Some(set)) => set.split(',').next().unwrap_or_default().trim().to_string(),
+        _ => credential.region,
+    };
     let time = Timestamp::parse_amz(&date).map_err(|e| ExplainError(format!("X-Amz-Date: {e}")))?;
     let config = Config {
         access_key: credential.access_key,
         secret: SecretKey::new(known.secret_access_key.clone()),
         token,
-        region: credential.region,
+        region,
         service: Some(credential.service),
         s3: false,
         normalize: known.normalize,
@@ -223,5 +241,39 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.0.contains("X-Amz-Credential"), "{error}");
+    }
+
+    #[test]
+    fn a_sigv4a_request_describes_its_region_set() {
+        let context = crate::Context::from_json(
+            br#"{"credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+                "algorithm": "AWS4-ECDSA-P256-SHA256", "region": "eu-west-1,us-east-1", "service": "service",
+                "timestamp": "2015-08-30T12:36:00Z"}"#,
+        )
+        .unwrap();
+        let request = Request::parse(b"GET / HTTP/1.1\nHost:example.amazonaws.com\n\n").unwrap();
+        let signer = Signer::new();
+        let header = signer.sign(&request, &context, Mode::Header).unwrap();
+        let signed = header.signed_request().to_string();
+        let (config, _) =
+            self_described(&Request::parse(signed.as_bytes()).unwrap(), &known()).unwrap();
+        assert_eq!(config.region, "eu-west-1");
+        let explanation = explain_request(signed.as_bytes(), &known()).unwrap();
+        assert!(explanation.right, "{:?}", explanation.verdict);
+        let url = signer
+            .sign(&request, &context, Mode::Query)
+            .unwrap()
+            .presigned_url()
+            .unwrap()
+            .as_str()
+            .to_string();
+        let explanation = explain_url(&url, &known()).unwrap();
+        assert!(explanation.right, "{:?}", explanation.verdict);
+        let wrong = explain_url(
+            &url.replace("Region-Set=eu-west-1", "Region-Set=eu-west-2"),
+            &known(),
+        )
+        .unwrap();
+        assert_eq!(wrong.verdict.code, "SignatureDoesNotMatch");
     }
 }

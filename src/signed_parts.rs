@@ -5,7 +5,7 @@
 
 use crate::sign::encoding::percent_decode;
 use crate::sign::query::split_query;
-use crate::sign::ALGORITHM;
+use crate::sign::{Algorithm, ALGORITHM};
 
 /// The parts of a credential: `AKID/YYYYMMDD/region/service/aws4_request`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +58,42 @@ impl Credential {
             service: service.to_string(),
         })
     }
+
+    /// Reads a SigV4a credential, `AKID/YYYYMMDD/service/aws4_request` (no region: the region
+    /// set is signed as `X-Amz-Region-Set`); `region` is left empty. Errors as [`Credential::parse`].
+    pub fn parse_regionless(text: &str) -> Result<Credential, String> {
+        let parts: Vec<&str> = text.split('/').collect();
+        let [akid, date, service, terminal] = parts.as_slice() else {
+            return Err(format!(
+                "{V4A_CREDENTIAL_FORM}: {text:?} has {} parts",
+                parts.len()
+            ));
+        };
+        // The same checks as SigV4's, with a placeholder region, reworded for this form.
+        Credential::parse(&format!("{akid}/{date}/-/{service}/{terminal}"))
+            .map(|c| Credential {
+                region: String::new(),
+                ..c
+            })
+            .map_err(|e| {
+                e.replace(CREDENTIAL_FORM, V4A_CREDENTIAL_FORM)
+                    .replace("the region or service is empty", "the service is empty")
+            })
+    }
+
+    /// Reads a credential of `algorithm`: [`Credential::parse`] for SigV4,
+    /// [`Credential::parse_regionless`] for SigV4a.
+    pub fn parse_for(algorithm: Algorithm, text: &str) -> Result<Credential, String> {
+        if algorithm.is_asymmetric() {
+            Credential::parse_regionless(text)
+        } else {
+            Credential::parse(text)
+        }
+    }
 }
+
+const V4A_CREDENTIAL_FORM: &str =
+    "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request\" (SigV4a: no region)";
 
 /// What is malformed in a signature's parameters, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,5 +327,39 @@ mod tests {
             let error = Credential::parse(bad).unwrap_err();
             assert!(error.contains(says), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn a_sigv4a_credential_has_four_parts_and_no_region() {
+        let c = Credential::parse_regionless("AK/20150830/iam/aws4_request").unwrap();
+        assert_eq!(
+            (
+                c.access_key.as_str(),
+                c.date.as_str(),
+                c.region.as_str(),
+                c.service.as_str()
+            ),
+            ("AK", "20150830", "", "iam")
+        );
+        assert_eq!(
+            Credential::parse_for(Algorithm::EcdsaP256Sha256, "AK/20150830/iam/aws4_request"),
+            Ok(c)
+        );
+        for (bad, says) in [
+            ("AK/20150830/us-east-1/iam/aws4_request", "5 parts"),
+            ("/20150830/s/aws4_request", "access key"),
+            ("AK/2015-08-30/s/aws4_request", "not YYYYMMDD"),
+            ("AK/20150830//aws4_request", "the service is empty"),
+            ("AK/20150830/s/aws4_requests", "instead of"),
+        ] {
+            let error = Credential::parse_regionless(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+            assert!(error.contains("SigV4a: no region"), "{bad}: {error}");
+        }
+        assert!(
+            Credential::parse_for(Algorithm::HmacSha256, "AK/20150830/iam/aws4_request")
+                .unwrap_err()
+                .contains("4 parts")
+        );
     }
 }

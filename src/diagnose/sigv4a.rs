@@ -70,8 +70,18 @@ impl TextModel {
     }
 
     /// Whether the signer's exposed canonical request, string to sign, and credential scope
-    /// (in its carrier) are the model's; at least one of them must be exposed.
-    fn reproduces(&self, actual: &StageOutputs, akid: &str) -> bool {
+    /// (in its carrier) are the model's; at least one of them must be exposed. When neither text
+    /// is exposed (a verifier sees only the carrier), the scope alone cannot tell the mistake
+    /// from a right signer, so the signature must also verify over the model's string to sign
+    /// (`verifies_over`).
+    fn reproduces(
+        &self,
+        actual: &StageOutputs,
+        akid: &str,
+        verifies_over: &dyn Fn(&[u8]) -> bool,
+    ) -> bool {
+        let texts_exposed = actual.get(&Stage::CanonicalRequest).is_some()
+            || actual.get(&Stage::StringToSign).is_some();
         let mut compared = 0;
         let mut same = |stage: Stage, want: &str| match text(actual.get(&stage)) {
             Some(got) => {
@@ -94,7 +104,10 @@ impl TextModel {
                 compared += 1;
                 got.contains(&header_credential) || got.contains(&url_credential)
             });
-        creq && sts && carrier && compared > 0
+        creq && sts
+            && carrier
+            && compared > 0
+            && (texts_exposed || verifies_over(self.string_to_sign.as_bytes()))
     }
 }
 
@@ -118,6 +131,27 @@ pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Vec<Diagnosis> {
     let v4a_scope = format!("{date}/{service}/aws4_request");
     let regional_scope = format!("{date}/{region}/{service}/aws4_request");
     let mut found = Vec::new();
+    let signature = [
+        Stage::Signature,
+        Stage::Authorization,
+        Stage::PresignedUrl,
+        Stage::SignedRequest,
+    ]
+    .into_iter()
+    .find_map(|s| {
+        actual
+            .get(&s)
+            .and_then(|t| signature_in(s, t))
+            .map(<[u8]>::to_vec)
+    });
+    // The right key pair: the text mistakes sign with it.
+    let spec_pair = Kdf::SPEC.derive(&context.credentials.secret_access_key, akid);
+    let verifies_over = |message: &[u8]| match (&spec_pair, &signature) {
+        (Some(pair), Some(signature)) => {
+            ecdsa::verify(pair.public_key(), message, signature).is_ok()
+        }
+        _ => true,
+    };
 
     // The region left in the scope: in the string to sign, and in query mode in the
     // X-Amz-Credential parameter of the canonical request too.
@@ -127,7 +161,7 @@ pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Vec<Diagnosis> {
         &amz_date,
         regional_scope.clone(),
     );
-    if in_scope.reproduces(actual, akid) {
+    if in_scope.reproduces(actual, akid, &verifies_over) {
         found.push(named("sigv4a-region-in-scope", None));
     }
 
@@ -144,7 +178,7 @@ pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Vec<Diagnosis> {
     };
     if unsigned_set != creq {
         let model = TextModel::new(unsigned_set, &amz_date, v4a_scope.clone());
-        if model.reproduces(actual, akid) {
+        if model.reproduces(actual, akid, &verifies_over) {
             found.push(named("sigv4a-region-set-not-signed", None));
         }
     }
@@ -154,19 +188,6 @@ pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Vec<Diagnosis> {
         .get(&Stage::StringToSign)
         .unwrap_or(reference_sts)
         .clone();
-    let signature = [
-        Stage::Signature,
-        Stage::Authorization,
-        Stage::PresignedUrl,
-        Stage::SignedRequest,
-    ]
-    .into_iter()
-    .find_map(|s| {
-        actual
-            .get(&s)
-            .and_then(|t| signature_in(s, t))
-            .map(<[u8]>::to_vec)
-    });
     let Some(signature) = signature else {
         return found;
     };

@@ -6,6 +6,10 @@ use super::*;
 /// What the request says about its own signature, whichever the mode.
 pub(super) struct Claim<'r> {
     pub(super) mode: Mode,
+    /// SigV4 or SigV4a, as the request names it.
+    pub(super) algorithm: Algorithm,
+    /// SigV4a: the region set (`X-Amz-Region-Set`, as it arrived); `None` for SigV4.
+    pub(super) region_set: Option<String>,
     pub(super) scope: Credential,
     pub(super) credential: String,
     pub(super) signed_headers: String,
@@ -77,7 +81,7 @@ pub(super) fn header_claim<'r>(
     let value = header_text(request, "authorization").unwrap_or_default();
     base.provided = Some(value.clone());
     let algorithm = value.split([' ', '\t', ',']).next().unwrap_or_default();
-    if algorithm != ALGORITHM {
+    let Some(algorithm) = Algorithm::parse(algorithm) else {
         let what = if algorithm == "AWS" {
             "Signature Version 2 (`AWS AKID:signature`)".to_string()
         } else if algorithm.starts_with("AWS4-ECDSA") {
@@ -87,21 +91,16 @@ pub(super) fn header_claim<'r>(
         };
         return Err(base
             .reject(400, "InvalidArgument", Point::Stage(Stage::Authorization), format!("Unsupported Authorization Type: {what}"))
-            .hint("This server verifies AWS4-HMAC-SHA256 (Signature Version 4); the algorithm is case-sensitive.")
+            .hint("This server verifies AWS4-HMAC-SHA256 (Signature Version 4) and AWS4-ECDSA-P256-SHA256 (Signature Version 4A); the algorithm is case-sensitive.")
             .detail("ArgumentName", "Authorization"));
-    }
+    };
     let auth = AuthorizationHeader::parse(&value)
         .map_err(|Malformed { message, hint }| malformed_header(base.clone(), s3, message, hint))?;
     base.signature_provided = Some(auth.signature.clone());
     base.signed_headers = Some(auth.signed_headers.clone());
-    let scope = Credential::parse(&auth.credential).map_err(|m| {
-        malformed_header(
-            base.clone(),
-            s3,
-            m,
-            "Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, the date being X-Amz-Date's."
-                .into(),
-        )
+    let scope = Credential::parse_for(algorithm, &auth.credential).map_err(|m| {
+        let hint = credential_hint(algorithm, &auth.credential);
+        malformed_header(base.clone(), s3, m, hint)
     })?;
     base.access_key = Some(scope.access_key.clone());
     if request.headers_named("x-amz-date").count() > 1 {
@@ -112,6 +111,10 @@ pub(super) fn header_claim<'r>(
             "Send one X-Amz-Date header.".into(),
         ));
     }
+    let region_set = match algorithm.is_asymmetric() {
+        true => Some(header_region_set(request, &auth.signed_headers, s3, &base)?),
+        false => None,
+    };
     let date = header_text(request, "x-amz-date");
     let time = match date.as_deref().map(Timestamp::parse_amz) {
         Some(Ok(time)) => time,
@@ -131,6 +134,8 @@ pub(super) fn header_claim<'r>(
     };
     let claim = Claim {
         mode: Mode::Header,
+        algorithm,
+        region_set,
         scope,
         credential: auth.credential,
         signed_headers: auth.signed_headers,
@@ -142,6 +147,60 @@ pub(super) fn header_claim<'r>(
     };
     Ok((claim, base))
 }
+
+fn credential_hint(algorithm: Algorithm, credential: &str) -> String {
+    if !algorithm.is_asymmetric() {
+        return "Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, the date being X-Amz-Date's."
+            .into();
+    }
+    let form = "SigV4a: Credential=AKID/YYYYMMDD/SERVICE/aws4_request (no region: the regions are in X-Amz-Region-Set), the date being X-Amz-Date's.";
+    if credential.split('/').count() == 5 {
+        format!("Known mistake sigv4a-region-in-scope: the scope keeps SigV4's region. {form}")
+    } else {
+        form.into()
+    }
+}
+
+/// SigV4a, header mode: the one `X-Amz-Region-Set` header, which must be signed (a region set
+/// left out of the signature could be changed on the way).
+// A rejection is an ordinary outcome here, and built once per request: no need to box it.
+#[allow(clippy::result_large_err)]
+fn header_region_set(
+    request: &Request,
+    signed_headers: &str,
+    s3: bool,
+    base: &Answer,
+) -> Result<String, Answer> {
+    let count = request.headers_named(REGION_SET).count();
+    let Some(set) = header_text(request, REGION_SET).filter(|_| count == 1) else {
+        let message = if count == 0 {
+            "a SigV4a (AWS4-ECDSA-P256-SHA256) request needs an X-Amz-Region-Set header"
+        } else {
+            "the request carries two X-Amz-Region-Set headers"
+        };
+        return Err(malformed_header(
+            base.clone(),
+            s3,
+            message.into(),
+            "Send one X-Amz-Region-Set header (the regions the signature is valid in, comma-separated, or *) and sign it.".into(),
+        ));
+    };
+    if !signed_headers
+        .split(';')
+        .any(|name| name.eq_ignore_ascii_case(REGION_SET))
+    {
+        return Err(malformed_header(
+            base.clone(),
+            s3,
+            format!("X-Amz-Region-Set is not in SignedHeaders {signed_headers:?}: SigV4a signs the region set"),
+            "Known mistake sigv4a-region-set-not-signed: add x-amz-region-set to the signed headers.".into(),
+        ));
+    }
+    Ok(set)
+}
+
+/// The region set's header, lower-cased.
+const REGION_SET: &str = "x-amz-region-set";
 
 pub(super) fn query_error(
     base: Answer,
@@ -190,6 +249,7 @@ pub(super) fn query_claim<'r>(
         values.push(get(name)?);
     }
     let token = get("X-Amz-Security-Token")?.map(str::to_string);
+    let region_set = get(REGION_SET_HEADER)?.map(str::to_string);
     let missing: Vec<&str> = required
         .iter()
         .zip(&values)
@@ -207,20 +267,38 @@ pub(super) fn query_claim<'r>(
         .unwrap_or([""; 6]);
     base.signature_provided = Some(signature.to_string());
     base.signed_headers = Some(signed_headers.to_string());
-    if algorithm != ALGORITHM {
+    let Some(algorithm) = Algorithm::parse(algorithm) else {
         return Err(query_error(
             base,
-            format!("X-Amz-Algorithm only supports \"{ALGORITHM}\", not {algorithm:?}"),
-            "Presign with Signature Version 4 (AWS4-HMAC-SHA256).",
+            format!(
+                "X-Amz-Algorithm only supports \"{ALGORITHM}\" and \"{}\", not {algorithm:?}",
+                Algorithm::EcdsaP256Sha256.name()
+            ),
+            "Presign with Signature Version 4 (AWS4-HMAC-SHA256) or 4A (AWS4-ECDSA-P256-SHA256).",
         ));
-    }
-    let scope = Credential::parse(credential).map_err(|m| {
+    };
+    let scope = Credential::parse_for(algorithm, credential).map_err(|m| {
         query_error(
             base.clone(),
             format!("Error parsing the X-Amz-Credential parameter; {m}"),
-            "X-Amz-Credential=AKID%2FYYYYMMDD%2FREGION%2FSERVICE%2Faws4_request",
+            if algorithm.is_asymmetric() {
+                "SigV4a: X-Amz-Credential=AKID%2FYYYYMMDD%2FSERVICE%2Faws4_request, with the regions in X-Amz-Region-Set"
+            } else {
+                "X-Amz-Credential=AKID%2FYYYYMMDD%2FREGION%2FSERVICE%2Faws4_request"
+            },
         )
     })?;
+    let region_set = match (algorithm.is_asymmetric(), region_set) {
+        (false, _) => None,
+        (true, Some(set)) => Some(set),
+        (true, None) => {
+            return Err(query_error(
+                base,
+                "Query-string authentication version 4A requires the X-Amz-Region-Set parameter",
+                "Presign SigV4a with X-Amz-Region-Set (the regions the URL is valid in, comma-separated, or *).",
+            ));
+        }
+    };
     base.access_key = Some(scope.access_key.clone());
     let time = Timestamp::parse_amz(date).map_err(|_| {
         query_error(base.clone(), format!("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\", not {date:?}"), "X-Amz-Date=YYYYMMDD'T'HHMMSS'Z', in UTC.")
@@ -251,12 +329,15 @@ pub(super) fn query_claim<'r>(
     let own: Vec<&[u8]> = params
         .iter()
         .filter(|p| !QUERY_AUTH.contains(&p.key.as_str()))
+        .filter(|p| region_set.is_none() || p.key != REGION_SET_HEADER)
         .map(|p| p.raw)
         .collect();
     let mut stripped = request.clone();
     stripped.target = with_query(request.path(), &own);
     let claim = Claim {
         mode: Mode::Query,
+        algorithm,
+        region_set,
         scope,
         credential: credential.to_string(),
         signed_headers: signed_headers.to_string(),

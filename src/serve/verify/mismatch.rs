@@ -3,7 +3,8 @@
 
 use super::*;
 
-/// A request that differs from `request` only in what `change` does, signed again.
+/// A request that differs from `request` only in what `change` does, signed again: whether the
+/// signature provided is right for it (compared for SigV4, verified for SigV4a).
 pub(super) fn probe(
     signer: &Signer,
     request: &Request,
@@ -16,7 +17,21 @@ pub(super) fn probe(
     change(&mut request, &mut context);
     signer
         .sign(&request, &context, mode)
-        .is_ok_and(|s| constant_time_eq(s.signature.as_str().as_bytes(), provided.as_bytes()))
+        .is_ok_and(|s| signature_verifies(&s, provided))
+}
+
+/// Whether `provided` is the signature of what `signed` signed: the same bytes for SigV4, a
+/// valid ECDSA signature of its string to sign under its public key for SigV4a.
+pub(super) fn signature_verifies(signed: &crate::sign::Signed<'_>, provided: &str) -> bool {
+    match &signed.key_pair {
+        Some(pair) => sigv4a::ecdsa::verify(
+            pair.public_key(),
+            signed.string_to_sign.as_bytes(),
+            provided.as_bytes(),
+        )
+        .is_ok(),
+        None => constant_time_eq(signed.signature.as_str().as_bytes(), provided.as_bytes()),
+    }
 }
 
 pub(super) fn signature_mismatch(
@@ -209,6 +224,20 @@ impl Mismatch {
         let named = diagnosis.iter().find(|d| !d.is_incomplete());
         let first = if let Some(d) = named {
             Point::parse(&d.stage).unwrap_or(Point::Stage(Stage::CanonicalRequest))
+        } else if self.context.algorithm().is_asymmetric() {
+            let der = hex::decode(provided).ok();
+            let is_der = der
+                .as_deref()
+                .is_some_and(|d| p256::ecdsa::Signature::from_der(d).is_ok());
+            if is_der {
+                Point::Stage(Stage::CanonicalRequest)
+            } else {
+                hints.push(format!(
+                    "The signature provided ({} characters) is not a hex-encoded DER ECDSA signature: SigV4a writes the signature as the hex of its ASN.1 DER encoding.",
+                    provided.len()
+                ));
+                Point::Stage(Stage::Signature)
+            }
         } else if provided.len() != 64
             || !provided
                 .bytes()

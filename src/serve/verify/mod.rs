@@ -26,6 +26,18 @@
 //!    not what the signature covers (403 `SignatureDoesNotMatch`, never a pass);
 //! 7. the body against `x-amz-content-sha256` (400 `XAmzContentSHA256Mismatch`).
 //!
+//! SigV4a (`AWS4-ECDSA-P256-SHA256`, either mode) goes through the same steps, with these
+//! differences: the credential has no region (`AKID/YYYYMMDD/SERVICE/aws4_request`; a five-part
+//! one is malformed, 400 as in 2.); the region set is `X-Amz-Region-Set`, one header that must be
+//! signed (else 400 `AuthorizationHeaderMalformed` for S3, `IncompleteSignature` otherwise) or
+//! the query parameter (else 400 `AuthorizationQueryParametersError`); in 3. the region set must
+//! include the server's region (an entry equal to it, `*`, or a prefix wildcard such as `us-*`),
+//! else 400 `AuthorizationHeaderMalformed` / `AuthorizationQueryParametersError` with the
+//! `Region` and `RegionSet` elements, as for SigV4's wrong region; in 6. the signature provided
+//! (hex DER) is verified under the public key derived from the access key and secret over the
+//! string to sign recomputed with the reference signer, never compared with the reference's own
+//! (ECDSA is randomised), and a wrong one is explained by the SigV4a diagnosis.
+//!
 //! The `FirstDivergentStage` of a rejection is a pipeline stage (`canonical_request`,
 //! `string_to_sign`, `signing_key`, `signature`) when the signature is wrong, or what was checked
 //! before it: `request` (no signature at all), `authorization` (the header or presigned parameters
@@ -41,7 +53,8 @@ use crate::sign::encoding::percent_decode;
 use crate::sign::headers::trim_all_text;
 use crate::sign::payload::EMPTY_SHA256;
 use crate::sign::query::split_query;
-use crate::sign::{Mode, Signer, MAX_EXPIRES};
+use crate::sign::sigv4a::{self, REGION_SET_HEADER};
+use crate::sign::{Algorithm, Mode, Signer, MAX_EXPIRES};
 use crate::signed_parts::{AuthorizationHeader, Credential, Malformed};
 use crate::stage::{DivergencePoint as Point, Stage};
 use crate::timestamp::Timestamp;
@@ -49,7 +62,7 @@ use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-/// The algorithm this server verifies.
+/// SigV4's algorithm name (SigV4a's is [`Algorithm::EcdsaP256Sha256`]'s; both are verified).
 pub use crate::sign::ALGORITHM;
 
 /// The largest difference allowed between `X-Amz-Date` and the server's clock: 15 minutes.
@@ -352,6 +365,7 @@ impl From<Answer> for Outcome {
 mod checks;
 mod claim;
 mod mismatch;
+mod region_set;
 mod signed_headers;
 #[cfg(test)]
 mod tests;
@@ -361,6 +375,6 @@ use claim::{
     header_claim, is_presigned, malformed_header, mode_for, query_claim, query_error, scope_error,
     Claim,
 };
-use mismatch::signature_mismatch;
 pub use mismatch::Mismatch;
+use mismatch::{signature_mismatch, signature_verifies};
 use signed_headers::{check_signed_headers, ListCheck};

@@ -420,3 +420,243 @@ fn s3_checks_the_body() {
     let v = verify(&Request::parse(extra.as_bytes()).unwrap(), &c, &signer, now);
     assert_eq!((v.status, v.code.as_str()), (403, "AccessDenied"));
 }
+
+/// SigV4a: the reference's context for `config()`'s credentials, with `region_set` signed.
+fn v4a_context(region_set: &str, time: &str) -> Context {
+    Context::from_json(
+        format!(
+            r#"{{"credentials": {{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}},
+                "algorithm": "AWS4-ECDSA-P256-SHA256", "region": "{region_set}", "service": "service",
+                "timestamp": "{time}", "expiration_in_seconds": 3600}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+const V4A_GET: &str = "GET /path?a=1 HTTP/1.1\nHost:example.amazonaws.com\nX-Custom:value\n\n";
+const V4A_URL: &str = "GET /path?a=1 HTTP/1.1\nHost:example.amazonaws.com\n\n";
+const V4A_TIME: &str = "2015-08-30T12:36:00Z";
+
+/// The request signed by the reference in `mode`, as text for [`check`].
+fn v4a_signed(raw: &str, region_set: &str, mode: Mode) -> String {
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let context = v4a_context(region_set, V4A_TIME);
+    let signed = Signer::new().sign(&request, &context, mode).unwrap();
+    match mode {
+        Mode::Header => signed.signed_request().to_string(),
+        Mode::Query => {
+            let url = signed.presigned_url().unwrap().as_str().to_string();
+            let rest = url.split_once("://").unwrap().1;
+            let target = &rest[rest.find('/').unwrap()..];
+            format!("GET {target} HTTP/1.1\nHost:example.amazonaws.com\n\n")
+        }
+    }
+}
+
+fn verdict(v: &Answer) -> (u16, &str, Option<&str>) {
+    (v.status, v.code.as_str(), v.stage.map(|s| s.name()))
+}
+
+#[test]
+fn sigv4a_is_verified_in_both_modes() {
+    for mode in [Mode::Header, Mode::Query] {
+        let raw = if mode == Mode::Header {
+            V4A_GET
+        } else {
+            V4A_URL
+        };
+        for set in ["us-east-1", "us-west-2,us-east-1", "*"] {
+            let signed = v4a_signed(raw, set, mode);
+            let v = check(&signed, V4A_TIME, &config());
+            assert!(v.accepted(), "{mode} {set}: {v:?}\n{signed}");
+            assert_eq!(v.mode, mode);
+            // As for SigV4: the canonical request and string to sign, never a signature or key.
+            assert!(v.string_to_sign.as_deref().unwrap().starts_with(
+                "AWS4-ECDSA-P256-SHA256\n20150830T123600Z\n20150830/service/aws4_request\n"
+            ));
+            let creq = v.canonical_request.as_deref().unwrap().to_ascii_lowercase();
+            assert!(creq.contains("x-amz-region-set"), "{creq}");
+        }
+        // ECDSA is randomised (the reference uses RFC 6979, other signers a random nonce): any
+        // valid signature is right, so the bytes are never compared. (r, n - s) is another
+        // valid signature of the same string to sign.
+        let signed = v4a_signed(raw, "us-east-1", mode);
+        let provided = check(&signed, V4A_TIME, &config())
+            .signature_provided
+            .unwrap();
+        let ours = p256::ecdsa::Signature::from_der(&hex::decode(&provided).unwrap()).unwrap();
+        let (r, s) = ours.split_scalars();
+        let randomised = p256::ecdsa::Signature::from_scalars(r, -*s).unwrap();
+        let other = hex::encode(randomised.to_der().as_bytes());
+        assert_ne!(other, provided);
+        let v = check(&signed.replace(&provided, &other), V4A_TIME, &config());
+        assert!(v.accepted(), "{mode}: {v:?}");
+    }
+}
+
+#[test]
+fn sigv4a_tampering_and_a_wrong_key_are_signature_mismatches() {
+    let header = v4a_signed(V4A_GET, "us-east-1", Mode::Header);
+    let query = v4a_signed(V4A_URL, "us-east-1", Mode::Query);
+    let mismatch = (403, "SignatureDoesNotMatch", Some("canonical_request"));
+    for tampered in [
+        header.replace("X-Custom:value", "X-Custom:other"),
+        header.replace("/path?a=1", "/path?a=2"),
+        header.replace(
+            "X-Amz-Region-Set:us-east-1",
+            "X-Amz-Region-Set:us-east-1,eu-west-1",
+        ),
+        query.replace("a=1", "a=2"),
+        query.replace("X-Amz-Region-Set=us-east-1", "X-Amz-Region-Set=%2A"),
+    ] {
+        let v = check(&tampered, V4A_TIME, &config());
+        assert_eq!(verdict(&v), mismatch, "{tampered}\n{v:?}");
+        assert!(v.canonical_request.is_some() && v.string_to_sign.is_some());
+    }
+    // Another secret: the public key differs.
+    let other = Config {
+        secret: SecretKey::new("another secret"),
+        ..config()
+    };
+    assert_eq!(verdict(&check(&header, V4A_TIME, &other)), mismatch);
+    // An added query parameter is named by the probes, which verify (never compare).
+    let v = check(
+        &header.replace("/path?a=1", "/path?a=1&added=1"),
+        V4A_TIME,
+        &config(),
+    );
+    assert!(v.hint.as_deref().unwrap().contains("\"added\""), "{v:?}");
+    // Not a DER signature at all: the signature stage.
+    let provided = check(&header, V4A_TIME, &config())
+        .signature_provided
+        .unwrap();
+    let v = check(
+        &header.replace(&provided, &"ab".repeat(32)),
+        V4A_TIME,
+        &config(),
+    );
+    assert_eq!(
+        verdict(&v),
+        (403, "SignatureDoesNotMatch", Some("signature")),
+        "{v:?}"
+    );
+    assert!(v.hint.as_deref().unwrap().contains("DER"), "{v:?}");
+}
+
+#[test]
+fn sigv4a_region_set_must_include_the_server_region_and_be_signed() {
+    for (mode, raw, code) in [
+        (Mode::Header, V4A_GET, "AuthorizationHeaderMalformed"),
+        (Mode::Query, V4A_URL, "AuthorizationQueryParametersError"),
+    ] {
+        let v = check(
+            &v4a_signed(raw, "eu-west-1,us-west-2", mode),
+            V4A_TIME,
+            &config(),
+        );
+        assert_eq!(verdict(&v), (400, code, Some("credential")), "{v:?}");
+        assert!(v.message.contains("'eu-west-1,us-west-2'") && v.message.contains("'us-east-1'"));
+        assert!(v.hint.as_deref().unwrap().contains("X-Amz-Region-Set"));
+        assert!(v.details.contains(&("Region", "us-east-1".to_string())));
+    }
+    // Not S3: IncompleteSignature, as for SigV4's malformed headers.
+    let header = v4a_signed(V4A_GET, "us-east-1", Mode::Header);
+    let unsigned = header.replace(";x-amz-region-set", "");
+    let v = check(&unsigned, V4A_TIME, &config());
+    assert_eq!(
+        verdict(&v),
+        (400, "IncompleteSignature", Some("authorization"))
+    );
+    assert!(v.hint.unwrap().contains("sigv4a-region-set-not-signed"));
+    let missing = header.replace("X-Amz-Region-Set:us-east-1\n", "");
+    let v = check(&missing, V4A_TIME, &config());
+    assert_eq!(
+        verdict(&v),
+        (400, "IncompleteSignature", Some("authorization"))
+    );
+    assert!(v.message.contains("X-Amz-Region-Set"), "{v:?}");
+    let query = v4a_signed(V4A_URL, "us-east-1", Mode::Query);
+    let v = check(
+        &query.replace("&X-Amz-Region-Set=us-east-1", ""),
+        V4A_TIME,
+        &config(),
+    );
+    assert_eq!(
+        verdict(&v),
+        (
+            400,
+            "AuthorizationQueryParametersError",
+            Some("authorization")
+        )
+    );
+    assert!(v.message.contains("X-Amz-Region-Set"), "{v:?}");
+}
+
+#[test]
+fn sigv4a_credentials_have_no_region_and_sigv4_ones_keep_theirs() {
+    let header = v4a_signed(V4A_GET, "us-east-1", Mode::Header);
+    let v = check(
+        &header.replace("20150830/service", "20150830/us-east-1/service"),
+        V4A_TIME,
+        &config(),
+    );
+    assert_eq!(
+        verdict(&v),
+        (400, "IncompleteSignature", Some("authorization"))
+    );
+    assert!(
+        v.message.contains("5 parts") && v.message.contains("no region"),
+        "{v:?}"
+    );
+    assert!(v.hint.unwrap().contains("sigv4a-region-in-scope"));
+    let query = v4a_signed(V4A_URL, "us-east-1", Mode::Query);
+    let v = check(
+        &query.replace("20150830%2Fservice", "20150830%2Fus-east-1%2Fservice"),
+        V4A_TIME,
+        &config(),
+    );
+    assert_eq!(
+        verdict(&v),
+        (
+            400,
+            "AuthorizationQueryParametersError",
+            Some("authorization")
+        )
+    );
+    // SigV4 with a SigV4a credential: SigV4's message.
+    let v = check(
+        &VANILLA.replace("us-east-1/service", "service"),
+        V4A_TIME,
+        &config(),
+    );
+    assert!(
+        v.message.contains("4 parts") && !v.message.contains("no region"),
+        "{v:?}"
+    );
+    // Another ECDSA algorithm is still not supported.
+    let v = check(
+        &header.replace("AWS4-ECDSA-P256-SHA256 ", "AWS4-ECDSA-P384-SHA384 "),
+        V4A_TIME,
+        &config(),
+    );
+    assert_eq!((v.status, v.code.as_str()), (400, "InvalidArgument"));
+    assert!(v.message.contains("Signature Version 4A"), "{v:?}");
+}
+
+#[test]
+fn sigv4a_aws_chunked_uploads_are_not_implemented() {
+    let header = v4a_signed(V4A_GET, "us-east-1", Mode::Header);
+    for marker in [
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+    ] {
+        let upload = header.replacen("Host:", &format!("x-amz-content-sha256:{marker}\nHost:"), 1);
+        let v = check(&upload, V4A_TIME, &config());
+        assert_eq!(
+            verdict(&v),
+            (501, "NotImplemented", Some("payload_hash")),
+            "{upload}\n{v:?}"
+        );
+    }
+}
