@@ -46,10 +46,10 @@ sub resolve_context {
     bad_input('context must be an object') unless ref $ctx eq 'HASH';
     skip('aws-chunked upload (chunk_size): this library signs requests only; it has no chunk or trailer signing')
         if exists $ctx->{chunk_size};
-    for (keys %$ctx) { bad_input("unknown context key: $_") unless $CONTEXT_KEYS{$_} }
+    for (sort keys %$ctx) { bad_input("unknown context key: $_") unless $CONTEXT_KEYS{$_} }
     my $cr = $ctx->{credentials};
     bad_input('context.credentials must be an object') unless ref $cr eq 'HASH';
-    for (keys %$cr) { bad_input("unknown context key: credentials.$_") unless /^(access_key_id|secret_access_key|token)$/ }
+    for (sort keys %$cr) { bad_input("unknown context key: credentials.$_") unless /^(access_key_id|secret_access_key|token)$/ }
     for (qw(region service timestamp)) { bad_input("context.$_ must be a string") unless defined $ctx->{$_} && !ref $ctx->{$_} }
     my ($y, $mo, $d, $h, $mi, $s, $zone) =
       $ctx->{timestamp} =~ /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d+)?([Zz]|[+-]\d\d:\d\d)$/
