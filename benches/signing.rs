@@ -21,7 +21,9 @@
 )]
 
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::http_request::{
+    sign, SignableBody, SignableRequest, SigningParams, SigningSettings,
+};
 use aws_sigv4::sign::{v4, v4a};
 use aws_smithy_runtime_api::client::identity::Identity;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -104,6 +106,18 @@ fn inputs() -> Vec<Input> {
     vec![vanilla, large]
 }
 
+/// The `aws-sigv4` crate's signature of `input` with `params` (SigV4 or SigV4a).
+fn sign_input(input: &Input, params: &SigningParams<'_>) -> String {
+    let signable = SignableRequest::new(
+        input.method,
+        input.uri.as_str(),
+        input.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(&input.body),
+    )
+    .expect("signable");
+    sign(signable, params).expect("signs").into_parts().1
+}
+
 fn aws_sigv4_signature(input: &Input, identity: &Identity) -> String {
     let mut settings = SigningSettings::default();
     settings.excluded_headers = Some(Vec::new());
@@ -116,14 +130,7 @@ fn aws_sigv4_signature(input: &Input, identity: &Identity) -> String {
         .build()
         .expect("params")
         .into();
-    let signable = SignableRequest::new(
-        input.method,
-        input.uri.as_str(),
-        input.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        SignableBody::Bytes(&input.body),
-    )
-    .expect("signable");
-    sign(signable, &params).expect("signs").into_parts().1
+    sign_input(input, &params)
 }
 
 fn aws_sigv4a_signature(input: &Input, identity: &Identity) -> String {
@@ -138,14 +145,7 @@ fn aws_sigv4a_signature(input: &Input, identity: &Identity) -> String {
         .build()
         .expect("params")
         .into();
-    let signable = SignableRequest::new(
-        input.method,
-        input.uri.as_str(),
-        input.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        SignableBody::Bytes(&input.body),
-    )
-    .expect("signable");
-    sign(signable, &params).expect("signs").into_parts().1
+    sign_input(input, &params)
 }
 
 /// SigV4a: our reference, with and without its key-pair cache, against the aws-sigv4 crate.
