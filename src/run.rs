@@ -26,7 +26,7 @@ pub fn suite_hash_of_trials(roots: &[PathBuf], trials: &[TrialRef]) -> String {
     roots
         .iter()
         .map(|root| {
-            let mut cases: Vec<&CaseRef> = trials
+            let cases: Vec<&CaseRef> = trials
                 .iter()
                 .map(|t| &t.case)
                 .filter(|c| &c.root == root)
@@ -34,7 +34,6 @@ pub fn suite_hash_of_trials(roots: &[PathBuf], trials: &[TrialRef]) -> String {
             if cases.is_empty() {
                 return suite_hash(root);
             }
-            cases.dedup_by(|a, b| a.dir == b.dir);
             suite::hash_of(cases)
         })
         .collect::<Vec<_>>()
