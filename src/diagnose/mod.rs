@@ -13,10 +13,10 @@ pub mod sigv4a;
 use crate::check::compare::{stage_matches, Comparison};
 use crate::implementation::{SignInput, StageOutputs};
 use crate::request::Header;
-use base64::Engine;
 
-use crate::sign::encoding::{hex_fill, percent_decode};
+use crate::sign::encoding::percent_decode;
 use crate::sign::query::split_query;
+use crate::sign::steps::Steps;
 use crate::sign::{Mode, ALGORITHM};
 use crate::stage::Stage;
 use model::{Canonical, Case, Flag, Mistakes, ScopeDate, Times, Variant};
@@ -262,27 +262,13 @@ struct Run {
 
 /// The signature text of the MAC `mac` as a signer making `m` writes it, into `out`.
 fn signature_text<'b>(m: &Mistakes, mac: &[u8; 32], out: &'b mut [u8; 64]) -> &'b [u8] {
-    if m.has(Flag::SignatureBase64) {
-        let n = base64::engine::general_purpose::STANDARD
-            .encode_slice(mac, &mut out[..])
-            .unwrap_or(0);
-        &out[..n]
-    } else {
-        hex_fill(out, mac);
-        if m.has(Flag::SignatureUppercaseHex) {
-            out.make_ascii_uppercase();
-        }
-        &out[..]
-    }
+    let len = m.signature_text(mac, out);
+    out.get(..len).unwrap_or_default()
 }
 
 /// The length of the signature text of a signer making `m`.
 fn signature_len(m: &Mistakes) -> usize {
-    if m.has(Flag::SignatureBase64) {
-        44
-    } else {
-        64
-    }
+    m.signature_text(&[0; 32], &mut [0; 64])
 }
 
 impl<'a> Target<'a> {

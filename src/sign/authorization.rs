@@ -35,27 +35,48 @@ impl Authorization {
         signed_headers: SignedHeaders<'_>,
         signature: &Signature,
     ) -> Authorization {
-        let parts = [algorithm.name(), " Credential=", access_key_id, "/"]
-            .into_iter()
-            .chain(scope.parts())
-            .chain([
-                ", SignedHeaders=",
-                signed_headers.as_str(),
-                ", Signature=",
-                signature.as_str(),
-            ]);
-        let mut text = String::with_capacity(
+        let mut text = Vec::with_capacity(
             160 + access_key_id.len() + scope.len() + signed_headers.as_str().len(),
         );
-        for part in parts {
-            text.push_str(part);
-        }
+        write_authorization(
+            &mut text,
+            algorithm,
+            [access_key_id, "/"].into_iter().chain(scope.parts()),
+            signed_headers.as_str(),
+            signature.as_str(),
+        );
+        // Written from `&str` parts only.
+        let text = String::from_utf8(text).unwrap_or_default();
         Authorization(text)
     }
 
     /// The exact text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Appends `ALGORITHM Credential=AKID/SCOPE, SignedHeaders=a;b, Signature=SIG`, the credential
+/// given as the parts it is written from.
+pub fn write_authorization<'a>(
+    out: &mut Vec<u8>,
+    algorithm: Algorithm,
+    credential: impl IntoIterator<Item = &'a str>,
+    signed_headers: &str,
+    signature: &str,
+) {
+    out.extend_from_slice(algorithm.name().as_bytes());
+    out.extend_from_slice(b" Credential=");
+    for part in credential {
+        out.extend_from_slice(part.as_bytes());
+    }
+    for part in [
+        ", SignedHeaders=",
+        signed_headers,
+        ", Signature=",
+        signature,
+    ] {
+        out.extend_from_slice(part.as_bytes());
     }
 }
 

@@ -24,6 +24,7 @@ pub mod signature;
 pub mod signed_request;
 pub mod signing_key;
 pub mod sigv4a;
+pub mod steps;
 pub mod string_to_sign;
 pub mod uri;
 
@@ -143,15 +144,18 @@ pub struct Signer {
 
 /// A header signing adds.
 #[derive(Debug, Clone, Copy)]
-struct Added<'a> {
-    name: &'static str,
-    value: &'a str,
-    signed: bool,
+pub struct Added<'a> {
+    /// The name as the reference writes it (`X-Amz-Date`, `x-amz-content-sha256`).
+    pub name: &'static str,
+    /// The value.
+    pub value: &'a str,
+    /// False for a token added after signing.
+    pub signed: bool,
 }
 
 /// The at most four headers signing adds, kept on the stack.
 #[derive(Debug, Default)]
-struct AddedHeaders<'a> {
+pub struct AddedHeaders<'a> {
     slots: [Option<Added<'a>>; 4],
     len: usize,
 }
@@ -164,7 +168,8 @@ impl<'a> AddedHeaders<'a> {
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = &Added<'a>> {
+    /// The headers, in the order they are added.
+    pub fn iter(&self) -> impl Iterator<Item = &Added<'a>> {
         self.slots.iter().flatten()
     }
 }
@@ -190,25 +195,28 @@ impl Signer {
         context: &'r Context,
         mode: Mode,
     ) -> Result<Signed<'r>, SignError> {
-        let s3_header = if context.is_s3() {
-            request
-                .header("x-amz-content-sha256")
-                .map(headers::trim_all_text)
-        } else {
-            None
-        };
-        let settings = Settings::resolve(context, mode, s3_header.as_deref());
+        let settings = resolve_settings(request, context, mode);
         request.header("host").ok_or(SignError::MissingHost)?;
         let amz_date = context.timestamp.amz_str();
         let algorithm = context.algorithm();
-        let scope_date = amz_date.get(..8).unwrap_or_default();
+        let scope_date = scope::scope_date(amz_date);
         let scope = if algorithm.is_asymmetric() {
             CredentialScope::without_region(scope_date, &context.region, &context.service)
         } else {
             CredentialScope::new(scope_date, &context.region, &context.service)
         };
         let payload_text = payload::payload_hash(&settings.payload, &request.body);
-        let added = additions(request, context, &settings, amz_date, &payload_text)?;
+        if mode == Mode::Header {
+            check_request_date(request, amz_date)?;
+        }
+        let added = added_headers(
+            request,
+            context,
+            &settings,
+            algorithm,
+            amz_date,
+            payload_text.as_str(),
+        );
 
         let is_signed = |name: &str| {
             !name.eq_ignore_ascii_case("authorization")
@@ -253,15 +261,16 @@ impl Signer {
 
         let mut params = request.query().map(query::parse_query).unwrap_or_default();
         if mode == Mode::Query {
-            let expires = context.expires();
-            if !(1..=MAX_EXPIRES).contains(&expires) {
-                return Err(SignError::ExpiresOutOfRange { value: expires });
-            }
+            let expires = checked_expires(context)?;
             let mut names = Vec::new();
             headers::write_signed_headers(&mut names, signed_headers);
-            params.extend(auth_params(
-                context, &scope, amz_date, expires, &names, &settings,
-            ));
+            params.extend(
+                auth_params(
+                    context, algorithm, &scope, amz_date, expires, &names, &settings,
+                )
+                .iter()
+                .map(|(key, value)| QueryParam::from_raw(key.as_bytes(), value)),
+            );
         }
 
         let mut writer =
@@ -321,37 +330,70 @@ impl Signer {
     }
 }
 
-/// The `X-Amz-*` parameters of a presigned URL that are signed (all but `X-Amz-Signature`).
-fn auth_params(
+/// The switches of one signature: [`Settings::resolve`] with the value of an S3 request's own
+/// `x-amz-content-sha256` header.
+pub fn resolve_settings(request: &Request, context: &Context, mode: Mode) -> Settings {
+    let s3_header = if context.is_s3() {
+        request
+            .header("x-amz-content-sha256")
+            .map(headers::trim_all_text)
+    } else {
+        None
+    };
+    Settings::resolve(context, mode, s3_header.as_deref())
+}
+
+/// `X-Amz-Expires` of a presigned URL: the context's, refused outside 1..=[`MAX_EXPIRES`].
+pub fn checked_expires(context: &Context) -> Result<i64, SignError> {
+    let expires = context.expires();
+    if (1..=MAX_EXPIRES).contains(&expires) {
+        Ok(expires)
+    } else {
+        Err(SignError::ExpiresOutOfRange { value: expires })
+    }
+}
+
+/// Header mode: a request that carries its own `X-Amz-Date` must carry the signing time.
+pub fn check_request_date(request: &Request, amz_date: &str) -> Result<(), SignError> {
+    match request.header("x-amz-date").map(headers::trim_all_text) {
+        Some(value) if value != amz_date => Err(SignError::ConflictingDate {
+            header: value,
+            context: amz_date.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The `X-Amz-*` parameters of a presigned URL that are signed (all but `X-Amz-Signature`),
+/// unencoded and in the order the URL writes them: algorithm, credential, date, expiry, signed
+/// headers, then SigV4a's region set and a signed session token.
+pub fn auth_params(
     context: &Context,
+    algorithm: Algorithm,
     scope: &CredentialScope<'_>,
     amz_date: &str,
     expires: i64,
     signed_names: &[u8],
     settings: &Settings,
-) -> Vec<QueryParam> {
+) -> Vec<(&'static str, Vec<u8>)> {
     let credential = format!("{}/{scope}", context.credentials.access_key_id);
-    let algorithm = context.algorithm();
     let mut params = vec![
-        QueryParam::from_raw(b"X-Amz-Algorithm", algorithm.name().as_bytes()),
-        QueryParam::from_raw(b"X-Amz-Credential", credential.as_bytes()),
-        QueryParam::from_raw(b"X-Amz-Date", amz_date.as_bytes()),
-        QueryParam::from_raw(b"X-Amz-Expires", expires.to_string().as_bytes()),
-        QueryParam::from_raw(b"X-Amz-SignedHeaders", signed_names),
+        ("X-Amz-Algorithm", algorithm.name().as_bytes().to_vec()),
+        ("X-Amz-Credential", credential.into_bytes()),
+        ("X-Amz-Date", amz_date.as_bytes().to_vec()),
+        ("X-Amz-Expires", expires.to_string().into_bytes()),
+        ("X-Amz-SignedHeaders", signed_names.to_vec()),
     ];
     if algorithm.is_asymmetric() {
-        params.push(QueryParam::from_raw(
-            sigv4a::REGION_SET_HEADER.as_bytes(),
-            context.region.as_bytes(),
+        params.push((
+            sigv4a::REGION_SET_HEADER,
+            context.region.as_bytes().to_vec(),
         ));
     }
     if let (SessionTokenMode::Signed, Some(token)) =
         (settings.session_token, &context.credentials.token)
     {
-        params.push(QueryParam::from_raw(
-            b"X-Amz-Security-Token",
-            token.as_bytes(),
-        ));
+        params.push(("X-Amz-Security-Token", token.as_bytes().to_vec()));
     }
     params
 }
@@ -414,14 +456,19 @@ impl Signed<'_> {
             .map(query::parse_query)
             .unwrap_or_default();
         let expires = self.context.expires();
-        params.extend(auth_params(
-            self.context,
-            &self.scope,
-            self.amz_date(),
-            expires,
-            self.signed_headers().as_str().as_bytes(),
-            &self.settings,
-        ));
+        params.extend(
+            auth_params(
+                self.context,
+                self.context.algorithm(),
+                &self.scope,
+                self.amz_date(),
+                expires,
+                self.signed_headers().as_str().as_bytes(),
+                &self.settings,
+            )
+            .iter()
+            .map(|(key, value)| QueryParam::from_raw(key.as_bytes(), value)),
+        );
         params.push(QueryParam::from_raw(
             b"X-Amz-Signature",
             self.signature.as_str().as_bytes(),
@@ -460,16 +507,14 @@ impl Signed<'_> {
 
     /// The signed request as a suite's `*-signed-request.txt` writes it.
     pub fn signed_request(&self) -> SignedRequest {
-        let payload = payload::PayloadText::Literal(self.canonical_request.payload_hash().0);
-        // `additions` succeeded when signing, with the same inputs.
-        let added = additions(
+        let added = added_headers(
             self.request,
             self.context,
             &self.settings,
+            self.context.algorithm(),
             self.amz_date(),
-            &payload,
-        )
-        .unwrap_or_default();
+            self.canonical_request.payload_hash().0,
+        );
         let mut extra: Vec<Header> = added.iter().map(|a| Header::new(a.name, a.value)).collect();
         let target = match self.authorization() {
             Some(authorization) => {
@@ -489,34 +534,27 @@ impl Signed<'_> {
     }
 }
 
-/// The headers signing adds: `X-Amz-Date` and the token (header mode), `x-amz-content-sha256`
+/// The headers signing adds: `X-Amz-Date` and the token (header mode; the token unsigned when
+/// it is added after signing), SigV4a's `X-Amz-Region-Set` (header mode), `x-amz-content-sha256`
 /// (`sign_body`), each only when the request does not already carry it.
-fn additions<'a>(
+pub fn added_headers<'a>(
     request: &Request,
     context: &'a Context,
     settings: &Settings,
+    algorithm: Algorithm,
     amz_date: &'a str,
-    payload_hash: &'a payload::PayloadText<'_>,
-) -> Result<AddedHeaders<'a>, SignError> {
+    payload_hash: &'a str,
+) -> AddedHeaders<'a> {
     let mut added = AddedHeaders::default();
     if settings.mode == Mode::Header {
-        match request.header("x-amz-date") {
-            Some(existing) => {
-                let value = headers::trim_all_text(existing);
-                if value != amz_date {
-                    return Err(SignError::ConflictingDate {
-                        header: value,
-                        context: amz_date.to_string(),
-                    });
-                }
-            }
-            None => added.push(Added {
+        if request.header("x-amz-date").is_none() {
+            added.push(Added {
                 name: "X-Amz-Date",
                 value: amz_date,
                 signed: true,
-            }),
+            });
         }
-        if context.algorithm().is_asymmetric() && request.header("x-amz-region-set").is_none() {
+        if algorithm.is_asymmetric() && request.header("x-amz-region-set").is_none() {
             added.push(Added {
                 name: sigv4a::REGION_SET_HEADER,
                 value: &context.region,
@@ -527,7 +565,7 @@ fn additions<'a>(
     if settings.sign_body && request.header("x-amz-content-sha256").is_none() {
         added.push(Added {
             name: "x-amz-content-sha256",
-            value: payload_hash.as_str(),
+            value: payload_hash,
             signed: true,
         });
     }
@@ -541,7 +579,7 @@ fn additions<'a>(
             });
         }
     }
-    Ok(added)
+    added
 }
 
 #[cfg(test)]

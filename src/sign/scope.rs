@@ -77,6 +77,12 @@ impl<'a> CredentialScope<'a> {
     }
 }
 
+/// The credential scope's date: the first eight characters (`YYYYMMDD`) of the request time
+/// written as `X-Amz-Date`.
+pub fn scope_date(amz_date: &str) -> &str {
+    amz_date.get(..8).unwrap_or_default()
+}
+
 impl fmt::Display for CredentialScope<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for part in self.parts() {

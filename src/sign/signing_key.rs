@@ -1,6 +1,7 @@
 //! Signing key derivation, with a cache.
 
 use super::scope::CredentialScope;
+use super::steps::{Reference, Steps};
 use crate::context::SecretKey;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -29,14 +30,13 @@ impl SigningKey {
     /// kService = HMAC(kRegion, Service)
     /// kSigning = HMAC(kService, "aws4_request")
     /// ```
+    /// ([`derive_key`] with the reference's steps).
     pub fn derive(secret: &SecretKey, scope: &CredentialScope<'_>) -> SigningKey {
-        let mut k_secret = Vec::with_capacity(4 + secret.expose().len());
-        k_secret.extend_from_slice(b"AWS4");
-        k_secret.extend_from_slice(secret.expose().as_bytes());
-        let k_date = hmac_sha256(&k_secret, scope.date().as_bytes());
-        let k_region = hmac_sha256(&k_date, scope.region().as_bytes());
-        let k_service = hmac_sha256(&k_region, scope.service().as_bytes());
-        SigningKey(hmac_sha256(&k_service, b"aws4_request"))
+        match derive_key(&Reference, secret, scope) {
+            DerivedKey::Mac(key) => SigningKey(key),
+            // The reference chains the HMAC's bytes, never their hex.
+            DerivedKey::Hex(_) => SigningKey([0; 32]),
+        }
     }
 
     /// A key given as bytes (SigV4a keeps its private scalar here for the `signing_key` stage).
@@ -83,6 +83,51 @@ impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SigningKey({self})")
     }
+}
+
+/// A signing key as a step leaves it: the HMAC's 32 bytes, or their hex (a signer that chains
+/// the hex text into the next HMAC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DerivedKey {
+    /// The raw HMAC result.
+    Mac([u8; 32]),
+    /// Its lower-case hex.
+    Hex([u8; 64]),
+}
+
+impl DerivedKey {
+    /// The key's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            DerivedKey::Mac(mac) => mac,
+            DerivedKey::Hex(hex) => hex,
+        }
+    }
+}
+
+/// The signing key a signer taking `steps` derives from `secret` for this date, region and
+/// service:
+///
+/// ```text
+/// kDate    = HMAC("AWS4" + kSecret, Date)
+/// kRegion  = HMAC(kDate, Region)
+/// kService = HMAC(kRegion, Service)
+/// kSigning = HMAC(kService, "aws4_request")
+/// ```
+pub fn derive_key(
+    steps: &(impl Steps + ?Sized),
+    secret: &SecretKey,
+    scope: &CredentialScope<'_>,
+) -> DerivedKey {
+    let prefix = steps.secret_prefix();
+    let mut k_secret = Vec::with_capacity(prefix.len() + secret.expose().len());
+    k_secret.extend_from_slice(prefix.as_bytes());
+    k_secret.extend_from_slice(secret.expose().as_bytes());
+    let k_date = steps.chain_key(steps.key_hmac(&k_secret, scope.date().as_bytes()));
+    let k_region = steps.chain_key(steps.key_hmac(k_date.as_bytes(), scope.region().as_bytes()));
+    let k_service =
+        steps.chain_key(steps.key_hmac(k_region.as_bytes(), scope.service().as_bytes()));
+    steps.chain_key(steps.key_hmac(k_service.as_bytes(), b"aws4_request"))
 }
 
 /// One cached key and what it was derived from.

@@ -59,15 +59,9 @@ impl StringToSign {
     ) -> StringToSign {
         let name = algorithm.name();
         let mut text = Vec::with_capacity(name.len() + amz_date.len() + scope.len() + 67);
-        let [date, slash, region, slash2, service, terminator] = scope.parts();
-        for part in [
-            name, "\n", amz_date, "\n", date, slash, region, slash2, service, terminator, "\n",
-        ] {
-            text.extend_from_slice(part.as_bytes());
-        }
         let mut hash = [0u8; 64];
         hex_fill(&mut hash, &Sha256::digest(canonical_request));
-        text.extend_from_slice(&hash);
+        write_string_to_sign(&mut text, name, amz_date, scope.parts(), &hash);
         StringToSign(text)
     }
 
@@ -81,6 +75,26 @@ impl StringToSign {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+}
+
+/// Appends the string to sign's four lines: the algorithm's name, the request time, the
+/// credential scope (given as the parts it is written from) and the canonical request's hash in
+/// hex, with no line end after it.
+pub fn write_string_to_sign<'a>(
+    out: &mut Vec<u8>,
+    algorithm: &str,
+    amz_date: &str,
+    scope: impl IntoIterator<Item = &'a str>,
+    hash_hex: &[u8],
+) {
+    for part in [algorithm, "\n", amz_date, "\n"] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    for part in scope {
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.push(b'\n');
+    out.extend_from_slice(hash_hex);
 }
 
 impl fmt::Display for StringToSign {
