@@ -122,6 +122,11 @@ pub fn trim_all_text(header: &Header) -> String {
     String::from_utf8_lossy(&trim_all(header)).into_owned()
 }
 
+/// Appends a header name as the canonical headers and signed headers write it: lower case.
+pub fn write_canonical_name(out: &mut Vec<u8>, name: &str) {
+    out.extend(name.bytes().map(|c| c.to_ascii_lowercase()));
+}
+
 /// Compares header names as their lower-case forms, without building them.
 fn cmp_lower(a: &str, b: &str) -> std::cmp::Ordering {
     a.bytes()
@@ -144,7 +149,7 @@ pub fn write_canonical_headers(out: &mut Vec<u8>, sorted: &[HeaderRef<'_>]) {
             out.pop();
             out.push(b',');
         } else {
-            out.extend(header.name().bytes().map(|c| c.to_ascii_lowercase()));
+            write_canonical_name(out, header.name());
             out.push(b':');
         }
         header.write_value(out);
@@ -163,7 +168,7 @@ pub fn write_signed_headers(out: &mut Vec<u8>, sorted: &[HeaderRef<'_>]) {
         if previous.is_some() {
             out.push(b';');
         }
-        out.extend(header.name().bytes().map(|c| c.to_ascii_lowercase()));
+        write_canonical_name(out, header.name());
         previous = Some(header.name());
     }
 }

@@ -76,16 +76,26 @@ impl CanonicalQuery<'_> {
     }
 }
 
-/// Sorts the parameters by encoded key, then encoded value (byte order), and appends them joined.
+/// The canonical order of query parameters: by encoded key, then encoded value (byte order).
+pub fn param_order(a: (&str, &str), b: (&str, &str)) -> std::cmp::Ordering {
+    a.cmp(&b)
+}
+
+/// Appends one parameter of the canonical query: `key=value`, `key=` for a key without value.
+pub fn write_pair(out: &mut Vec<u8>, key: &str, value: &str) {
+    out.extend_from_slice(key.as_bytes());
+    out.push(b'=');
+    out.extend_from_slice(value.as_bytes());
+}
+
+/// Sorts the parameters in [`param_order`] and appends them joined by `&`.
 pub fn write_canonical_query(out: &mut Vec<u8>, params: &mut [QueryParam]) {
-    params.sort_unstable();
+    params.sort_unstable_by(|a, b| param_order((&a.key, &a.value), (&b.key, &b.value)));
     for (i, p) in params.iter().enumerate() {
         if i > 0 {
             out.push(b'&');
         }
-        out.extend_from_slice(p.key.as_bytes());
-        out.push(b'=');
-        out.extend_from_slice(p.value.as_bytes());
+        write_pair(out, &p.key, &p.value);
     }
 }
 

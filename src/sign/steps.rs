@@ -16,8 +16,8 @@
 //! [`derive_key`](super::signing_key::derive_key)), and a test checks that [`Reference`] here gives the reference signer's bytes.
 
 use super::encoding::{encode_path_for_wire, hex_fill, percent_decode, uri_encode};
-use super::headers::{trim_all, trim_all_text};
-use super::query::split_query;
+use super::headers::{self, trim_all, trim_all_text};
+use super::query::{self, split_query};
 use super::scope::{self, CredentialScope};
 use super::settings::{PayloadHashSource, SessionTokenMode, Settings};
 use super::signing_key::{hmac_sha256, DerivedKey};
@@ -98,12 +98,15 @@ pub trait Steps {
 
     /// Sorts the query parameters: by encoded key, then encoded value.
     fn sort_query(&self, pairs: &mut [QueryPair]) {
-        pairs.sort_by(|a, b| (&a.key, &a.value).cmp(&(&b.key, &b.value)));
+        pairs.sort_by(|a, b| query::param_order((&a.key, &a.value), (&b.key, &b.value)));
     }
 
     /// One `key=value` pair of the canonical query (`key=` for a key without value).
     fn query_pair(&self, pair: &QueryPair) -> String {
-        format!("{}={}", pair.key, pair.value)
+        let mut out = Vec::with_capacity(pair.key.len() + pair.value.len() + 1);
+        query::write_pair(&mut out, &pair.key, &pair.value);
+        // Written from two strings and `=`.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// The canonical URI or query as written: percent-escapes in upper-case hex, as encoded.
@@ -145,7 +148,10 @@ pub trait Steps {
 
     /// A header name as the canonical headers and signed headers write it: lower case.
     fn header_name(&self, name: &str) -> String {
-        name.to_ascii_lowercase()
+        let mut out = Vec::with_capacity(name.len());
+        headers::write_canonical_name(&mut out, name);
+        // Lower-casing ASCII keeps the name's UTF-8 valid.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// A header's values as the canonical block writes them (several are joined by `,`):
@@ -548,5 +554,203 @@ pub fn final_output(
             params.extend(canonical.token_after.clone());
             format!("{}?{}", canonical.url_base, params.join("&")).into_bytes()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::signing_key::derive_key;
+    use crate::sign::Signer;
+    use sha2::{Digest, Sha256};
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    fn context(service: &str, extra: &str) -> Context {
+        let json = format!(
+            r#"{{"credentials": {{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "{SECRET}"{extra}}},
+                "region": "us-east-1", "service": "{service}", "timestamp": "2015-08-30T12:36:00Z"}}"#
+        );
+        Context::from_json(json.as_bytes()).unwrap()
+    }
+
+    /// Every stage of the readable pipeline with `steps`, as text.
+    fn run(
+        steps: &impl Steps,
+        request: &Request,
+        context: &Context,
+        mode: Mode,
+    ) -> (Canonical, String, Vec<u8>, String, Vec<u8>) {
+        let body = hex::encode(Sha256::digest(&request.body));
+        let canonical = canonical(steps, request, context, mode, &body).unwrap();
+        let times = Times::for_steps(steps, context);
+        let mut sts = Vec::new();
+        write_steps_string_to_sign(
+            &mut sts,
+            steps,
+            &times,
+            &Sha256::digest(&canonical.creq).into(),
+        );
+        let scope = CredentialScope::new(&times.scope_date, &context.region, &context.service);
+        let key = derive_key(steps, &context.credentials.secret_access_key, &scope);
+        let signature = signature(steps, key.as_bytes(), &sts);
+        let output = final_output(steps, mode, &times, &canonical, &signature);
+        let sts = String::from_utf8(sts).unwrap();
+        (canonical, sts, key.as_bytes().to_vec(), signature, output)
+    }
+
+    #[test]
+    fn the_reference_steps_give_the_reference_signers_bytes() {
+        let requests = [
+            "GET / HTTP/1.1\nHost:example.amazonaws.com\n",
+            "GET /a/../b//c%20d/ሴ?b=2&a=1&a=0&acl&c=x+y HTTP/1.1\nHost:example.amazonaws.com\nMy-Header1: a   b \nmy-header1:c\nX-Folded:one\n  two\n",
+            "POST /key%20with//dots/. HTTP/1.1\nHost:bucket.s3.amazonaws.com\nContent-Type:text/plain\n\nbody",
+        ];
+        let contexts = [
+            context("service", ""),
+            context("s3", ""),
+            context("service", r#", "token": "tok/en+==""#),
+        ];
+        let signer = Signer::new();
+        let mut compared = 0;
+        for raw in requests {
+            let request = Request::parse(raw.as_bytes()).unwrap();
+            for context in &contexts {
+                for mode in Mode::ALL {
+                    let signed = signer.sign(&request, context, mode).unwrap();
+                    let (canonical, sts, key, signature, output) =
+                        run(&Reference, &request, context, mode);
+                    assert_eq!(
+                        canonical.creq,
+                        signed.canonical_request.as_bytes(),
+                        "{raw:?}"
+                    );
+                    assert_eq!(canonical.signed_headers, signed.signed_headers().as_str());
+                    assert_eq!(sts, signed.string_to_sign.as_str());
+                    assert_eq!(key, signed.signing_key.as_bytes());
+                    assert_eq!(signature, signed.signature.as_str());
+                    match mode {
+                        Mode::Header => assert_eq!(
+                            String::from_utf8(output).unwrap(),
+                            signed.authorization().unwrap().as_str()
+                        ),
+                        // The readable pipeline writes the URL's parameters in canonical order.
+                        Mode::Query => {
+                            let params = |url: &str| {
+                                let (base, query) = url.split_once('?').unwrap();
+                                let mut params: Vec<String> =
+                                    query.split('&').map(str::to_string).collect();
+                                params.sort();
+                                (base.to_string(), params)
+                            };
+                            assert_eq!(
+                                params(&String::from_utf8(output).unwrap()),
+                                params(signed.presigned_url().unwrap().as_str())
+                            );
+                        }
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 18);
+    }
+
+    /// Upper-case hex for the canonical request's hash, and nothing else.
+    struct UppercaseHash;
+
+    impl Steps for UppercaseHash {
+        fn hash_hex(&self, hash: &[u8; 32]) -> [u8; 64] {
+            let mut hex = Reference.hash_hex(hash);
+            hex.make_ascii_uppercase();
+            hex
+        }
+    }
+
+    /// The key chained as hex and the secret without its prefix.
+    struct HexChain;
+
+    impl Steps for HexChain {
+        fn secret_prefix(&self) -> &'static str {
+            ""
+        }
+
+        fn chain_key(&self, mac: [u8; 32]) -> DerivedKey {
+            let mut hex = [0u8; 64];
+            hex_fill(&mut hex, &mac);
+            DerivedKey::Hex(hex)
+        }
+    }
+
+    #[test]
+    fn an_override_changes_its_step_alone() {
+        let request = Request::parse(b"GET /?a=b HTTP/1.1\nHost:h\n").unwrap();
+        let context = context("service", "");
+        let reference = run(&Reference, &request, &context, Mode::Header);
+
+        let upper = run(&UppercaseHash, &request, &context, Mode::Header);
+        assert_eq!(upper.0.creq, reference.0.creq);
+        let (head, hash) = upper.1.rsplit_once('\n').unwrap();
+        assert_eq!((head, hash.to_ascii_lowercase()), {
+            let (h, x) = reference.1.rsplit_once('\n').unwrap();
+            (h, x.to_string())
+        });
+        assert_ne!(hash, hash.to_ascii_lowercase());
+        assert_eq!(upper.2, reference.2);
+        assert_ne!(upper.3, reference.3);
+
+        let chained = run(&HexChain, &request, &context, Mode::Header);
+        assert_eq!(
+            (chained.0.creq, &chained.1),
+            (reference.0.creq, &reference.1)
+        );
+        assert_eq!(chained.2.len(), 64);
+        assert!(chained.2.iter().all(u8::is_ascii_hexdigit));
+        assert_ne!(chained.3, reference.3);
+    }
+
+    #[test]
+    fn the_time_moves_only_the_signers_own_date() {
+        let request =
+            Request::parse(b"GET / HTTP/1.1\nHost:h\nX-Amz-Meta:20150830T123600Z\n").unwrap();
+        let context = context("service", "");
+        let body = hex::encode(Sha256::digest(b""));
+        let canonical = canonical(&Reference, &request, &context, Mode::Header, &body).unwrap();
+        let moved = String::from_utf8(canonical.creq_at("20150830T143600Z")).unwrap();
+        assert!(moved.contains("\nx-amz-date:20150830T143600Z\n"), "{moved}");
+        assert!(moved.contains("\nx-amz-meta:20150830T123600Z\n"), "{moved}");
+        assert!(canonical.movable_in_time(Mode::Header));
+        let times = Times::for_steps(&Reference, &context);
+        assert_eq!(
+            (times.amz.as_str(), times.scope_date.as_str()),
+            ("20150830T123600Z", "20150830")
+        );
+        assert_eq!(
+            times.credential,
+            "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request"
+        );
+    }
+
+    #[test]
+    fn refusals_are_the_reference_signers() {
+        let context = context("service", "");
+        let body = hex::encode(Sha256::digest(b""));
+        let no_host = Request::parse(b"GET / HTTP/1.1\nX:1\n").unwrap();
+        assert_eq!(
+            canonical(&Reference, &no_host, &context, Mode::Header, &body).unwrap_err(),
+            SignError::MissingHost
+        );
+        let expiring = Context::from_json(
+            br#"{"credentials": {"access_key_id": "A", "secret_access_key": "S"}, "region": "r",
+                 "service": "s", "timestamp": "2015-08-30T12:36:00Z", "expiration_in_seconds": 0}"#,
+        )
+        .unwrap();
+        let request = Request::parse(b"GET / HTTP/1.1\nHost:h\n").unwrap();
+        assert_eq!(
+            canonical(&Reference, &request, &expiring, Mode::Query, &body)
+                .unwrap_err()
+                .name(),
+            "expires-out-of-range"
+        );
     }
 }
