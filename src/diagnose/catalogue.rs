@@ -52,7 +52,9 @@ pub fn markdown() -> String {
          When a case fails, the diagnosis tries every single mistake below (every UTC offset for\n\
          `timestamp-not-utc`, both wrong formats for `scope-date-format`, and the variants listed\n\
          after the table), then every pair, on the mistake model, and reports those that reproduce the\n\
-         signer's output exactly at every stage it exposed. The Authorization header or the presigned\n\
+         signer's output exactly at every stage it exposed. The model is the reference's SigV4 steps\n\
+         (`src/sign/steps.rs`) with each mistake overriding the one step it gets wrong\n\
+         (`src/diagnose/model/steps.rs`). The Authorization header or the presigned\n\
          URL alone is enough. Mistakes whose trigger is absent from the request (`query-plus-as-space`\n\
          without a `+`) are not tried there.\n\n\
          The search is bounded: a request with more than {headers} signed headers or {bytes} bytes of\n\

@@ -1,7 +1,8 @@
 //! Diagnosis: which known mistakes reproduce a signer's wrong output.
 //!
 //! For a failing case, every single mistake of the catalogue, then every pair, is applied to the
-//! mistake model ([`model`]) and compared with what the signer exposed, at every stage it exposed
+//! mistake model ([`model`]: the reference's SigV4 steps, each mistake overriding one of them)
+//! and compared with what the signer exposed, at every stage it exposed
 //! (the Authorization header or the presigned URL alone is enough). The mistakes that reproduce it
 //! exactly are reported, singles before pairs.
 

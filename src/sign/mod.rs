@@ -8,6 +8,14 @@
 //!
 //! Each stage is a public type whose `Display` is the exact artifact. SigV4a runs the same
 //! pipeline with the changes [`sigv4a`] lists, chosen by the context's [`Algorithm`].
+//!
+//! [`Signer::sign`] is tuned for speed. [`steps`] holds the same pipeline written for clarity,
+//! over a trait with one method per step a signer can get wrong, whose default bodies are the
+//! reference's rules; the mistake model (`diagnose::model`) overrides them. Both pipelines call
+//! the rules written once here and in the stage files: [`added_headers`], [`auth_params`],
+//! [`resolve_settings`] ([`Settings::resolve`]), [`checked_expires`], the string to sign's layout
+//! ([`string_to_sign::write_string_to_sign`]) and the key derivation
+//! ([`signing_key::derive_key`]).
 
 pub mod algorithm;
 pub mod authorization;
@@ -215,7 +223,7 @@ impl Signer {
             &settings,
             algorithm,
             amz_date,
-            payload_text.as_str(),
+            &payload_text,
         );
 
         let is_signed = |name: &str| {
@@ -507,13 +515,14 @@ impl Signed<'_> {
 
     /// The signed request as a suite's `*-signed-request.txt` writes it.
     pub fn signed_request(&self) -> SignedRequest {
+        let payload = payload::PayloadText::Literal(self.canonical_request.payload_hash().0);
         let added = added_headers(
             self.request,
             self.context,
             &self.settings,
             self.context.algorithm(),
             self.amz_date(),
-            self.canonical_request.payload_hash().0,
+            &payload,
         );
         let mut extra: Vec<Header> = added.iter().map(|a| Header::new(a.name, a.value)).collect();
         let target = match self.authorization() {
@@ -543,7 +552,7 @@ pub fn added_headers<'a>(
     settings: &Settings,
     algorithm: Algorithm,
     amz_date: &'a str,
-    payload_hash: &'a str,
+    payload_hash: &'a payload::PayloadText<'_>,
 ) -> AddedHeaders<'a> {
     let mut added = AddedHeaders::default();
     if settings.mode == Mode::Header {
@@ -565,7 +574,8 @@ pub fn added_headers<'a>(
     if settings.sign_body && request.header("x-amz-content-sha256").is_none() {
         added.push(Added {
             name: "x-amz-content-sha256",
-            value: payload_hash,
+            // Read only here: the hex is validated as text only when the header is added.
+            value: payload_hash.as_str(),
             signed: true,
         });
     }

@@ -17,6 +17,7 @@
 
 use super::encoding::{encode_path_for_wire, hex_fill, percent_decode, uri_encode};
 use super::headers::{self, trim_all, trim_all_text};
+use super::payload::PayloadText;
 use super::query::{self, split_query};
 use super::scope::{self, CredentialScope};
 use super::settings::{PayloadHashSource, SessionTokenMode, Settings};
@@ -325,13 +326,14 @@ pub fn canonical(
     let times = Times::for_steps(steps, context);
 
     // Headers to sign: the request's (as the signer signs them) and the ones signing adds.
+    let payload_header = PayloadText::Literal(steps.payload_header(&payload, payload_line));
     let added = super::added_headers(
         request,
         context,
         &settings,
         Algorithm::HmacSha256,
         &times.amz,
-        steps.payload_header(&payload, payload_line),
+        &payload_header,
     );
     let added: Vec<Header> = added
         .iter()
