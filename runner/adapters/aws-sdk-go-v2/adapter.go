@@ -35,7 +35,7 @@ func main() {
 	}, sign)
 }
 
-func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations *[]string) (map[string]string, error) {
+func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations *[]string) (map[string]interface{}, error) {
 	if c.Normalize && !adapterkit.NormalizeIsNoop(r.Path) {
 		return nil, adapterkit.Skipf("normalize: the signer never normalises the path and has no switch to")
 	}
@@ -87,7 +87,7 @@ func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations
 		o.LogSigning = true
 		o.Logger = logging.LoggerFunc(func(_ logging.Classification, _ string, v ...interface{}) { logged = v })
 	})
-	out := map[string]string{}
+	out := map[string]interface{}{}
 	if mode == "header" {
 		if err := signer.SignHTTP(context.Background(), creds, signReq, hash, c.Service, c.Region, c.Time); err != nil {
 			return nil, err

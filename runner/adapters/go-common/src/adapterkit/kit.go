@@ -50,6 +50,13 @@ type Context struct {
 	// ExplicitPayloadHash tells whether the context itself named a payload hash.
 	ExplicitPayloadHash bool
 	UnsignedHeaders     []string
+	// ChunkSize is chunk_size: an aws-chunked upload cut every this many bytes (0: not one).
+	// Read only for an adapter whose Hello says Streaming; for the others such a case is a skip.
+	ChunkSize int64
+	// Trailers is trailers: [name, value] pairs sent after the final chunk, in order.
+	Trailers [][2]string
+	// Streaming is streaming: the body's streaming marker when it is not payload_hash ("" if none).
+	Streaming string
 }
 
 // Request is the protocol's parsed request.
@@ -80,7 +87,8 @@ func (r *Request) Header(name string) (value string, ok bool, many bool) {
 // *Skip, or any other error (answered as "error": the library refused). alterations starts
 // empty; the adapter appends a sentence for every change it made to the request or context
 // before the library saw it.
-type Sign func(mode string, ctx *Context, req *Request, alterations *[]string) (map[string]string, error)
+// A stage is a string, or for chunk_string_to_sign and chunk_signatures a []string (one per chunk).
+type Sign func(mode string, ctx *Context, req *Request, alterations *[]string) (map[string]interface{}, error)
 
 // Hello is the adapter's handshake.
 type Hello struct {
@@ -89,6 +97,9 @@ type Hello struct {
 	Wraps  string
 	Modes  []string
 	Stages []string
+	// Streaming says the adapter reads chunk_size, trailers and streaming (aws-chunked uploads)
+	// from the context; without it a case with one of them is skipped with the reason.
+	Streaming bool
 }
 
 var contextKeys = map[string]bool{
@@ -154,11 +165,28 @@ func firstUnknown(m map[string]json.RawMessage, known map[string]bool) (string, 
 // ParseContext validates a context object (unknown keys are an error naming the key) and
 // resolves the suite's defaults for mode.
 func ParseContext(raw json.RawMessage, mode string) (*Context, error) {
+	return parseContext(raw, mode, false)
+}
+
+// ParseStreamingContext is ParseContext that also reads the aws-chunked keys (chunk_size,
+// trailers, streaming) into the Context.
+func ParseStreamingContext(raw json.RawMessage, mode string) (*Context, error) {
+	return parseContext(raw, mode, true)
+}
+
+func parseContext(raw json.RawMessage, mode string, streaming bool) (*Context, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 		return nil, fmt.Errorf("context: expected an object")
 	}
-	if k, ok := firstUnknown(m, contextKeys); ok {
+	known := contextKeys
+	if streaming {
+		known = map[string]bool{"chunk_size": true, "trailers": true, "streaming": true}
+		for k := range contextKeys {
+			known[k] = true
+		}
+	}
+	if k, ok := firstUnknown(m, known); ok {
 		if why, known := unsupportedKeys[k]; known {
 			return nil, Skipf("context key %q (%s): the library has no such signing mode", k, why)
 		}
@@ -238,6 +266,19 @@ func ParseContext(raw json.RawMessage, mode string) (*Context, error) {
 		if err := json.Unmarshal(raw, &c.UnsignedHeaders); err != nil {
 			return nil, fmt.Errorf("context.unsigned_headers: expected an array of strings")
 		}
+	}
+	if raw, ok := m["chunk_size"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &c.ChunkSize); err != nil || c.ChunkSize <= 0 {
+			return nil, fmt.Errorf("context.chunk_size: expected a positive integer")
+		}
+	}
+	if raw, ok := m["trailers"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &c.Trailers); err != nil {
+			return nil, fmt.Errorf("context.trailers: expected [name, value] pairs of strings")
+		}
+	}
+	if c.Streaming, _, err = str(m, "streaming", "context", false); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -408,7 +449,7 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 	}
 	answer := map[string]interface{}{"type": "result", "id": *msg.ID}
 	alterations := []string{}
-	stages, err := func() (stages map[string]string, err error) {
+	stages, err := func() (stages map[string]interface{}, err error) {
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("the library panicked: %v", p)
@@ -420,7 +461,7 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 		if msg.Mode != "header" && msg.Mode != "query" {
 			return nil, fmt.Errorf("mode: expected \"header\" or \"query\", got %q", msg.Mode)
 		}
-		ctx, err := ParseContext(msg.Context, msg.Mode)
+		ctx, err := parseContext(msg.Context, msg.Mode, hello.Streaming)
 		if err != nil {
 			return nil, err
 		}
