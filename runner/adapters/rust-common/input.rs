@@ -23,6 +23,14 @@ pub struct Context {
     /// `payload_hash`, or the official suite's `signed_body_value` (`payload_hash` wins).
     pub payload_hash: Option<String>,
     pub unsigned_headers: Vec<String>,
+    /// `algorithm`: true for `AWS4-ECDSA-P256-SHA256` (SigV4a, where `region` is the region set).
+    pub sigv4a: bool,
+    /// `chunk_size`: an aws-chunked upload, cut every this many bytes.
+    pub chunk_size: Option<u64>,
+    /// `trailers`: `[name, value]` pairs after the final chunk.
+    pub trailers: Vec<(String, String)>,
+    /// `streaming`: the body's streaming marker when it is not `payload_hash`.
+    pub streaming: Option<String>,
 }
 
 /// The parsed request fields the adapter uses (`raw` is not needed).
@@ -48,6 +56,10 @@ const CONTEXT_KEYS: &[&str] = &[
     "payload_hash",
     "signed_body_value",
     "unsigned_headers",
+    "algorithm",
+    "chunk_size",
+    "trailers",
+    "streaming",
 ];
 const CREDENTIAL_KEYS: &[&str] = &["access_key_id", "secret_access_key", "token"];
 fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
@@ -135,6 +147,30 @@ pub fn parse_context(value: &Value) -> Result<Context, String> {
             None => opt_string(map, "signed_body_value", "context")?,
         },
         unsigned_headers,
+        sigv4a: match opt_string(map, "algorithm", "context")?.as_deref() {
+            None | Some("AWS4-HMAC-SHA256") => false,
+            Some("AWS4-ECDSA-P256-SHA256") => true,
+            Some(other) => return Err(format!("context.algorithm: unknown algorithm {other:?}")),
+        },
+        chunk_size: match map.get("chunk_size") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .ok_or("context.chunk_size: expected a positive integer")?,
+            ),
+        },
+        trailers: match map.get("trailers") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|pair| match pair.as_array().map(Vec::as_slice) {
+                    Some([Value::String(n), Value::String(v)]) => Ok((n.clone(), v.clone())),
+                    _ => Err("context.trailers: expected [name, value] pairs of strings"),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err("context.trailers: expected an array".into()),
+        },
+        streaming: opt_string(map, "streaming", "context")?,
     })
 }
 

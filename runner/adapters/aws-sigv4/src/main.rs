@@ -5,6 +5,7 @@
 //! writes diagnostics to stderr, exits 0 at end of input.
 
 mod capture;
+#[path = "../../rust-common/input.rs"]
 mod input;
 mod signer;
 mod streaming;
