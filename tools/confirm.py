@@ -264,12 +264,13 @@ def compare_url(expected, actual, normalize):
 
 def authorization_canonical(value):
     """An Authorization value written one way (src/check/compare.rs authorization_canonical): the
-    algorithm, one space, its comma-separated components trimmed and joined with ', '. The
-    whitespace after a comma is free; a value without a space after its algorithm stays as is."""
+    algorithm, one space, its comma-separated components joined with ', ', each after the first
+    without the whitespace that follows its comma. Only that whitespace is free."""
     if " " not in value:
         return value
     algorithm, components = value.split(" ", 1)
-    return algorithm + " " + ", ".join(c.strip(" \t") for c in components.split(","))
+    parts = components.split(",")
+    return algorithm + " " + ", ".join([parts[0]] + [c.lstrip(" \t") for c in parts[1:]])
 
 
 def compare_signed_request(expected, actual, normalize):
