@@ -101,10 +101,48 @@ pub struct Context {
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` and then a trailer).
     #[serde(default)]
     pub streaming: Option<String>,
+    /// Extension `event_stream`: event-stream messages signed after the request, chained from
+    /// its signature (header mode); see [`crate::sign::event_stream`].
+    #[serde(default)]
+    pub event_stream: Option<EventStreamContext>,
     /// Not a context key: S3's rules whatever `service` says (a verifier started with `--s3`
     /// checks an S3-compatible endpoint whose scope may name another service).
     #[serde(skip)]
     pub s3_rules: bool,
+}
+
+/// `event_stream`: the events sent after the request, then the final empty message.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventStreamContext {
+    /// `events`: the events in order (may be empty: the stream is then its final message only).
+    #[serde(default)]
+    pub events: Vec<Event>,
+    /// `end`: the signing time of the final, empty message (RFC 3339).
+    #[serde(deserialize_with = "deserialize_timestamp")]
+    pub end: Timestamp,
+}
+
+/// One event of an `event_stream`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// `timestamp`: the event's signing time (RFC 3339, whole seconds), written to its `:date`
+    /// header in milliseconds.
+    #[serde(deserialize_with = "deserialize_timestamp")]
+    pub timestamp: Timestamp,
+    /// `payload_base64`: the signed payload, base64 (for a real stream, the encoded inner
+    /// event-stream message).
+    #[serde(rename = "payload_base64", deserialize_with = "deserialize_base64")]
+    pub payload: Vec<u8>,
+}
+
+fn deserialize_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    use base64::Engine;
+    let text = String::deserialize(d)?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map_err(|e| serde::de::Error::custom(format!("payload_base64 {text:?}: {e}")))
 }
 
 fn deserialize_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
@@ -190,6 +228,7 @@ impl Context {
             chunk_size: None,
             trailers: Vec::new(),
             streaming: None,
+            event_stream: None,
             s3_rules: false,
         }
     }

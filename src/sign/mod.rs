@@ -14,6 +14,7 @@ pub mod authorization;
 pub mod canonical_request;
 pub mod chunked;
 pub mod encoding;
+pub mod event_stream;
 pub mod headers;
 pub mod payload;
 pub mod presigned_url;
