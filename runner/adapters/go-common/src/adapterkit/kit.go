@@ -50,6 +50,21 @@ type Context struct {
 	// ExplicitPayloadHash tells whether the context itself named a payload hash.
 	ExplicitPayloadHash bool
 	UnsignedHeaders     []string
+	// EventStream is event_stream: events signed after the request (nil when absent).
+	EventStream *EventStream
+}
+
+// EventStream is the context's event_stream: the events in order, then the time of the final,
+// empty message.
+type EventStream struct {
+	Events []Event
+	End    time.Time // UTC
+}
+
+// Event is one event of an event stream: its signing time and its payload.
+type Event struct {
+	Time    time.Time // UTC
+	Payload []byte
 }
 
 // Request is the protocol's parsed request.
@@ -89,13 +104,18 @@ type Hello struct {
 	Wraps  string
 	Modes  []string
 	Stages []string
+	// Events signs a context's event_stream with the library, chained from the request's
+	// signature (hex), and returns the event signatures in order, the final empty message's
+	// last (the event_signatures field). nil: the library has no event signing, and a case with
+	// an event_stream is skipped.
+	Events func(c *Context, seed string) ([]string, error)
 }
 
 var contextKeys = map[string]bool{
 	"credentials": true, "region": true, "service": true, "timestamp": true, "normalize": true,
 	"sign_body": true, "expiration_in_seconds": true, "omit_session_token": true,
 	"double_uri_encode": true, "payload_hash": true, "signed_body_value": true,
-	"unsigned_headers": true,
+	"unsigned_headers": true, "event_stream": true,
 }
 var credentialKeys = map[string]bool{"access_key_id": true, "secret_access_key": true, "token": true}
 
@@ -239,7 +259,69 @@ func ParseContext(raw json.RawMessage, mode string) (*Context, error) {
 			return nil, fmt.Errorf("context.unsigned_headers: expected an array of strings")
 		}
 	}
+	if raw, ok := m["event_stream"]; ok && string(raw) != "null" {
+		if c.EventStream, err = parseEventStream(raw); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// rfc3339 reads an RFC 3339 time as UTC.
+func rfc3339(text, what string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(text))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time", what, text)
+	}
+	return t.UTC(), nil
+}
+
+// parseEventStream validates event_stream: {"events": [{"timestamp", "payload_base64"}], "end"}.
+func parseEventStream(raw json.RawMessage) (*EventStream, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("context.event_stream: expected an object")
+	}
+	if k, ok := firstUnknown(m, map[string]bool{"events": true, "end": true}); ok {
+		return nil, fmt.Errorf("context.event_stream: unknown key %q", k)
+	}
+	end, _, err := str(m, "end", "context.event_stream", true)
+	if err != nil {
+		return nil, err
+	}
+	s := &EventStream{}
+	if s.End, err = rfc3339(end, "context.event_stream.end"); err != nil {
+		return nil, err
+	}
+	var events []map[string]json.RawMessage
+	if raw, ok := m["events"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &events); err != nil {
+			return nil, fmt.Errorf("context.event_stream.events: expected an array of objects")
+		}
+	}
+	for i, e := range events {
+		what := fmt.Sprintf("context.event_stream.events[%d]", i)
+		if k, ok := firstUnknown(e, map[string]bool{"timestamp": true, "payload_base64": true}); ok {
+			return nil, fmt.Errorf("%s: unknown key %q", what, k)
+		}
+		stamp, _, err := str(e, "timestamp", what, true)
+		if err != nil {
+			return nil, err
+		}
+		encoded, _, err := str(e, "payload_base64", what, true)
+		if err != nil {
+			return nil, err
+		}
+		event := Event{}
+		if event.Time, err = rfc3339(stamp, what+".timestamp"); err != nil {
+			return nil, err
+		}
+		if event.Payload, err = base64.StdEncoding.DecodeString(encoded); err != nil {
+			return nil, fmt.Errorf("%s.payload_base64: %v", what, err)
+		}
+		s.Events = append(s.Events, event)
+	}
+	return s, nil
 }
 
 // ParseRequest validates the request object (unknown fields are ignored: v1 grows by adding).
@@ -408,6 +490,7 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 	}
 	answer := map[string]interface{}{"type": "result", "id": *msg.ID}
 	alterations := []string{}
+	var chain []string // event_signatures, when the context has an event stream
 	stages, err := func() (stages map[string]string, err error) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -424,11 +507,25 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 		if err != nil {
 			return nil, err
 		}
+		events := ctx.EventStream != nil && msg.Mode == "header"
+		if events && hello.Events == nil {
+			return nil, Skipf("context key \"event_stream\" (event-stream message signatures): the library has no such signing mode")
+		}
 		req, err := ParseRequest(msg.Request)
 		if err != nil {
 			return nil, err
 		}
-		return sign(msg.Mode, ctx, req, &alterations)
+		stages, err = sign(msg.Mode, ctx, req, &alterations)
+		if err == nil && events {
+			seed, ok := stages["signature"]
+			if !ok {
+				return nil, fmt.Errorf("event_stream: the request's signature is needed to seed the chain")
+			}
+			if chain, err = hello.Events(ctx, seed); err != nil {
+				return nil, err
+			}
+		}
+		return stages, err
 	}()
 	if skip, ok := err.(*Skip); ok {
 		answer["skip"] = skip.Reason
@@ -440,6 +537,9 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 	} else {
 		for k, v := range stages {
 			answer[k] = v
+		}
+		if chain != nil {
+			answer["event_signatures"] = chain
 		}
 	}
 	answer["alterations"] = alterations
