@@ -1,7 +1,8 @@
 //! `context.json` -> [`Context`]: credentials, scope, time and the switches of one case.
 //!
 //! The keys are the official AWS signing test suite's, plus documented extensions for what the
-//! official suite cannot express (`double_uri_encode`, `payload_hash`, `unsigned_headers`). An
+//! official suite cannot express (`double_uri_encode`, `payload_hash`, `unsigned_headers`, the
+//! streaming keys `chunk_size`, `trailers`, `streaming` and `event_stream`). An
 //! unknown key is an error that names it, so a typo never silently changes what is signed.
 
 use crate::sign::Algorithm;
@@ -278,6 +279,42 @@ mod tests {
         assert_eq!(c.expiration_in_seconds, Some(60));
         assert_eq!(c.unsigned_headers, vec!["User-Agent"]);
         assert_eq!(c.timestamp.amz_date(), "20150830T123600Z");
+    }
+
+    #[test]
+    fn event_stream_is_read_strictly() {
+        let with = |events: &str| {
+            BASE.replace(
+                "\"unsigned_headers\"",
+                &format!("\"event_stream\": {events},\n\"unsigned_headers\""),
+            )
+        };
+        let c = Context::from_json(
+            with(r#"{"events": [{"timestamp": "2015-08-30T12:36:01Z", "payload_base64": "AP8="}], "end": "2015-08-30T12:36:02Z"}"#)
+                .as_bytes(),
+        )
+        .unwrap();
+        let stream = c.event_stream.unwrap();
+        assert_eq!(stream.events[0].payload, [0, 255]);
+        assert_eq!(stream.end.amz_date(), "20150830T123602Z");
+        for (events, want) in [
+            (r#"{"end": "2015-08-30T12:36:02Z"}"#, None),
+            (r#"{"events": []}"#, Some("missing field `end`")),
+            (
+                r#"{"events": [{"timestamp": "2015-08-30T12:36:01Z", "payload_base64": "%%"}], "end": "2015-08-30T12:36:02Z"}"#,
+                Some("payload_base64 \"%%\""),
+            ),
+            (
+                r#"{"events": [{"time": "2015-08-30T12:36:01Z"}], "end": "2015-08-30T12:36:02Z"}"#,
+                Some("unknown field `time`"),
+            ),
+        ] {
+            match (Context::from_json(with(events).as_bytes()), want) {
+                (Ok(c), None) => assert!(c.event_stream.unwrap().events.is_empty()),
+                (Err(e), Some(want)) => assert!(e.message.contains(want), "{e}"),
+                (other, _) => panic!("{events}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Protocol v1's fields for `aws-chunked` uploads (an extension: a `result` may carry them, an
-//! adapter that cannot expose them leaves them out or skips the case).
+//! Protocol v1's fields for `aws-chunked` uploads and event streams (an extension: a `result` may
+//! carry them, an adapter that cannot expose them leaves them out or skips the case).
 //!
 //! - `chunk_string_to_sign`: array of strings, each chunk's string to sign, in order;
 //! - `chunk_signatures`: array of strings, each chunk's signature, the final empty chunk's last;
