@@ -106,6 +106,10 @@ def signing_config(ctx, mode):
     if "chunk_size" in ctx:
         raise Skip("aws-chunked upload (chunk_size): awscrt's Python binding signs requests only; "
                    "aws-c-auth's chunk and trailer signing (aws_signable_new_chunk) is not exposed")
+    if "event_stream" in ctx:
+        raise Skip("event stream (event_stream): awscrt's Python binding signs requests only; "
+                   "aws-c-auth's event signing (AWS_ST_HTTP_REQUEST_EVENT) is not exposed "
+                   "(AwsSignatureType has HTTP_REQUEST_HEADERS and HTTP_REQUEST_QUERY_PARAMS only)")
     unknown = sorted(set(ctx) - KNOWN_KEYS)
     if unknown:
         raise BadInput(f"unknown context key(s): {', '.join(unknown)}")

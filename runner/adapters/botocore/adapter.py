@@ -127,6 +127,9 @@ def streaming_upload(ctx, mode):
 def read_context(ctx, mode):
     if not isinstance(ctx, dict):
         raise BadInput("context must be a JSON object")
+    if "event_stream" in ctx:
+        raise Skip("event stream (event_stream): botocore signs requests only; it has no "
+                   "event-stream message signing (no event-stream input operations)")
     streaming = streaming_upload(ctx, mode)
     unknown = sorted(set(ctx) - KNOWN_KEYS - ({"chunk_size", "trailers"} if streaming else set()))
     if unknown:

@@ -45,6 +45,9 @@ class Context:
         if "chunk_size" in ctx:
             raise Skip("aws-chunked upload (chunk_size): this library signs requests only; it "
                        "has no chunk or trailer signing")
+        if "event_stream" in ctx:
+            raise Skip("event stream (event_stream): this library signs requests only; it has "
+                       "no event-stream message signing")
         unknown = sorted(set(ctx) - CONTEXT_KEYS)
         if unknown:
             raise BadInput(f"unknown context key(s): {', '.join(unknown)}")
