@@ -34,7 +34,7 @@ func main() {
 		Name: "aws-sdk-go-v2", Version: sdkVersion, Language: "go",
 		Modes:  []string{"header", "query"},
 		Stages: []string{"canonical_request", "string_to_sign", "signature", "authorization", "presigned_url", "event_signatures"},
-		Events: signEvents,
+		Events: true,
 	}, sign)
 }
 
@@ -66,7 +66,7 @@ func signEvents(c *adapterkit.Context, seed string) ([]string, error) {
 	return out, nil
 }
 
-func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations *[]string) (map[string]string, error) {
+func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations *[]string) (map[string]interface{}, error) {
 	if c.Normalize && !adapterkit.NormalizeIsNoop(r.Path) {
 		return nil, adapterkit.Skipf("normalize: the signer never normalises the path and has no switch to")
 	}
@@ -118,15 +118,26 @@ func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations
 		o.LogSigning = true
 		o.Logger = logging.LoggerFunc(func(_ logging.Classification, _ string, v ...interface{}) { logged = v })
 	})
-	out := map[string]string{}
+	out := map[string]interface{}{}
 	if mode == "header" {
 		if err := signer.SignHTTP(context.Background(), creds, signReq, hash, c.Service, c.Region, c.Time); err != nil {
 			return nil, err
 		}
 		authz := signReq.Header.Get("Authorization")
 		out["authorization"] = authz
-		if i := strings.LastIndex(authz, "Signature="); i >= 0 {
+		i := strings.LastIndex(authz, "Signature=")
+		if i >= 0 {
 			out["signature"] = authz[i+len("Signature="):]
+		}
+		if c.EventStream != nil {
+			if i < 0 {
+				return nil, fmt.Errorf("event_stream: no signature in the Authorization header to seed the chain")
+			}
+			events, err := signEvents(c, authz[i+len("Signature="):])
+			if err != nil {
+				return nil, err
+			}
+			out["event_signatures"] = events
 		}
 	} else {
 		signed, _, err := signer.PresignHTTP(context.Background(), creds, signReq, hash, c.Service, c.Region, c.Time)

@@ -117,6 +117,9 @@ fn handle_sign(message: &Value, sign: fn(Mode, &Context, &Request) -> Outcome) -
         Ok(context) => context,
         Err(e) => return Outcome::Error(e, Vec::new()),
     };
+    if let Some(reason) = unsupported_mode(&context) {
+        return Outcome::Skip(reason);
+    }
     let request = match input::parse_request(message.get("request").unwrap_or(&Value::Null)) {
         Ok(request) => request,
         Err(e) => return Outcome::Error(e, Vec::new()),
@@ -175,4 +178,32 @@ pub fn normalize_is_noop(path: &str) -> bool {
         && path
             .split('/')
             .all(|segment| segment != "." && segment != "..")
+}
+
+/// The signing modes no library behind this loop offers (SigV4a, aws-chunked uploads, event
+/// streams): a case that asks for one is skipped with the reason, as the Go and Python kits do.
+fn unsupported_mode(context: &Context) -> Option<String> {
+    if context.sigv4a {
+        return Some(
+            "context key \"algorithm\" (SigV4a, AWS4-ECDSA-P256-SHA256): the library has no such signing mode"
+                .into(),
+        );
+    }
+    let key = if context.chunk_size.is_some() {
+        "chunk_size"
+    } else if !context.trailers.is_empty() {
+        "trailers"
+    } else if context.streaming.is_some() {
+        "streaming"
+    } else if context.event_stream.is_some() {
+        return Some(
+            "context key \"event_stream\" (event-stream message signatures): the library has no such signing mode"
+                .into(),
+        );
+    } else {
+        return None;
+    };
+    Some(format!(
+        "context key {key:?} (aws-chunked streaming signatures): the library has no such signing mode"
+    ))
 }

@@ -14,19 +14,7 @@ use aws_smithy_eventstream::frame::{read_message_from, write_message_to};
 use aws_smithy_runtime_api::client::identity::Identity;
 use serde_json::{Map, Value};
 
-/// An event of the context's `event_stream`.
-#[derive(Debug)]
-pub struct Event {
-    pub time: SystemTime,
-    pub payload: Vec<u8>,
-}
-
-/// The context's `event_stream`: the events, then the final empty message's time.
-#[derive(Debug)]
-pub struct EventStream {
-    pub events: Vec<Event>,
-    pub end: SystemTime,
-}
+use crate::input::EventStream;
 
 /// The reason the crate cannot sign this stream, if any.
 pub fn unsignable(stream: &EventStream) -> Option<String> {

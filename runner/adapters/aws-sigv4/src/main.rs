@@ -6,6 +6,7 @@
 
 mod capture;
 mod event_stream;
+#[path = "../../rust-common/input.rs"]
 mod input;
 mod signer;
 mod streaming;
@@ -98,7 +99,7 @@ fn hello(capturing: bool) -> Value {
         stages.extend(["canonical_request", "string_to_sign"]);
     }
     stages.extend(["signing_key", "signature", "authorization", "presigned_url"]);
-    stages.extend(["chunk_signatures", "trailer_signature", "event_signatures"]);
+    stages.extend(["chunk_signatures", "trailer_signature"]);
     json!({
         "type": "hello",
         "protocol": 1,

@@ -50,7 +50,15 @@ type Context struct {
 	// ExplicitPayloadHash tells whether the context itself named a payload hash.
 	ExplicitPayloadHash bool
 	UnsignedHeaders     []string
-	// EventStream is event_stream: events signed after the request (nil when absent).
+	// ChunkSize is chunk_size: an aws-chunked upload cut every this many bytes (0: not one).
+	// Read only for an adapter whose Hello says Streaming; for the others such a case is a skip.
+	ChunkSize int64
+	// Trailers is trailers: [name, value] pairs sent after the final chunk, in order.
+	Trailers [][2]string
+	// Streaming is streaming: the body's streaming marker when it is not payload_hash ("" if none).
+	Streaming string
+	// EventStream is event_stream: events signed after the request (nil when absent). Read only
+	// for an adapter whose Hello says Events; for the others such a case is a skip.
 	EventStream *EventStream
 }
 
@@ -95,7 +103,9 @@ func (r *Request) Header(name string) (value string, ok bool, many bool) {
 // *Skip, or any other error (answered as "error": the library refused). alterations starts
 // empty; the adapter appends a sentence for every change it made to the request or context
 // before the library saw it.
-type Sign func(mode string, ctx *Context, req *Request, alterations *[]string) (map[string]string, error)
+// A stage is a string, or for chunk_string_to_sign, chunk_signatures and event_signatures a
+// []string (one per chunk or message).
+type Sign func(mode string, ctx *Context, req *Request, alterations *[]string) (map[string]interface{}, error)
 
 // Hello is the adapter's handshake.
 type Hello struct {
@@ -104,18 +114,19 @@ type Hello struct {
 	Wraps  string
 	Modes  []string
 	Stages []string
-	// Events signs a context's event_stream with the library, chained from the request's
-	// signature (hex), and returns the event signatures in order, the final empty message's
-	// last (the event_signatures field). nil: the library has no event signing, and a case with
-	// an event_stream is skipped.
-	Events func(c *Context, seed string) ([]string, error)
+	// Streaming says the adapter reads chunk_size, trailers and streaming (aws-chunked uploads)
+	// from the context; without it a case with one of them is skipped with the reason.
+	Streaming bool
+	// Events says the adapter reads event_stream (event-stream messages signed after the
+	// request); without it a case with one is skipped with the reason.
+	Events bool
 }
 
 var contextKeys = map[string]bool{
 	"credentials": true, "region": true, "service": true, "timestamp": true, "normalize": true,
 	"sign_body": true, "expiration_in_seconds": true, "omit_session_token": true,
 	"double_uri_encode": true, "payload_hash": true, "signed_body_value": true,
-	"unsigned_headers": true, "event_stream": true,
+	"unsigned_headers": true,
 }
 var credentialKeys = map[string]bool{"access_key_id": true, "secret_access_key": true, "token": true}
 
@@ -153,6 +164,8 @@ var unsupportedKeys = map[string]string{
 	"chunk_size": "aws-chunked streaming signatures",
 	"trailers":   "aws-chunked streaming signatures",
 	"streaming":  "aws-chunked streaming signatures",
+	// Only the event-stream key of a case (mode header): the request itself is signed as usual.
+	"event_stream": "event-stream message signatures",
 }
 
 // firstUnknown is the first key of m, in sorted order, that known does not hold: Go's map order
@@ -174,11 +187,32 @@ func firstUnknown(m map[string]json.RawMessage, known map[string]bool) (string, 
 // ParseContext validates a context object (unknown keys are an error naming the key) and
 // resolves the suite's defaults for mode.
 func ParseContext(raw json.RawMessage, mode string) (*Context, error) {
+	return parseContext(raw, mode, false, false)
+}
+
+// ParseStreamingContext is ParseContext that also reads the aws-chunked keys (chunk_size,
+// trailers, streaming) into the Context.
+func ParseStreamingContext(raw json.RawMessage, mode string) (*Context, error) {
+	return parseContext(raw, mode, true, false)
+}
+
+// streaming: read the aws-chunked keys; events: read event_stream.
+func parseContext(raw json.RawMessage, mode string, streaming, events bool) (*Context, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 		return nil, fmt.Errorf("context: expected an object")
 	}
-	if k, ok := firstUnknown(m, contextKeys); ok {
+	known := map[string]bool{}
+	for k := range contextKeys {
+		known[k] = true
+	}
+	if streaming {
+		known["chunk_size"], known["trailers"], known["streaming"] = true, true, true
+	}
+	if events {
+		known["event_stream"] = true
+	}
+	if k, ok := firstUnknown(m, known); ok {
 		if why, known := unsupportedKeys[k]; known {
 			return nil, Skipf("context key %q (%s): the library has no such signing mode", k, why)
 		}
@@ -258,6 +292,19 @@ func ParseContext(raw json.RawMessage, mode string) (*Context, error) {
 		if err := json.Unmarshal(raw, &c.UnsignedHeaders); err != nil {
 			return nil, fmt.Errorf("context.unsigned_headers: expected an array of strings")
 		}
+	}
+	if raw, ok := m["chunk_size"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &c.ChunkSize); err != nil || c.ChunkSize <= 0 {
+			return nil, fmt.Errorf("context.chunk_size: expected a positive integer")
+		}
+	}
+	if raw, ok := m["trailers"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &c.Trailers); err != nil {
+			return nil, fmt.Errorf("context.trailers: expected [name, value] pairs of strings")
+		}
+	}
+	if c.Streaming, _, err = str(m, "streaming", "context", false); err != nil {
+		return nil, err
 	}
 	if raw, ok := m["event_stream"]; ok && string(raw) != "null" {
 		if c.EventStream, err = parseEventStream(raw); err != nil {
@@ -490,8 +537,7 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 	}
 	answer := map[string]interface{}{"type": "result", "id": *msg.ID}
 	alterations := []string{}
-	var chain []string // event_signatures, when the context has an event stream
-	stages, err := func() (stages map[string]string, err error) {
+	stages, err := func() (stages map[string]interface{}, err error) {
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("the library panicked: %v", p)
@@ -503,29 +549,15 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 		if msg.Mode != "header" && msg.Mode != "query" {
 			return nil, fmt.Errorf("mode: expected \"header\" or \"query\", got %q", msg.Mode)
 		}
-		ctx, err := ParseContext(msg.Context, msg.Mode)
+		ctx, err := parseContext(msg.Context, msg.Mode, hello.Streaming, hello.Events)
 		if err != nil {
 			return nil, err
-		}
-		events := ctx.EventStream != nil && msg.Mode == "header"
-		if events && hello.Events == nil {
-			return nil, Skipf("context key \"event_stream\" (event-stream message signatures): the library has no such signing mode")
 		}
 		req, err := ParseRequest(msg.Request)
 		if err != nil {
 			return nil, err
 		}
-		stages, err = sign(msg.Mode, ctx, req, &alterations)
-		if err == nil && events {
-			seed, ok := stages["signature"]
-			if !ok {
-				return nil, fmt.Errorf("event_stream: the request's signature is needed to seed the chain")
-			}
-			if chain, err = hello.Events(ctx, seed); err != nil {
-				return nil, err
-			}
-		}
-		return stages, err
+		return sign(msg.Mode, ctx, req, &alterations)
 	}()
 	if skip, ok := err.(*Skip); ok {
 		answer["skip"] = skip.Reason
@@ -537,9 +569,6 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 	} else {
 		for k, v := range stages {
 			answer[k] = v
-		}
-		if chain != nil {
-			answer["event_signatures"] = chain
 		}
 	}
 	answer["alterations"] = alterations
