@@ -157,7 +157,11 @@ mod tests {
     #[test]
     fn handshake_version_is_the_pinned_one() {
         let manifest = include_str!("../Cargo.toml");
-        let pin = format!("aws-sigv4 = \"={}\"", super::AWS_SIGV4_VERSION);
-        assert!(manifest.contains(&pin), "Cargo.toml lacks {pin}");
+        let pin = format!("\"={}\"", super::AWS_SIGV4_VERSION);
+        let line = manifest.lines().find(|l| l.starts_with("aws-sigv4 ="));
+        assert!(
+            line.is_some_and(|l| l.contains(&pin)),
+            "Cargo.toml's aws-sigv4 line {line:?} lacks {pin}"
+        );
     }
 }
