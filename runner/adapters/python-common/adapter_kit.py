@@ -55,6 +55,9 @@ class Context:
                 raise Skip("aws-chunked upload (chunk_size): this library signs requests only; "
                            "it has no chunk or trailer signing")
             self.streaming = chunked(ctx, mode)
+        if "event_stream" in ctx:
+            raise Skip("event stream (event_stream): this library signs requests only; it has "
+                       "no event-stream message signing")
         unknown = sorted(set(ctx) - CONTEXT_KEYS - (STREAMING_KEYS if self.streaming else set()))
         if unknown:
             raise BadInput(f"unknown context key(s): {', '.join(unknown)}")

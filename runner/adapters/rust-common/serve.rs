@@ -186,8 +186,8 @@ pub fn normalize_is_noop(path: &str) -> bool {
 
 /// The signing modes the adapter's handshake does not offer: SigV4a unless its `algorithms`
 /// list `AWS4-ECDSA-P256-SHA256`, aws-chunked uploads unless its `stages` list
-/// `chunk_signatures`. A case that asks for one is skipped with the reason, as the Go and
-/// Python kits do.
+/// `chunk_signatures`, event streams unless they list `event_signatures`. A case that asks for
+/// one is skipped with the reason, as the Go and Python kits do.
 fn unsupported_mode(context: &Context, hello: &Value) -> Option<String> {
     let lists = |field: &str, item: &str| {
         hello
@@ -198,6 +198,12 @@ fn unsupported_mode(context: &Context, hello: &Value) -> Option<String> {
     if context.sigv4a && !lists("algorithms", "AWS4-ECDSA-P256-SHA256") {
         return Some(
             "context key \"algorithm\" (SigV4a, AWS4-ECDSA-P256-SHA256): the library has no such signing mode"
+                .into(),
+        );
+    }
+    if context.event_stream.is_some() && !lists("stages", "event_signatures") {
+        return Some(
+            "context key \"event_stream\" (event-stream message signatures): the library has no such signing mode"
                 .into(),
         );
     }

@@ -5,6 +5,7 @@
 //! writes diagnostics to stderr, exits 0 at end of input.
 
 mod capture;
+mod event_stream;
 #[path = "../../rust-common/input.rs"]
 mod input;
 #[path = "../../rust-common/serve.rs"]
@@ -37,7 +38,7 @@ fn hello(capturing: bool) -> Value {
         stages.extend(["canonical_request", "string_to_sign"]);
     }
     stages.extend(["signing_key", "signature", "authorization", "presigned_url"]);
-    stages.extend(["chunk_signatures", "trailer_signature"]);
+    stages.extend(["chunk_signatures", "trailer_signature", "event_signatures"]);
     json!({
         "type": "hello",
         "protocol": 1,

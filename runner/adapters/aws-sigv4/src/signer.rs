@@ -18,6 +18,7 @@ use serde_json::Map;
 use sha2::{Digest, Sha256};
 
 use crate::capture;
+use crate::event_stream;
 use crate::input::{Context, Request};
 use crate::serve::{Mode, Outcome};
 use crate::streaming;
@@ -135,6 +136,18 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
         None => SignableBody::Bytes(&req.body),
     };
 
+    if let (Mode::Header, Some(stream)) = (mode, &ctx.event_stream) {
+        if ctx.sigv4a {
+            return Outcome::Skip(
+                "event_stream with SigV4a: the crate's event_stream module signs with SigV4 only"
+                    .into(),
+            );
+        }
+        if let Some(reason) = event_stream::unsignable(stream) {
+            return Outcome::Skip(reason);
+        }
+    }
+
     // --- Sign. ---
     let credentials = Credentials::new(
         ctx.access_key_id.clone(),
@@ -216,6 +229,19 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             &ctx.service,
             ctx.time,
             &req.body,
+            &mut stages,
+        ) {
+            return Outcome::Error(e, Vec::new());
+        }
+    }
+    // An event stream (header mode): the events after this request.
+    if let (Mode::Header, Some(stream)) = (mode, &ctx.event_stream) {
+        if let Err(e) = event_stream::sign(
+            stream,
+            &signature,
+            &identity,
+            &ctx.region,
+            &ctx.service,
             &mut stages,
         ) {
             return Outcome::Error(e, Vec::new());
