@@ -24,6 +24,10 @@ pub struct CanonicalRequest {
     payload: Range<usize>,
 }
 
+/// What follows the canonical headers block (whose every line ends in `\n`): the `\n` that makes
+/// the blank line before the signed headers.
+pub const HEADERS_END: &[u8] = b"\n";
+
 /// Writes a canonical request part by part, remembering where each part is.
 pub struct CanonicalRequestWriter {
     bytes: Vec<u8>,
@@ -54,9 +58,25 @@ impl CanonicalRequestWriter {
         if let Some(start) = self.starts.get_mut(index + 1) {
             *start = self.bytes.len();
         }
-        if index < 4 {
+        if index == 2 {
+            self.bytes.extend_from_slice(HEADERS_END);
+        } else if index < 4 {
             self.bytes.push(b'\n');
         }
+    }
+
+    /// Ends the headers block (part 2) with `end` instead of the blank line's `\n`
+    /// ([`HEADERS_END`]): for a signer that writes it another way (the mistake model).
+    pub fn end_headers_with(&mut self, end: &[u8]) {
+        if let Some(start) = self.starts.get_mut(3) {
+            *start = self.bytes.len();
+        }
+        self.bytes.extend_from_slice(end);
+    }
+
+    /// The bytes written, without the typed views (which assume the reference's line ends).
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// The finished canonical request.

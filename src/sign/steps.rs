@@ -15,6 +15,7 @@
 //! [`Settings::resolve`], [`write_string_to_sign`](super::string_to_sign::write_string_to_sign),
 //! [`derive_key`](super::signing_key::derive_key)), and a test checks that [`Reference`] here gives the reference signer's bytes.
 
+use super::canonical_request::{CanonicalRequestWriter, HEADERS_END};
 use super::encoding::{encode_path_for_wire, hex_fill, percent_decode, uri_encode};
 use super::headers::{self, trim_all, trim_all_text};
 use super::payload::PayloadText;
@@ -171,9 +172,10 @@ pub trait Steps {
         lines.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
-    /// Ends the canonical header block: each line ends in `\n`, and a blank line follows.
-    fn end_header_block(&self, creq: &mut Vec<u8>) {
-        creq.push(b'\n');
+    /// What follows the canonical header block (each of its lines ends in `\n`): the `\n` of
+    /// the blank line.
+    fn header_block_end(&self) -> &'static [u8] {
+        HEADERS_END
     }
 
     /// The finished canonical request as the signer hashes it (`\n` line endings, as written);
@@ -425,17 +427,20 @@ pub fn canonical(
     let canonical_uri = steps.escapes(steps.canonical_uri(request.path(), &settings));
     let method = steps.method(&request.method);
 
-    let mut creq = Vec::new();
-    for line in [&*method, canonical_uri.as_str(), query.as_str()] {
-        creq.extend_from_slice(line.as_bytes());
-        creq.push(b'\n');
-    }
-    let mut date_at: Vec<usize> = date_in_block.iter().map(|at| at + creq.len()).collect();
-    creq.extend_from_slice(&block);
-    steps.end_header_block(&mut creq);
-    creq.extend_from_slice(signed_headers.as_bytes());
-    creq.push(b'\n');
-    creq.extend_from_slice(payload_line.as_bytes());
+    let mut writer = CanonicalRequestWriter::new(&method, 256 + block.len() + query.len());
+    writer.buffer().extend_from_slice(canonical_uri.as_bytes());
+    writer.end_part(0);
+    writer.buffer().extend_from_slice(query.as_bytes());
+    writer.end_part(1);
+    let block_at = writer.buffer().len();
+    let mut date_at: Vec<usize> = date_in_block.iter().map(|at| at + block_at).collect();
+    writer.buffer().extend_from_slice(&block);
+    writer.end_headers_with(steps.header_block_end());
+    writer.buffer().extend_from_slice(signed_headers.as_bytes());
+    writer.end_part(3);
+    writer.buffer().extend_from_slice(payload_line.as_bytes());
+    writer.end_part(4);
+    let mut creq = writer.into_bytes();
     steps.line_endings(&mut creq, &mut date_at);
 
     let (mut url_params, mut token_after, mut url_base) = (Vec::new(), None, String::new());

@@ -219,9 +219,11 @@ impl Steps for Mistakes {
     }
 
     /// `canonical-headers-missing-newline`.
-    fn end_header_block(&self, creq: &mut Vec<u8>) {
-        if !self.has(Flag::CanonicalHeadersMissingNewline) {
-            Reference.end_header_block(creq);
+    fn header_block_end(&self) -> &'static [u8] {
+        if self.has(Flag::CanonicalHeadersMissingNewline) {
+            b""
+        } else {
+            Reference.header_block_end()
         }
     }
 
