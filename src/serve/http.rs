@@ -200,6 +200,18 @@ impl Framer {
         !self.head.is_empty()
     }
 
+    /// The bytes of the current body still to come: that many bytes of the connection are body,
+    /// passed on as they are, and may skip [`Framer::feed`] ([`Framer::pass_body`]).
+    pub fn body_left(&self) -> u64 {
+        self.body_left
+    }
+
+    /// Takes `n` bytes of the current body (at most [`Framer::body_left`]) that went to hyper
+    /// directly: what [`Framer::feed`] does with body bytes, without copying them.
+    pub fn pass_body(&mut self, n: usize) {
+        self.body_left = self.body_left.saturating_sub(n as u64);
+    }
+
     /// Takes the next bytes of the connection: body bytes go to `out` as they are; each whole
     /// head goes to `heads`, and its stand-in for hyper to `out`. The first head that cannot be
     /// served is the error (what follows it is dropped: the connection ends with its answer).
