@@ -558,8 +558,8 @@ pub fn decoder_for(
     Some((decoder, decoded))
 }
 
-/// Reads an upload's body frame by frame into `decoder` (each frame within `timeout`), then
-/// finishes it.
+/// Reads an upload's body frame by frame into `decoder` (each frame within `timeout` of the
+/// one before, or of the start), then finishes it.
 pub async fn read_body<B>(
     mut decoder: Decoder,
     decoded: Option<u64>,
@@ -571,27 +571,47 @@ where
     B::Data: bytes::Buf,
 {
     use bytes::Buf;
-    use http_body_util::BodyExt;
+    use std::future::Future;
+    use std::task::Poll;
+    // One timer for the whole body, moved on only when it fires: each frame just notes when it
+    // arrived. (A timeout per frame registered and cancelled a timer for every frame, thousands
+    // per upload.)
+    let mut last = tokio::time::Instant::now();
+    let mut sleep = std::pin::pin!(tokio::time::sleep_until(last + timeout));
     loop {
-        let index = decoder.index;
-        match tokio::time::timeout(timeout, body.frame()).await {
-            Err(_) => {
+        let next = std::future::poll_fn(|cx| {
+            if let Poll::Ready(frame) = std::pin::Pin::new(&mut body).poll_frame(cx) {
+                return Poll::Ready(Some(frame));
+            }
+            while sleep.as_mut().poll(cx).is_ready() {
+                let deadline = last + timeout;
+                if deadline <= sleep.deadline() {
+                    return Poll::Ready(None);
+                }
+                sleep.as_mut().reset(deadline);
+            }
+            Poll::Pending
+        })
+        .await;
+        last = tokio::time::Instant::now();
+        match next {
+            None => {
                 return Err(UploadError::malformed(
-                    index,
+                    decoder.index,
                     format!(
                         "no part of the body arrived for {} s",
                         timeout.as_secs_f64()
                     ),
                 ))
             }
-            Ok(None) => break,
-            Ok(Some(Err(_))) => {
+            Some(None) => break,
+            Some(Some(Err(_))) => {
                 return Err(UploadError::malformed(
-                    index,
+                    decoder.index,
                     "the connection was closed before the body ended",
                 ))
             }
-            Ok(Some(Ok(frame))) => {
+            Some(Some(Ok(frame))) => {
                 if let Ok(mut data) = frame.into_data() {
                     while data.has_remaining() {
                         let piece = data.chunk();
