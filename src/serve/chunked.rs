@@ -54,8 +54,8 @@ pub struct UploadError {
     pub chunk: Option<usize>,
     /// What is wrong.
     pub message: String,
-    /// The reference's string to sign of the wrong link (never its signature).
-    pub string_to_sign: Option<String>,
+    /// The wrong link of the chain, when a signature is wrong.
+    pub link: Option<Box<WrongLink>>,
     /// The known mistakes that reproduce the client's signature.
     pub diagnosis: Vec<Diagnosis>,
 }
@@ -68,10 +68,20 @@ impl UploadError {
             stage: Stage::EncodedBody,
             chunk: Some(chunk),
             message: message.into(),
-            string_to_sign: None,
+            link: None,
             diagnosis: Vec::new(),
         }
     }
+}
+
+/// A link of the chain whose signature is wrong: a chunk or the trailer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongLink {
+    /// The reference's string to sign for it (never its signature).
+    pub string_to_sign: String,
+    /// The signature the client sent for it (`chunk-signature` or `x-amz-trailer-signature`),
+    /// when it sent one.
+    pub signature_provided: Option<String>,
 }
 
 /// What a verified upload carried.
@@ -173,7 +183,7 @@ impl Decoder {
                 stage: Stage::EncodedBody,
                 chunk: Some(self.index),
                 message: format!("the upload is over {MAX_UPLOAD} bytes"),
-                string_to_sign: None,
+                link: None,
                 diagnosis: Vec::new(),
             });
         }
@@ -281,7 +291,7 @@ impl Decoder {
                         "chunk {} carries no chunk-signature, and {} signs every chunk",
                         self.index, self.marker
                     ),
-                    string_to_sign: None,
+                    link: None,
                     diagnosis: Vec::new(),
                 })
             }
@@ -316,7 +326,10 @@ impl Decoder {
                         self.index,
                         if last { ", the final empty chunk" } else { "" }
                     ),
-                    string_to_sign: Some(link.string_to_sign.as_str().to_string()),
+                    link: Some(Box::new(WrongLink {
+                        string_to_sign: link.string_to_sign.as_str().to_string(),
+                        signature_provided: Some(provided.clone()),
+                    })),
                     diagnosis,
                 });
             }
@@ -433,7 +446,10 @@ impl Decoder {
                     } else {
                         "The request signature we calculated does not match the signature you provided: the trailer (x-amz-trailer-signature)".to_string()
                     },
-                    string_to_sign: Some(link.string_to_sign.as_str().to_string()),
+                    link: Some(Box::new(WrongLink {
+                        string_to_sign: link.string_to_sign.as_str().to_string(),
+                        signature_provided: self.trailer_signature.clone(),
+                    })),
                     diagnosis,
                 });
             }
@@ -462,7 +478,7 @@ impl Decoder {
                         message: format!(
                             "The {name} you specified did not match the calculated checksum: sent {sent}, the payload's is {computed}"
                         ),
-                        string_to_sign: None,
+                        link: None,
                         diagnosis: Vec::new(),
                     })
                 }
@@ -491,7 +507,7 @@ impl Decoder {
                     stage: Stage::EncodedBody,
                     chunk: None,
                     message: d.explanation.clone(),
-                    string_to_sign: None,
+                    link: None,
                     diagnosis: vec![d],
                 });
             }
@@ -649,8 +665,12 @@ pub fn apply(verdict: &mut super::Answer, result: Result<Upload, UploadError>) {
             if let Some(chunk) = e.chunk {
                 verdict.details.push(("Chunk", chunk.to_string()));
             }
-            if let Some(text) = e.string_to_sign {
-                verdict.string_to_sign = Some(text);
+            // The wrong link is a chunk or the trailer, not the request: its string to sign and
+            // the signature sent for it, and no canonical request (the seed's was right).
+            if let Some(link) = e.link {
+                verdict.string_to_sign = Some(link.string_to_sign);
+                verdict.canonical_request = None;
+                verdict.signature_provided = link.signature_provided;
             }
             verdict.hint = Some(match e.stage {
                 Stage::ChunkSignatures => "Each chunk's string to sign is AWS4-HMAC-SHA256-PAYLOAD, the time, the scope, the previous signature (the seed's for chunk 1), the hash of the empty string and the hash of the chunk; compare yours with StringToSign.".to_string(),
@@ -658,6 +678,29 @@ pub fn apply(verdict: &mut super::Answer, result: Result<Upload, UploadError>) {
                 _ => "An aws-chunked body is hex-size[;chunk-signature=sig] CRLF, the data, CRLF, ..., the final 0-size chunk, the trailers and a closing CRLF; x-amz-decoded-content-length is the payload's length.".to_string(),
             });
             verdict.diagnosis = e.diagnosis;
+        }
+    }
+}
+
+/// The verdict on a request whose whole body is at hand (a request file: `check-request`,
+/// `explain`): when `verdict` accepted the head of an `aws-chunked` upload, the body is fed
+/// through the same [`Decoder`] `serve` feeds as it arrives, and a wrong chunk, trailer or
+/// encoding turns the verdict into `serve`'s answer for it. Any other verdict is left as it is.
+pub fn check_whole_body(
+    request: &Request,
+    secret: &crate::context::SecretKey,
+    verdict: &mut super::Answer,
+) {
+    if !verdict.accepted() || !is_streaming_upload(&request.headers) {
+        return;
+    }
+    match decoder_for(request, secret) {
+        None => unseeded(verdict),
+        Some((mut decoder, decoded)) => {
+            let result = decoder
+                .feed(&request.body)
+                .and_then(|()| decoder.finish(decoded));
+            apply(verdict, result);
         }
     }
 }
@@ -742,6 +785,141 @@ mod tests {
         }
     }
 
+    /// A body whose frames arrive one every `gap`, then none (`stall`) or the end.
+    struct Paced {
+        frames: std::collections::VecDeque<bytes::Bytes>,
+        gap: std::time::Duration,
+        wait: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+        stall: bool,
+    }
+
+    impl hyper::body::Body for Paced {
+        type Data = bytes::Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>>
+        {
+            use std::future::Future;
+            let gap = self.gap;
+            let wait = self
+                .wait
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(gap)));
+            if wait.as_mut().poll(cx).is_pending() {
+                return std::task::Poll::Pending;
+            }
+            self.wait = None;
+            match self.frames.pop_front() {
+                Some(frame) => std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(frame)))),
+                None if self.stall => std::task::Poll::Pending,
+                None => std::task::Poll::Ready(None),
+            }
+        }
+    }
+
+    #[test]
+    fn the_read_timeout_runs_from_the_last_frame() {
+        let (wire, body, _) = upload(StreamingMarker::SignedPayload, 8_192, &[]);
+        let pieces = |body: &[u8]| -> std::collections::VecDeque<bytes::Bytes> {
+            body.chunks(body.len() / 6 + 1)
+                .map(bytes::Bytes::copy_from_slice)
+                .collect()
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let secret = crate::context::SecretKey::new("secret");
+        let timeout = std::time::Duration::from_millis(150);
+        let gap = std::time::Duration::from_millis(60);
+        // Frames 60 ms apart: longer than 150 ms in all, each within 150 ms of the one before.
+        let (decoder, decoded) = decoder_for(&wire, &secret).unwrap();
+        let paced = Paced {
+            frames: pieces(&body),
+            gap,
+            wait: None,
+            stall: false,
+        };
+        let done = runtime.block_on(read_body(decoder, decoded, paced, timeout));
+        assert_eq!(done.unwrap().decoded_length, 20_000);
+        // The same, but the last piece never comes: refused once 150 ms pass without a frame.
+        let (decoder, decoded) = decoder_for(&wire, &secret).unwrap();
+        let mut frames = pieces(&body);
+        frames.pop_back();
+        // The last frame arrives after `arrived`; the refusal 150 ms after it.
+        let arrived = gap * u32::try_from(frames.len()).unwrap();
+        let stalled = Paced {
+            frames,
+            gap,
+            wait: None,
+            stall: true,
+        };
+        let started = std::time::Instant::now();
+        let e = runtime
+            .block_on(read_body(decoder, decoded, stalled, timeout))
+            .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("no part of the body arrived for 0.15 s"),
+            "{e:?}"
+        );
+        assert!(
+            started.elapsed() >= arrived + timeout,
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_body_at_hand_is_checked_as_it_would_arrive() {
+        let (mut wire, body, _) = upload(StreamingMarker::SignedPayload, 8_192, &[]);
+        let config = crate::serve::Config {
+            access_key: "AKIDEXAMPLE".to_string(),
+            secret: crate::context::SecretKey::new("secret"),
+            token: None,
+            region: "us-east-1".to_string(),
+            service: Some("s3".to_string()),
+            s3: true,
+            normalize: None,
+        };
+        let now = crate::timestamp::Timestamp::parse_rfc3339("2013-05-24T00:00:00Z").unwrap();
+        let check = |request: &Request| {
+            let mut verdict = crate::serve::verify(request, &config, &Signer::new(), now);
+            assert!(verdict.accepted(), "{verdict:?}");
+            check_whole_body(request, &config.secret, &mut verdict);
+            verdict
+        };
+        wire.body = body.clone();
+        let right = check(&wire);
+        assert!(right.accepted(), "{right:?}");
+        assert!(right.details.contains(&("Chunks", "4".to_string())));
+        // A data byte of the second chunk: its link is wrong, with its own string to sign and
+        // the signature sent for it, and no canonical request (a chunk has none).
+        let at = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2 + 8_192 + 2 + 90 + 10;
+        wire.body[at] ^= 1;
+        let wrong = check(&wire);
+        assert_eq!(
+            (wrong.status, wrong.code.as_str()),
+            (403, "SignatureDoesNotMatch")
+        );
+        assert!(wrong.details.contains(&("Chunk", "2".to_string())));
+        let second = String::from_utf8_lossy(&body)
+            .split(";chunk-signature=")
+            .nth(2)
+            .map(|s| s[..64].to_string());
+        assert_eq!(wrong.signature_provided, second);
+        assert_eq!(wrong.canonical_request, None);
+        assert!(wrong
+            .string_to_sign
+            .unwrap()
+            .starts_with("AWS4-HMAC-SHA256-PAYLOAD\n"));
+        // Cut short: the body that is at hand ends inside a chunk.
+        wire.body = body[..body.len() - 5].to_vec();
+        assert_eq!(check(&wire).code, "IncompleteBody");
+    }
+
     #[test]
     fn a_changed_byte_names_its_chunk_and_a_wrong_checksum_is_bad_digest() {
         let (wire, mut body, _) = upload(StreamingMarker::SignedPayload, 8_192, &[]);
@@ -759,7 +937,7 @@ mod tests {
             )
         );
         assert!(e.message.contains("chunk 2"), "{}", e.message);
-        let sts = e.string_to_sign.unwrap();
+        let sts = e.link.unwrap().string_to_sign;
         assert!(sts.starts_with("AWS4-HMAC-SHA256-PAYLOAD\n"));
 
         let (wire, body, _) = upload(
