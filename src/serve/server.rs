@@ -553,7 +553,7 @@ struct Io {
     out: Vec<u8>,
     at: usize,
     /// Where the bytes of a large body are read (up to [`BODY_READ`] at once) before hyper
-    /// takes them; allocated by the connection's first large body.
+    /// takes them; allocated when a large body starts, freed when it ends.
     body: Vec<u8>,
     /// The end of what hyper reads: the peer closed, or a head was refused.
     end: bool,
@@ -600,8 +600,14 @@ impl Read for Io {
                 match this.stream.try_read(into) {
                     Ok(0) => this.end = true,
                     Ok(n) => {
-                        lock(&this.connection).framer.pass_body(n);
                         buf.put_slice(into.get(..n).unwrap_or_default());
+                        let mut connection = lock(&this.connection);
+                        connection.framer.pass_body(n);
+                        if connection.framer.body_left() == 0 {
+                            // Kept only while a large body is read: an idle connection holds
+                            // no more than before.
+                            this.body = Vec::new();
+                        }
                         return Poll::Ready(Ok(()));
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
