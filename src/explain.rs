@@ -3,17 +3,16 @@
 //! The verifier of `serve` ([`crate::serve::verify`]), with the access key, scope, session token
 //! and clock read from the request itself: the caller supplies only what a request never carries
 //! (the secret key, and for a presigned URL its method and the values of its signed headers).
-//! So `explain` and `check-request`/`check-url` give one verdict, from one claim parser
-//! ([`crate::signed_parts`]) and one check. The body of an `aws-chunked` request goes through
-//! `serve`'s decoder ([`crate::serve::chunked::check_whole_body`]): each chunk and the trailer
-//! are checked as `serve` checks them.
+//! So `explain` and `check-request`/`check-url` give one verdict, from one claim parser (the
+//! verifier's, [`crate::serve::verify::self_description`]) and one check. The body of an
+//! `aws-chunked` request goes through `serve`'s decoder
+//! ([`crate::serve::chunked::check_whole_body`]): each chunk and the trailer are checked as
+//! `serve` checks them.
 
 use crate::request::Request;
-use crate::serve::verify::{mode_of, verify_deferred, Answer, Config, Outcome};
-use crate::sign::headers::trim_all_text;
-use crate::sign::sigv4a::REGION_SET_HEADER;
-use crate::sign::{Algorithm, Mode, Signer, ALGORITHM};
-use crate::signed_parts::{query_param, AuthorizationHeader, Credential};
+use crate::serve::verify::{self_description, verify_deferred, Answer, Config, Outcome};
+use crate::sign::Signer;
+use crate::signed_parts::query_param;
 use crate::timestamp::Timestamp;
 use crate::SecretKey;
 use std::time::Duration;
@@ -71,69 +70,31 @@ pub fn self_described(
     request: &Request,
     known: &Known,
 ) -> Result<(Config, Timestamp), ExplainError> {
-    let (algorithm, credential, date, token, region_set) = match mode_of(request) {
-        Mode::Header => {
-            let Some(value) = request.header("authorization").map(trim_all_text) else {
-                return err(
-                    "the request has no Authorization header (for a presigned URL use --url)",
-                );
-            };
-            let algorithm = value.split([' ', '\t', ',']).next().unwrap_or_default();
-            let Some(algorithm) = Algorithm::parse(algorithm) else {
-                return err(format!(
-                    "the Authorization header's algorithm is {algorithm:?}, not {ALGORITHM} or {}",
-                    Algorithm::EcdsaP256Sha256.name()
-                ));
-            };
-            let auth = AuthorizationHeader::parse(&value)
-                .map_err(|m| ExplainError(format!("{} ({})", m.message, m.hint)))?;
-            let Some(date) = request.header("x-amz-date").map(trim_all_text) else {
-                return err(
-                    "the request has no X-Amz-Date header: a Date-only request cannot be checked here",
-                );
-            };
-            let token = request.header("x-amz-security-token").map(trim_all_text);
-            let region_set = request.header(REGION_SET_HEADER).map(trim_all_text);
-            (algorithm, auth.credential, date, token, region_set)
-        }
-        Mode::Query => {
-            let param = |name: &str| query_param(&request.target, name);
-            let Some(credential) = param("X-Amz-Credential") else {
-                return err("the URL has no X-Amz-Credential");
-            };
-            let Some(date) = param("X-Amz-Date") else {
-                return err("the URL has no X-Amz-Date");
-            };
-            let algorithm = param("X-Amz-Algorithm")
-                .and_then(|a| Algorithm::parse(&a))
-                .unwrap_or_default();
-            (
-                algorithm,
-                credential,
-                date,
-                param("X-Amz-Security-Token"),
-                param(REGION_SET_HEADER),
-            )
-        }
-    };
-    let credential = Credential::parse_for(algorithm, &credential).map_err(ExplainError)?;
-    // SigV4a: the server's region is the region set's first (a set without one is judged by the
-    // verifier, which says what is missing).
-    let region = match (algorithm.is_asymmetric(), region_set) {
-        (true, Some(set)) => set.split(',').next().unwrap_or_default().trim().to_string(),
-        _ => credential.region,
-    };
-    let time = Timestamp::parse_amz(&date).map_err(|e| ExplainError(format!("X-Amz-Date: {e}")))?;
-    let config = Config {
-        access_key: credential.access_key,
-        secret: SecretKey::new(known.secret_access_key.clone()),
-        token,
-        region,
-        service: Some(credential.service),
+    let reading = Config {
+        access_key: String::new(),
+        secret: SecretKey::new(String::new()),
+        token: None,
+        region: String::new(),
+        service: None,
         s3: false,
         normalize: known.normalize,
     };
-    Ok((config, time))
+    let claim = self_description(request, &reading).map_err(|answer| {
+        ExplainError(match answer.hint {
+            Some(hint) => format!("{} ({hint})", answer.message),
+            None => answer.message,
+        })
+    })?;
+    let config = Config {
+        access_key: claim.access_key,
+        secret: SecretKey::new(known.secret_access_key.clone()),
+        token: claim.token,
+        region: claim.region,
+        service: Some(claim.service),
+        s3: false,
+        normalize: known.normalize,
+    };
+    Ok((config, claim.time))
 }
 
 /// How long `explain` lets the diagnosis search run: a person waiting for one answer can give it
@@ -190,6 +151,7 @@ pub fn explain_url(url: &str, known: &Known) -> Result<Explanation, ExplainError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sign::Mode;
 
     fn known() -> Known {
         Known {
@@ -235,10 +197,10 @@ mod tests {
     fn what_a_request_does_not_say_is_an_error() {
         let no_date = SIGNED.replace("X-Amz-Date:20150830T123600Z\n", "");
         let error = explain_request(no_date.as_bytes(), &known()).unwrap_err();
-        assert!(error.0.contains("no X-Amz-Date"), "{error}");
+        assert!(error.0.contains("X-Amz-Date header"), "{error}");
         let sigv2 = "GET / HTTP/1.1\nHost:h\nAuthorization:AWS AK:sig\n";
         let error = explain_request(sigv2.as_bytes(), &known()).unwrap_err();
-        assert!(error.0.contains("\"AWS\""), "{error}");
+        assert!(error.0.contains("Signature Version 2"), "{error}");
         let error = explain_url(
             "https://h/?X-Amz-Date=20150830T123600Z&X-Amz-Signature=0",
             &known(),

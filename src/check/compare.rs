@@ -1,6 +1,9 @@
 //! How one stage's output is compared with its expected value.
 //!
-//! Every stage is compared byte for byte, except two whose text has free choices:
+//! Every stage is compared byte for byte, except three whose text has free choices:
+//! - an Authorization header is right when its algorithm and its components, in order, are the
+//!   same; the whitespace after each separating comma is free (AWS's S3 documentation writes
+//!   `,` alone in its aws-chunked example and `, ` elsewhere; S3 accepts both);
 //! - a presigned URL is right when its host, its percent-decoded path (normalised first when the
 //!   case normalises) and the multiset of its percent-decoded query parameters equal the expected
 //!   ones, and its `X-Amz-Signature` is the same text; parameter order and optional encoding do
@@ -64,10 +67,44 @@ pub fn stage_matches(stage: Stage, expected: &[u8], actual: &[u8], how: &Compari
     }
     match stage {
         Stage::PublicKey => public_keys_match(expected, actual),
+        Stage::Authorization => authorizations_match(expected, actual),
         Stage::PresignedUrl => urls_match(expected, actual, how.normalize),
         Stage::SignedRequest => requests_match(expected, actual, how),
         _ => false,
     }
+}
+
+/// An Authorization header value written one way: the algorithm, one space, then its components
+/// as separated by commas, each after the first without the optional whitespace that follows its
+/// comma, joined with `, `. Nothing else is free: a value with no space after its algorithm is
+/// kept as it is (a comma there is a mistake), and whitespace at the end stays.
+pub fn authorization_canonical(value: &[u8]) -> Vec<u8> {
+    let Some(space) = value.iter().position(|&b| b == b' ') else {
+        return value.to_vec();
+    };
+    let (algorithm, components) = value.split_at(space);
+    let mut out = algorithm.to_vec();
+    out.push(b' ');
+    let components = components.get(1..).unwrap_or_default();
+    for (i, component) in components.split(|&b| b == b',').enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        let start = match i {
+            0 => 0,
+            _ => component
+                .iter()
+                .position(|&b| b != b' ' && b != b'\t')
+                .unwrap_or(component.len()),
+        };
+        out.extend_from_slice(component.get(start..).unwrap_or_default());
+    }
+    out
+}
+
+/// Authorization headers that mean the same ([`authorization_canonical`]).
+pub fn authorizations_match(expected: &[u8], actual: &[u8]) -> bool {
+    authorization_canonical(expected) == authorization_canonical(actual)
 }
 
 /// Public keys (`{"X":..,"Y":..}`) that are the same point, however their hex is written.
@@ -165,7 +202,13 @@ fn requests_match(expected: &[u8], actual: &[u8], how: &Comparison<'_>) -> bool 
         let mut lines: HeaderGroups = Vec::new();
         for h in &r.headers {
             let key = h.name.to_ascii_lowercase();
-            let line = (h.name.clone(), trim_ows(&h.folded_value()).to_vec());
+            let value = trim_ows(&h.folded_value()).to_vec();
+            let value = if key == "authorization" {
+                authorization_canonical(&value)
+            } else {
+                value
+            };
+            let line = (h.name.clone(), value);
             match lines.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, group)) => group.push(line),
                 None => lines.push((key, vec![line])),
@@ -190,6 +233,33 @@ fn requests_match(expected: &[u8], actual: &[u8], how: &Comparison<'_>) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authorizations_compare_with_free_whitespace_after_commas_only() {
+        let spaced =
+            b"AWS4-HMAC-SHA256 Credential=A/d/r/s/aws4_request, SignedHeaders=host, Signature=ab";
+        let tight =
+            b"AWS4-HMAC-SHA256 Credential=A/d/r/s/aws4_request,SignedHeaders=host,Signature=ab";
+        assert!(authorizations_match(spaced, tight));
+        let how = Comparison {
+            normalize: false,
+            mode: Mode::Header,
+            amz_date: "20150830T123600Z",
+            signatures: None,
+        };
+        assert!(stage_matches(Stage::Authorization, spaced, tight, &how));
+        // A comma after the algorithm, another order, another signature: not the same.
+        for wrong in [
+            &b"AWS4-HMAC-SHA256,Credential=A/d/r/s/aws4_request, SignedHeaders=host, Signature=ab"
+                [..],
+            b"AWS4-HMAC-SHA256 SignedHeaders=host, Credential=A/d/r/s/aws4_request, Signature=ab",
+            b"AWS4-HMAC-SHA256 Credential=A/d/r/s/aws4_request, SignedHeaders=host, Signature=AB",
+            b"AWS4-HMAC-SHA256 Credential=A/d/r/s/aws4_request, SignedHeaders=host, Signature=ab ",
+            b"AWS4-HMAC-SHA256  Credential=A/d/r/s/aws4_request, SignedHeaders=host, Signature=ab",
+        ] {
+            assert!(!stage_matches(Stage::Authorization, spaced, wrong, &how));
+        }
+    }
 
     #[test]
     fn urls_compare_by_meaning() {

@@ -54,9 +54,14 @@ impl ChunkMistake {
 /// decoded payload's length.
 pub const DECODED_LENGTH_WRONG: &str = "decoded-length-wrong";
 
-/// Whether a catalogue id is a chain mistake (searched here, not by the request model).
+/// Whether a catalogue id is a chain mistake (searched here or, for an event stream, by
+/// [`super::event_stream`]; not by the request model).
 pub fn is_chain_mistake(id: &str) -> bool {
-    id == DECODED_LENGTH_WRONG || ChunkMistake::ALL.iter().any(|m| m.id() == id)
+    id == DECODED_LENGTH_WRONG
+        || ChunkMistake::ALL.iter().any(|m| m.id() == id)
+        || super::event_stream::EventMistake::ALL
+            .iter()
+            .any(|m| m.id() == id)
 }
 
 /// The diagnosis entry of a catalogue id, with `detail` after its explanation.
@@ -200,7 +205,14 @@ pub fn diagnose(input: &SignInput, actual: &StageOutputs) -> Option<Vec<Diagnosi
             )
         })
         .collect();
-    if exposed.is_empty() {
+    // A chain that is right says nothing of the chain mistakes: what diverged is elsewhere.
+    let reference = crate::sign::chunked::stage_outputs(&upload);
+    let right = |stage: &Stage, bytes: &Vec<u8>| {
+        reference
+            .iter()
+            .any(|(s, r)| s == stage && r.as_slice() == bytes.as_slice())
+    };
+    if exposed.is_empty() || exposed.iter().all(|(stage, bytes)| right(stage, bytes)) {
         return None;
     }
     let found = ChunkMistake::ALL

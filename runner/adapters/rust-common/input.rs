@@ -23,6 +23,34 @@ pub struct Context {
     /// `payload_hash`, or the official suite's `signed_body_value` (`payload_hash` wins).
     pub payload_hash: Option<String>,
     pub unsigned_headers: Vec<String>,
+    /// `algorithm`: true for `AWS4-ECDSA-P256-SHA256` (SigV4a, where `region` is the region set).
+    pub sigv4a: bool,
+    /// `chunk_size`: an aws-chunked upload, cut every this many bytes.
+    pub chunk_size: Option<u64>,
+    /// `trailers`: `[name, value]` pairs after the final chunk.
+    pub trailers: Vec<(String, String)>,
+    /// `streaming`: the body's streaming marker when it is not `payload_hash`.
+    pub streaming: Option<String>,
+    /// `event_stream`: event-stream messages signed after the request.
+    pub event_stream: Option<EventStream>,
+}
+
+/// An event of the context's `event_stream`.
+#[derive(Debug)]
+// Read by the adapters that sign event streams (aws-sigv4); the others only skip such a case.
+#[allow(dead_code)]
+pub struct Event {
+    pub time: SystemTime,
+    pub payload: Vec<u8>,
+}
+
+/// The context's `event_stream`: the events, then the final empty message's time.
+#[derive(Debug)]
+// Read by the adapters that sign event streams (aws-sigv4); the others only skip such a case.
+#[allow(dead_code)]
+pub struct EventStream {
+    pub events: Vec<Event>,
+    pub end: SystemTime,
 }
 
 /// The parsed request fields the adapter uses (`raw` is not needed).
@@ -48,7 +76,14 @@ const CONTEXT_KEYS: &[&str] = &[
     "payload_hash",
     "signed_body_value",
     "unsigned_headers",
+    "algorithm",
+    "chunk_size",
+    "trailers",
+    "streaming",
+    "event_stream",
 ];
+const EVENT_STREAM_KEYS: &[&str] = &["events", "end"];
+const EVENT_KEYS: &[&str] = &["timestamp", "payload_base64"];
 const CREDENTIAL_KEYS: &[&str] = &["access_key_id", "secret_access_key", "token"];
 fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
     value
@@ -135,6 +170,67 @@ pub fn parse_context(value: &Value) -> Result<Context, String> {
             None => opt_string(map, "signed_body_value", "context")?,
         },
         unsigned_headers,
+        sigv4a: match opt_string(map, "algorithm", "context")?.as_deref() {
+            None | Some("AWS4-HMAC-SHA256") => false,
+            Some("AWS4-ECDSA-P256-SHA256") => true,
+            Some(other) => return Err(format!("context.algorithm: unknown algorithm {other:?}")),
+        },
+        chunk_size: match map.get("chunk_size") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .ok_or("context.chunk_size: expected a positive integer")?,
+            ),
+        },
+        trailers: match map.get("trailers") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|pair| match pair.as_array().map(Vec::as_slice) {
+                    Some([Value::String(n), Value::String(v)]) => Ok((n.clone(), v.clone())),
+                    _ => Err("context.trailers: expected [name, value] pairs of strings"),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err("context.trailers: expected an array".into()),
+        },
+        streaming: opt_string(map, "streaming", "context")?,
+        event_stream: match map.get("event_stream") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(parse_event_stream(value)?),
+        },
+    })
+}
+
+fn time_of(map: &Map<String, Value>, key: &str, what: &str) -> Result<SystemTime, String> {
+    let text = string(map, key, what)?;
+    parse_rfc3339(&text).map_err(|e| format!("{what}.{key}: {text:?} is not an RFC 3339 time: {e}"))
+}
+
+fn parse_event_stream(value: &Value) -> Result<EventStream, String> {
+    let map = object(value, "context.event_stream")?;
+    reject_unknown(map, EVENT_STREAM_KEYS, "context.event_stream")?;
+    let events = match map.get("events") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                let event = object(item, "context.event_stream.events[]")?;
+                reject_unknown(event, EVENT_KEYS, "context.event_stream.events[]")?;
+                Ok(Event {
+                    time: time_of(event, "timestamp", "context.event_stream.events[]")?,
+                    payload: decode_base64(&string(
+                        event,
+                        "payload_base64",
+                        "context.event_stream.events[]",
+                    )?)?,
+                })
+            })
+            .collect::<Result<_, String>>()?,
+        Some(_) => return Err("context.event_stream.events: expected an array".into()),
+    };
+    Ok(EventStream {
+        events,
+        end: time_of(map, "end", "context.event_stream")?,
     })
 }
 

@@ -299,6 +299,54 @@ pub fn verify_deferred(
     signer: &Signer,
     now: Timestamp,
 ) -> Outcome {
+    match claim_of(request, config) {
+        Ok((claim, base)) => check_claim(claim, request, config, signer, now, base),
+        Err(verdict) => verdict.into(),
+    }
+}
+
+/// What a signed request says of itself, as the verifier reads it: the access key, scope, session
+/// token and time it claims to be signed with. `explain` verifies a request against this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfDescription {
+    /// SigV4 or SigV4a.
+    pub algorithm: Algorithm,
+    /// The access key of the credential.
+    pub access_key: String,
+    /// The scope's region; SigV4a: the first region of the region set.
+    pub region: String,
+    /// The scope's service.
+    pub service: String,
+    /// `X-Amz-Security-Token`, if any.
+    pub token: Option<String>,
+    /// `X-Amz-Date`.
+    pub time: Timestamp,
+}
+
+/// Reads what `request` claims with the verifier's one claim parser; a request that does not
+/// say it is answered as the verifier answers it (`config` decides only S3's error codes).
+// A rejection is an ordinary outcome here: no need to box it.
+#[allow(clippy::result_large_err)]
+pub fn self_description(request: &Request, config: &Config) -> Result<SelfDescription, Answer> {
+    let (claim, _) = claim_of(request, config)?;
+    let region = match &claim.region_set {
+        Some(set) => set.split(',').next().unwrap_or_default().trim().to_string(),
+        None => claim.scope.region.clone(),
+    };
+    Ok(SelfDescription {
+        algorithm: claim.algorithm,
+        access_key: claim.scope.access_key,
+        region,
+        service: claim.scope.service,
+        token: claim.token,
+        time: claim.time,
+    })
+}
+
+/// The claim of a request (its mode's Authorization header or presigned parameters), or the
+/// answer to a request that makes none or two.
+#[allow(clippy::result_large_err)]
+fn claim_of<'r>(request: &'r Request, config: &Config) -> Result<(Claim<'r>, Answer), Answer> {
     let query = request.query().unwrap_or_default();
     let params = pieces(query);
     let presigned = is_presigned(&params);
@@ -307,40 +355,35 @@ pub fn verify_deferred(
     let base = Answer::new(mode);
     let s3 = config.s3_for(None);
     if authorizations > 0 && presigned {
-        return base
+        return Err(base
             .reject(400, "InvalidArgument", Point::Stage(Stage::Authorization),
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
             .hint("Send either an Authorization header or a presigned URL, not both.")
-            .detail("ArgumentName", "Authorization").into();
+            .detail("ArgumentName", "Authorization"));
     }
     if authorizations == 0 && !presigned {
         let sigv2 = params.iter().any(|p| p.key == "AWSAccessKeyId")
             && params.iter().any(|p| p.key == "Signature");
         if sigv2 {
-            return base
+            return Err(base
                 .reject(400, "InvalidArgument", Point::Stage(Stage::Authorization), "Unsupported Authorization Type: a Signature Version 2 presigned URL (AWSAccessKeyId, Signature)")
-                .hint("This server verifies Signature Version 4: presign with X-Amz-Algorithm=AWS4-HMAC-SHA256 (boto3: Config(signature_version='s3v4')).").into();
+                .hint("This server verifies Signature Version 4: presign with X-Amz-Algorithm=AWS4-HMAC-SHA256 (boto3: Config(signature_version='s3v4'))."));
         }
         let (code, message) = if s3 {
             ("AccessDenied", "Access Denied")
         } else {
             ("MissingAuthenticationToken", "Missing Authentication Token")
         };
-        return base
+        return Err(base
             .reject(403, code, Point::Request, format!("{message}: the request carries neither an Authorization header nor a presigned query (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ...)"))
-            .hint("The client sent the request unsigned: give it credentials (curl --aws-sigv4 with --user AK:SK; botocore and the AWS CLI read them from the environment or ~/.aws).").into();
+            .hint("The client sent the request unsigned: give it credentials (curl --aws-sigv4 with --user AK:SK; botocore and the AWS CLI read them from the environment or ~/.aws)."));
     }
-    let claim = match mode {
-        Mode::Header => header_claim(request, config, base),
-        Mode::Query => query_claim(request, &params, base),
-    };
     // The verdict so far carries what the claim named (access key, signature, signed headers,
     // what was provided).
-    let (claim, base) = match claim {
-        Ok(claim) => claim,
-        Err(verdict) => return verdict.into(),
-    };
-    check_claim(claim, request, config, signer, now, base)
+    match mode {
+        Mode::Header => header_claim(request, config, base),
+        Mode::Query => query_claim(request, &params, base),
+    }
 }
 
 /// What verifying one request comes to: a verdict, or a wrong signature whose explanation is
