@@ -178,6 +178,70 @@ impl ChunkChain {
         }
     }
 
+    /// Verifies `provided`, a chunk signature as sent (SigV4a's `*` padding allowed), as the
+    /// next link given the chunk data's SHA-256: `Ok` when it verifies under the chain's public
+    /// key (SigV4a) or equals the signature computed (SigV4). The chain goes on from the
+    /// provided signature: two right ECDSA signatures differ, and the client chains from its own.
+    pub fn verify_chunk_hash(
+        &mut self,
+        chunk_sha256: &[u8; 32],
+        provided: &str,
+    ) -> (ChunkStringToSign, Result<(), ecdsa::VerifyError>) {
+        let string_to_sign = ChunkStringToSign::with_algorithm(
+            self.key.chunk_algorithm(),
+            &self.amz_date,
+            &self.scope,
+            self.previous.as_str(),
+            chunk_sha256,
+        );
+        let verdict = self.verify(string_to_sign.as_str(), provided);
+        (string_to_sign, verdict)
+    }
+
+    /// Verifies `provided`, a trailer signature as sent, as [`verify_chunk_hash`] does a chunk's.
+    ///
+    /// [`verify_chunk_hash`]: ChunkChain::verify_chunk_hash
+    pub fn verify_trailer(
+        &mut self,
+        canonical: &CanonicalTrailers,
+        provided: &str,
+    ) -> (TrailerStringToSign, Result<(), ecdsa::VerifyError>) {
+        let string_to_sign = TrailerStringToSign::with_algorithm(
+            self.key.trailer_algorithm(),
+            &self.amz_date,
+            &self.scope,
+            self.previous.as_str(),
+            canonical,
+        );
+        let verdict = self.verify(string_to_sign.as_str(), provided);
+        (string_to_sign, verdict)
+    }
+
+    fn verify(&mut self, string_to_sign: &str, provided: &str) -> Result<(), ecdsa::VerifyError> {
+        let provided = sigv4a::trim_padding(provided);
+        let verdict = match &self.key {
+            LinkKey::Ecdsa(pair) => ecdsa::verify(
+                pair.public_key(),
+                string_to_sign.as_bytes(),
+                provided.as_bytes(),
+            ),
+            LinkKey::Hmac(_) => {
+                let computed = self.key.sign(string_to_sign);
+                if computed.as_str() == provided {
+                    Ok(())
+                } else {
+                    Err(ecdsa::VerifyError::Mismatch)
+                }
+            }
+        };
+        self.previous = match &self.key {
+            LinkKey::Ecdsa(_) => Signature::from_der_hex(provided.to_string()),
+            LinkKey::Hmac(_) => Signature::parse_hex(provided)
+                .unwrap_or_else(|| Signature::from_der_hex(provided.to_string())),
+        };
+        verdict
+    }
+
     /// Signs the trailers, chained from the final chunk's signature. The trailer signature ends
     /// the chain.
     pub fn sign_trailer(&mut self, canonical: CanonicalTrailers) -> TrailerLink {
@@ -582,6 +646,38 @@ mod tests {
                     .iter()
                     .map(|(n, v)| (n.as_str(), v.as_str()))
             )
+        );
+    }
+
+    #[test]
+    fn a_sigv4a_chain_verifies_another_signers_links_and_goes_on_from_them() {
+        let (request, context) = published_v4a(StreamingMarker::EcdsaSignedPayloadTrailer);
+        let signed = Signer::new()
+            .sign(&request, &context, Mode::Header)
+            .unwrap();
+        let upload = signed.chunked().unwrap();
+        let mut verifier = ChunkChain::from_signed(&signed);
+        let sent: Vec<String> = upload
+            .chunk_signatures()
+            .lines()
+            .map(String::from)
+            .collect();
+        for (data, provided) in [&[b'a'; 65_536][..], &[b'a'; 1_024][..], &[][..]]
+            .into_iter()
+            .zip(&sent)
+        {
+            let hash: [u8; 32] = Sha256::digest(data).into();
+            assert_eq!(verifier.verify_chunk_hash(&hash, provided).1, Ok(()));
+        }
+        let canonical = upload.trailer.as_ref().unwrap().canonical.clone();
+        let trailer = upload.trailer_signature().unwrap();
+        assert_eq!(verifier.verify_trailer(&canonical, &trailer).1, Ok(()));
+        // A changed chunk does not verify.
+        let mut verifier = ChunkChain::from_signed(&signed);
+        let hash: [u8; 32] = Sha256::digest(b"b").into();
+        assert_eq!(
+            verifier.verify_chunk_hash(&hash, &sent[0]).1,
+            Err(ecdsa::VerifyError::Mismatch)
         );
     }
 
