@@ -1,7 +1,8 @@
 //! `context.json` -> [`Context`]: credentials, scope, time and the switches of one case.
 //!
 //! The keys are the official AWS signing test suite's, plus documented extensions for what the
-//! official suite cannot express (`double_uri_encode`, `payload_hash`, `unsigned_headers`). An
+//! official suite cannot express (`double_uri_encode`, `payload_hash`, `unsigned_headers`, the
+//! streaming keys `chunk_size`, `trailers`, `streaming` and `event_stream`). An
 //! unknown key is an error that names it, so a typo never silently changes what is signed.
 
 use crate::sign::Algorithm;
@@ -101,10 +102,48 @@ pub struct Context {
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` and then a trailer).
     #[serde(default)]
     pub streaming: Option<String>,
+    /// Extension `event_stream`: event-stream messages signed after the request, chained from
+    /// its signature (header mode); see [`crate::sign::event_stream`].
+    #[serde(default)]
+    pub event_stream: Option<EventStreamContext>,
     /// Not a context key: S3's rules whatever `service` says (a verifier started with `--s3`
     /// checks an S3-compatible endpoint whose scope may name another service).
     #[serde(skip)]
     pub s3_rules: bool,
+}
+
+/// `event_stream`: the events sent after the request, then the final empty message.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventStreamContext {
+    /// `events`: the events in order (may be empty: the stream is then its final message only).
+    #[serde(default)]
+    pub events: Vec<Event>,
+    /// `end`: the signing time of the final, empty message (RFC 3339).
+    #[serde(deserialize_with = "deserialize_timestamp")]
+    pub end: Timestamp,
+}
+
+/// One event of an `event_stream`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// `timestamp`: the event's signing time (RFC 3339, whole seconds), written to its `:date`
+    /// header in milliseconds.
+    #[serde(deserialize_with = "deserialize_timestamp")]
+    pub timestamp: Timestamp,
+    /// `payload_base64`: the signed payload, base64 (for a real stream, the encoded inner
+    /// event-stream message).
+    #[serde(rename = "payload_base64", deserialize_with = "deserialize_base64")]
+    pub payload: Vec<u8>,
+}
+
+fn deserialize_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    use base64::Engine;
+    let text = String::deserialize(d)?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map_err(|e| serde::de::Error::custom(format!("payload_base64 {text:?}: {e}")))
 }
 
 fn deserialize_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
@@ -190,6 +229,7 @@ impl Context {
             chunk_size: None,
             trailers: Vec::new(),
             streaming: None,
+            event_stream: None,
             s3_rules: false,
         }
     }
@@ -239,6 +279,42 @@ mod tests {
         assert_eq!(c.expiration_in_seconds, Some(60));
         assert_eq!(c.unsigned_headers, vec!["User-Agent"]);
         assert_eq!(c.timestamp.amz_date(), "20150830T123600Z");
+    }
+
+    #[test]
+    fn event_stream_is_read_strictly() {
+        let with = |events: &str| {
+            BASE.replace(
+                "\"unsigned_headers\"",
+                &format!("\"event_stream\": {events},\n\"unsigned_headers\""),
+            )
+        };
+        let c = Context::from_json(
+            with(r#"{"events": [{"timestamp": "2015-08-30T12:36:01Z", "payload_base64": "AP8="}], "end": "2015-08-30T12:36:02Z"}"#)
+                .as_bytes(),
+        )
+        .unwrap();
+        let stream = c.event_stream.unwrap();
+        assert_eq!(stream.events[0].payload, [0, 255]);
+        assert_eq!(stream.end.amz_date(), "20150830T123602Z");
+        for (events, want) in [
+            (r#"{"end": "2015-08-30T12:36:02Z"}"#, None),
+            (r#"{"events": []}"#, Some("missing field `end`")),
+            (
+                r#"{"events": [{"timestamp": "2015-08-30T12:36:01Z", "payload_base64": "%%"}], "end": "2015-08-30T12:36:02Z"}"#,
+                Some("payload_base64 \"%%\""),
+            ),
+            (
+                r#"{"events": [{"time": "2015-08-30T12:36:01Z"}], "end": "2015-08-30T12:36:02Z"}"#,
+                Some("unknown field `time`"),
+            ),
+        ] {
+            match (Context::from_json(with(events).as_bytes()), want) {
+                (Ok(c), None) => assert!(c.event_stream.unwrap().events.is_empty()),
+                (Err(e), Some(want)) => assert!(e.message.contains(want), "{e}"),
+                (other, _) => panic!("{events}: {other:?}"),
+            }
+        }
     }
 
     #[test]

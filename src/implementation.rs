@@ -165,6 +165,9 @@ pub fn stage_outputs(signed: &Signed) -> StageOutputs {
     if let Some(upload) = signed.chunked() {
         out.extend(crate::sign::chunked::stage_outputs(&upload));
     }
+    if let Some(stream) = signed.event_stream() {
+        out.extend(crate::sign::event_stream::stage_outputs(&stream));
+    }
     out
 }
 

@@ -52,11 +52,6 @@ pub use request::{Header, Request};
 pub use sign::{Mode, SignError, Signed, Signer};
 pub use stage::Stage;
 pub use timestamp::Timestamp;
-#[allow(
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "input handling still to be made panic-free here (issue 12)"
-)]
 pub mod adapter;
 pub mod check;
 #[allow(
@@ -65,11 +60,6 @@ pub mod check;
     reason = "input handling still to be made panic-free here (issue 12)"
 )]
 pub mod diagnose;
-#[allow(
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "input handling still to be made panic-free here (issue 12)"
-)]
 pub mod explain;
 pub mod files;
 pub mod fuzz;
@@ -87,9 +77,4 @@ pub mod run;
 )]
 pub mod serve;
 pub mod stage;
-#[allow(
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "input handling still to be made panic-free here (issue 12)"
-)]
 pub mod suite;

@@ -35,11 +35,16 @@ pub enum Stage {
     TrailerSignature,
     /// `encoded_body`: the `aws-chunked` body on the wire.
     EncodedBody,
+    /// `event_string_to_sign`: an event stream's event strings to sign, in order, the final
+    /// empty message's last (header mode; [`crate::sign::event_stream`]).
+    EventStringToSign,
+    /// `event_signatures`: its event signatures, in order, the final empty message's last.
+    EventSignatures,
 }
 
 impl Stage {
     /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 13] = [
+    pub const ALL: [Stage; 15] = [
         Stage::CanonicalRequest,
         Stage::StringToSign,
         Stage::SigningKey,
@@ -53,6 +58,8 @@ impl Stage {
         Stage::TrailerStringToSign,
         Stage::TrailerSignature,
         Stage::EncodedBody,
+        Stage::EventStringToSign,
+        Stage::EventSignatures,
     ];
 
     /// The stage's name in the protocol and the reports.
@@ -71,6 +78,8 @@ impl Stage {
             Stage::TrailerStringToSign => "trailer_string_to_sign",
             Stage::TrailerSignature => "trailer_signature",
             Stage::EncodedBody => "encoded_body",
+            Stage::EventStringToSign => "event_string_to_sign",
+            Stage::EventSignatures => "event_signatures",
         }
     }
 
@@ -90,7 +99,8 @@ impl Stage {
         !elsewhere
     }
 
-    /// Whether the stage belongs to an `aws-chunked` upload after its seed (header mode only).
+    /// Whether the stage belongs to an `aws-chunked` upload or an event stream after its seed
+    /// (header mode only).
     pub fn is_streaming(&self) -> bool {
         *self >= Stage::ChunkStringToSign
     }
@@ -134,6 +144,8 @@ impl Stage {
             Stage::TrailerStringToSign => "trailer-string-to-sign",
             Stage::TrailerSignature => "trailer-signature",
             Stage::EncodedBody => "encoded-body",
+            Stage::EventStringToSign => "event-string-to-sign",
+            Stage::EventSignatures => "event-signatures",
         };
         format!("{mode}-{stem}.txt")
     }
@@ -256,6 +268,11 @@ mod tests {
         );
         assert!(!Stage::ChunkSignatures.applies_to(Mode::Query));
         assert!(!Stage::SignedRequest.is_streaming() && Stage::EncodedBody.is_streaming());
+        assert_eq!(
+            Stage::EventSignatures.file_name(Mode::Header),
+            "header-event-signatures.txt"
+        );
+        assert!(!Stage::EventStringToSign.applies_to(Mode::Query));
         for name in [
             "error",
             "request",

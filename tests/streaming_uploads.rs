@@ -7,12 +7,16 @@
 //! - an upload whose seed and chunks are signed by the `aws-sigv4` crate (`sign`, then
 //!   `sign_chunk` for each chunk: `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`): accepted; with one byte
 //!   of its second chunk changed it is refused naming chunk 2 and the stage `chunk_signatures`;
+//! - minio-go's own S3 client (`PutObject` over plain HTTP, signed chunk by chunk with
+//!   `StreamingSignV4`, 64 KiB chunks): accepted; with a byte of chunk 2 changed, refused naming
+//!   chunk 2;
 //! - a SigV4a upload (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`, signed by the reference: no
 //!   installed library signs SigV4a chunks): accepted, its ECDSA chunk signatures verified under
 //!   the public key; with one byte of its second chunk changed it is refused naming chunk 2.
 //!
-//! The awscrt test needs runner/adapters/awscrt/install.sh: without it, it shows as ignored with
-//! that reason (a failure under CI, which installs it). libtest-mimic runs the tests.
+//! The awscrt and minio-go tests need runner/adapters/awscrt/install.sh and
+//! runner/adapters/minio-go/install.sh: without them, they show as ignored with that reason (a
+//! failure under CI, which installs them). libtest-mimic runs the tests.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -137,6 +141,38 @@ fn awscrt_s3_client_trailing_checksum() {
         body.contains("<FirstDivergentStage>encoded_body</FirstDivergentStage>"),
         "{body}"
     );
+}
+
+fn minio_go_put() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("runner/adapters/minio-go/bin/minio-go-put")
+}
+
+/// minio-go's S3 client `PutObject` of 200,000 bytes through `port`: the status and what it said.
+fn minio_put(port: u16) -> (u16, String) {
+    let out = Command::new(minio_go_put())
+        .args([&format!("127.0.0.1:{port}"), AKID, SECRET, "200000"])
+        .output()
+        .expect("run minio-go-put");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (status, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    (
+        status.trim().parse().unwrap_or(0),
+        format!("{body}\n{}", String::from_utf8_lossy(&out.stderr)),
+    )
+}
+
+/// minio-go's client signs a plain-HTTP PutObject chunk by chunk (64 KiB chunks): accepted, and
+/// with one byte of the second chunk changed on the way, refused naming chunk 2.
+fn minio_go_client_signed_chunks() {
+    let server = start(&["--s3"]);
+    let (status, body) = minio_put(proxy(server.port, None));
+    assert_eq!(status, 200, "{body}\n{}", server.log());
+    assert!(server.log().contains("200 OK"), "{}", server.log());
+    // 70,000 bytes after the head: inside the second chunk's data.
+    let (status, body) = minio_put(proxy(server.port, Some(70_000)));
+    assert_eq!(status, 403, "{body}\n{}", server.log());
+    assert!(body.contains("SignatureDoesNotMatch"), "{body}");
+    assert!(body.contains("chunk 2"), "{body}");
 }
 
 /// An upload signed with the aws-sigv4 crate: the head, then the chunks of 8 KiB.
@@ -370,7 +406,18 @@ fn main() -> std::process::ExitCode {
             python.display()
         )
     });
+    let minio = (!minio_go_put().exists()).then(|| {
+        format!(
+            "needs {}: run runner/adapters/minio-go/install.sh",
+            minio_go_put().display()
+        )
+    });
     let tests = vec![
+        needs(
+            "minio_go_client_signed_chunks_accepted_and_a_changed_chunk_named",
+            minio,
+            minio_go_client_signed_chunks,
+        ),
         needs(
             "awscrt_s3_client_trailing_checksum_accepted_and_a_changed_byte_refused",
             awscrt,

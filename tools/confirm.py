@@ -65,10 +65,14 @@ MODES = ("header", "query")
 STAGES = ("canonical_request", "string_to_sign", "signing_key", "signature",
           "authorization", "presigned_url", "signed_request",
           "chunk_string_to_sign", "chunk_signatures", "trailer_string_to_sign",
-          "trailer_signature", "encoded_body")
-# The ends of an aws-chunked upload's chain: a case that has them is confirmed only by an answer
-# that compared every one it has (the seed alone says nothing about the chunks).
-STREAMING_RESULTS = ("chunk_signatures", "trailer_signature", "encoded_body")
+          "trailer_signature", "encoded_body", "event_string_to_sign", "event_signatures")
+# The ends of an aws-chunked upload's or an event stream's chain: a case that has them is
+# confirmed only by an answer that compared every one it has (the seed alone says nothing about
+# the chunks or the events).
+STREAMING_RESULTS = ("chunk_signatures", "trailer_signature", "encoded_body", "event_signatures")
+# Chain stages the protocol sends as arrays, and how the suite's files join their links.
+CHAIN_SEPARATORS = (("chunk_string_to_sign", "\n\n"), ("chunk_signatures", "\n"),
+                    ("event_string_to_sign", "\n\n"), ("event_signatures", "\n"))
 DECISIVE = ("signature", "authorization", "presigned_url", "signed_request")
 # Implementation names that are not independent of the expected values (our own signer).
 NOT_INDEPENDENT = {"sigv4-conformance"}
@@ -264,12 +268,13 @@ def compare_url(expected, actual, normalize):
 
 def authorization_canonical(value):
     """An Authorization value written one way (src/check/compare.rs authorization_canonical): the
-    algorithm, one space, its comma-separated components trimmed and joined with ', '. The
-    whitespace after a comma is free; a value without a space after its algorithm stays as is."""
+    algorithm, one space, its comma-separated components joined with ', ', each after the first
+    without the whitespace that follows its comma. Only that whitespace is free."""
     if " " not in value:
         return value
     algorithm, components = value.split(" ", 1)
-    return algorithm + " " + ", ".join(c.strip(" \t") for c in components.split(","))
+    parts = components.split(",")
+    return algorithm + " " + ", ".join([parts[0]] + [c.lstrip(" \t") for c in parts[1:]])
 
 
 def compare_signed_request(expected, actual, normalize):
@@ -380,10 +385,10 @@ def verified_answer(answer, exp):
             out[stage] = answer[stage].replace(got, want)
     return out, None
 def streaming_answer(answer):
-    """The protocol's streaming fields as the suite's files hold them: chunk strings to sign
-    joined by an empty line, chunk signatures by a line end, the encoded body decoded."""
+    """The protocol's streaming fields as the suite's files hold them: chunk and event strings to
+    sign joined by an empty line, their signatures by a line end, the encoded body decoded."""
     answer = dict(answer)
-    for stage, separator in (("chunk_string_to_sign", "\n\n"), ("chunk_signatures", "\n")):
+    for stage, separator in CHAIN_SEPARATORS:
         value = answer.get(stage)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             answer[stage] = separator.join(value)
@@ -434,7 +439,8 @@ def judge_stages(answer, exp, error_name, normalize):
     unchecked = [s for s in STREAMING_RESULTS if s in exp and s not in compared]
     if unchecked:
         return {"status": "skip", "stages": compared,
-                "detail": "aws-chunked stages not exposed: " + ", ".join(unchecked)}
+                "detail": ("event-stream" if unchecked[0].startswith("event") else "aws-chunked")
+                + " stages not exposed: " + ", ".join(unchecked)}
     if not any(s in compared for s in DECISIVE):
         return {"status": "error", "stages": compared,
                 "detail": "nothing decisive compared (no signature, authorization, presigned_url "

@@ -28,7 +28,9 @@ case "${1:-}" in
       tar -xzf "$tmp/botocore-$BOTOCORE_SDIST_VERSION.tar.gz" -C "$tmp" \
         "botocore-$BOTOCORE_SDIST_VERSION/tests/unit/auth/aws4_testsuite"
       mkdir -p target/official
-      mv "$tmp/botocore-$BOTOCORE_SDIST_VERSION/tests/unit/auth/aws4_testsuite" "$dir"
+      # -T: never into a folder another run unpacked meanwhile (that one is the same).
+      mv -T "$tmp/botocore-$BOTOCORE_SDIST_VERSION/tests/unit/auth/aws4_testsuite" "$dir" 2>/dev/null ||
+        [ -d "$dir/get-vanilla" ]
     fi
     dir="$(pwd)/$dir"
     ;;

@@ -150,7 +150,11 @@ fn clip(text: &str, max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
+    format!(
+        "{}… ({} bytes in all)",
+        text.get(..end).unwrap_or_default(),
+        text.len()
+    )
 }
 
 /// Why a handshake failed.
@@ -342,7 +346,7 @@ impl Adapter {
             let line = serde_json::to_vec(&SignRequest::from_input(input)).unwrap_or_default();
             // The line and its `\n` must fit the cap: a longer one is never sent.
             if line.len() >= self.config.max_request_line {
-                outcomes[index] = Some(SignOutcome::Unsendable(format!(
+                record(&mut outcomes, index, SignOutcome::Unsendable(format!(
                     "too large to send: its sign request would be a {} byte line, over the {} byte ({} MiB) line cap of adapter protocol v1; the adapter was not asked",
                     line.len() + 1,
                     self.config.max_request_line,
@@ -365,7 +369,7 @@ impl Adapter {
             self.ensure_session(&mut state);
             if let Some(reason) = &state.given_up {
                 for index in in_flight.drain(..).map(|(i, _)| i).chain(queue.drain(..)) {
-                    outcomes[index] = Some(SignOutcome::Broken(reason.clone()));
+                    record(&mut outcomes, index, SignOutcome::Broken(reason.clone()));
                 }
                 break;
             }
@@ -382,7 +386,9 @@ impl Adapter {
                 let Some(index) = queue.pop_front() else {
                     break;
                 };
-                session.process.send(lines[index].clone());
+                session
+                    .process
+                    .send(lines.get(index).cloned().unwrap_or_default());
                 in_flight.push_back((index, Instant::now()));
             }
             let Some(&(oldest, sent)) = in_flight.front() else {
@@ -421,14 +427,13 @@ impl Adapter {
                         ),
                         false,
                     )),
-                    Ok(result) => match in_flight
-                        .iter()
-                        .position(|(i, _)| inputs[*i].id == result.id)
-                    {
+                    Ok(result) => match in_flight.iter().position(|(i, _)| {
+                        inputs.get(*i).is_some_and(|input| input.id == result.id)
+                    }) {
                         Some(position) => {
                             let (index, _) = in_flight.remove(position).unwrap_or((oldest, sent));
                             session.answered.insert(&result.id);
-                            outcomes[index] = Some(outcome_of(result));
+                            record(&mut outcomes, index, outcome_of(result));
                             last_progress = Instant::now();
                             state.consecutive_timeouts = 0;
                             if suspect == Some(index) {
@@ -483,7 +488,11 @@ impl Adapter {
                 } else {
                     format!("\nstderr (tail):\n{}", clip(tail.trim_end(), 3000))
                 };
-                outcomes[oldest] = Some(SignOutcome::Broken(format!("{what}{again}{stderr}")));
+                record(
+                    &mut outcomes,
+                    oldest,
+                    SignOutcome::Broken(format!("{what}{again}{stderr}")),
+                );
                 let limit = self.config.timeouts_before_giving_up.max(1);
                 if !exited && state.consecutive_timeouts >= limit {
                     state.given_up = Some(format!(
@@ -579,5 +588,12 @@ impl Implementation for Adapter {
 
     fn notes(&self) -> Vec<String> {
         Adapter::notes(self)
+    }
+}
+/// Records the outcome of the input at `index` (an index of `outcomes`, which has one slot per
+/// input).
+fn record(outcomes: &mut [Option<SignOutcome>], index: usize, outcome: SignOutcome) {
+    if let Some(slot) = outcomes.get_mut(index) {
+        *slot = Some(outcome);
     }
 }

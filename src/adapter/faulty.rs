@@ -238,8 +238,12 @@ pub fn run(faulty: &Faulty) -> ! {
         let Ok(message) = serde_json::from_slice::<Value>(&line) else {
             continue;
         };
-        let is_hello = message["type"] == "hello";
-        let id = message["id"].as_str().unwrap_or_default().to_string();
+        let is_hello = message.get("type").and_then(Value::as_str) == Some("hello");
+        let id = message
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let on_trigger = !is_hello && id == trigger;
         if is_hello {
             match fault {
@@ -250,7 +254,9 @@ pub fn run(faulty: &Faulty) -> ! {
                 "protocol-2" => {
                     if let Some(reply) = answer(&reference, None, &line) {
                         let mut reply: Value = serde_json::from_slice(&reply).unwrap_or_default();
-                        reply["protocol"] = 2.into();
+                        if let Some(fields) = reply.as_object_mut() {
+                            fields.insert("protocol".into(), 2.into());
+                        }
                         write_line(reply.to_string().as_bytes());
                     }
                 }
@@ -294,7 +300,9 @@ pub fn run(faulty: &Faulty) -> ! {
             }
             "wrong-id" if on_trigger => {
                 let mut value: Value = serde_json::from_slice(&reply()).unwrap_or_default();
-                value["id"] = format!("{trigger}-wrong").into();
+                if let Some(fields) = value.as_object_mut() {
+                    fields.insert("id".into(), format!("{trigger}-wrong").into());
+                }
                 write_line(value.to_string().as_bytes());
             }
             "oversized" if on_trigger => {

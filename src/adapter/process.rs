@@ -80,11 +80,11 @@ fn read_lines_until(stdout: impl Read, max_line: usize, events: &Sender<Event>) 
                 return;
             }
             let (chunk, done) = match buffer.iter().position(|&b| b == b'\n') {
-                Some(i) => (&buffer[..i], Some(i + 1)),
+                Some(i) => (buffer.split_at(i).0, Some(i + 1)),
                 None => (buffer, None),
             };
             if line.len() + chunk.len() > max_line {
-                line.extend_from_slice(&chunk[..chunk.len().min(256)]);
+                line.extend_from_slice(chunk.get(..256).unwrap_or(chunk));
                 let _ = events.send(Event::TooLong(line));
                 return;
             }
@@ -114,7 +114,7 @@ fn keep_tail(stderr: impl Read, tail: Arc<Mutex<VecDeque<u8>>>) {
             Ok(0) | Err(_) => return,
             Ok(n) => {
                 let mut tail = lock(&tail);
-                tail.extend(&chunk[..n]);
+                tail.extend(chunk.get(..n).unwrap_or_default());
                 let excess = tail.len().saturating_sub(STDERR_TAIL);
                 tail.drain(..excess);
             }

@@ -269,7 +269,9 @@ impl SignResult {
             | Stage::ChunkSignatures
             | Stage::TrailerStringToSign
             | Stage::TrailerSignature
-            | Stage::EncodedBody => {
+            | Stage::EncodedBody
+            | Stage::EventStringToSign
+            | Stage::EventSignatures => {
                 self.streaming.set(stage, value.as_bytes());
                 return;
             }

@@ -1,10 +1,13 @@
-//! Protocol v1's fields for `aws-chunked` uploads (an extension: a `result` may carry them, an
-//! adapter that cannot expose them leaves them out or skips the case).
+//! Protocol v1's fields for `aws-chunked` uploads and event streams (an extension: a `result` may
+//! carry them, an adapter that cannot expose them leaves them out or skips the case).
 //!
 //! - `chunk_string_to_sign`: array of strings, each chunk's string to sign, in order;
 //! - `chunk_signatures`: array of strings, each chunk's signature, the final empty chunk's last;
 //! - `trailer_string_to_sign`, `trailer_signature`: strings;
-//! - `encoded_body_base64`: the encoded body on the wire, base64 (stage `encoded_body`).
+//! - `encoded_body_base64`: the encoded body on the wire, base64 (stage `encoded_body`);
+//! - `event_string_to_sign`: array of strings, each event-stream message's string to sign, in
+//!   order, the final empty message's last;
+//! - `event_signatures`: array of strings, each event-stream message's signature, in order.
 
 use crate::stage::Stage;
 use base64::Engine;
@@ -28,14 +31,20 @@ pub struct StreamingFields {
     /// The encoded body, base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoded_body_base64: Option<String>,
+    /// Each event-stream message's string to sign, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_string_to_sign: Option<Vec<String>>,
+    /// Each event-stream message's signature, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_signatures: Option<Vec<String>>,
 }
 
-/// How a chain stage's links are joined into one text (the expected file's format): chunk
-/// strings to sign are separated by an empty line, signatures by a line end.
+/// How a chain stage's links are joined into one text (the expected file's format): chunk and
+/// event strings to sign are separated by an empty line, signatures by a line end.
 pub fn link_separator(stage: Stage) -> Option<&'static str> {
     match stage {
-        Stage::ChunkStringToSign => Some("\n\n"),
-        Stage::ChunkSignatures => Some("\n"),
+        Stage::ChunkStringToSign | Stage::EventStringToSign => Some("\n\n"),
+        Stage::ChunkSignatures | Stage::EventSignatures => Some("\n"),
         _ => None,
     }
 }
@@ -47,6 +56,8 @@ impl StreamingFields {
         for (stage, links) in [
             (Stage::ChunkStringToSign, &self.chunk_string_to_sign),
             (Stage::ChunkSignatures, &self.chunk_signatures),
+            (Stage::EventStringToSign, &self.event_string_to_sign),
+            (Stage::EventSignatures, &self.event_signatures),
         ] {
             if let (Some(links), Some(separator)) = (links, link_separator(stage)) {
                 out.push((stage, links.join(separator).into_bytes()));
@@ -91,6 +102,8 @@ impl StreamingFields {
         match stage {
             Stage::ChunkStringToSign => self.chunk_string_to_sign = Some(split("\n\n")),
             Stage::ChunkSignatures => self.chunk_signatures = Some(split("\n")),
+            Stage::EventStringToSign => self.event_string_to_sign = Some(split("\n\n")),
+            Stage::EventSignatures => self.event_signatures = Some(split("\n")),
             Stage::TrailerStringToSign => self.trailer_string_to_sign = Some(text.to_string()),
             Stage::TrailerSignature => self.trailer_signature = Some(text.to_string()),
             _ => return false,
@@ -105,7 +118,7 @@ mod tests {
 
     #[test]
     fn fields_round_trip_through_the_file_format() {
-        let json = r#"{"chunk_signatures":["aa","bb","cc"],"chunk_string_to_sign":["A\nB","C\nD"],"trailer_signature":"dd","encoded_body_base64":"MA0KDQo="}"#;
+        let json = r#"{"chunk_signatures":["aa","bb","cc"],"chunk_string_to_sign":["A\nB","C\nD"],"trailer_signature":"dd","encoded_body_base64":"MA0KDQo=","event_signatures":["ee","ff"]}"#;
         let fields: StreamingFields = serde_json::from_str(json).unwrap();
         let outputs = fields.outputs();
         assert_eq!(
@@ -113,6 +126,7 @@ mod tests {
             vec![
                 (Stage::ChunkStringToSign, b"A\nB\n\nC\nD".to_vec()),
                 (Stage::ChunkSignatures, b"aa\nbb\ncc".to_vec()),
+                (Stage::EventSignatures, b"ee\nff".to_vec()),
                 (Stage::TrailerSignature, b"dd".to_vec()),
                 (Stage::EncodedBody, b"0\r\n\r\n".to_vec()),
             ]

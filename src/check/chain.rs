@@ -1,5 +1,6 @@
-//! Comparing an `aws-chunked` chain link by link: the first divergent chunk is the divergence,
-//! shown with its own string to sign (or signature) diffed, not the whole chain.
+//! Comparing a chain link by link (an `aws-chunked` upload's chunks, an event stream's
+//! messages): the first divergent link is the divergence, shown with its own string to sign (or
+//! signature) diffed, not the whole chain.
 
 use super::{diff, Divergence, Verdict};
 use crate::adapter::streaming::link_separator;
@@ -26,6 +27,19 @@ pub fn links(stage: Stage, bytes: &[u8]) -> Option<Vec<&[u8]>> {
 pub fn first_divergent_link(stage: Stage, expected: &[u8], actual: &[u8]) -> Option<usize> {
     let (expected, actual) = (links(stage, expected)?, links(stage, actual)?);
     (0..expected.len().max(actual.len())).find(|&i| expected.get(i) != actual.get(i))
+}
+
+/// The chain stage that holds the strings to sign of `stage`'s links, and what one link is called
+/// (`chunk`, `event`) and the final one.
+fn family(stage: Stage) -> (Stage, &'static str, &'static str) {
+    match stage {
+        Stage::EventStringToSign | Stage::EventSignatures => (
+            Stage::EventStringToSign,
+            "message",
+            "the final, empty message",
+        ),
+        _ => (Stage::ChunkStringToSign, "chunk", "the final, empty chunk"),
+    }
 }
 
 fn lossy(bytes: &[u8]) -> String {
@@ -56,11 +70,11 @@ pub fn narrow(fixture: &Fixture, verdict: &mut Verdict) {
         return;
     };
     let count = links(stage, &expected.bytes).map_or(0, |l| l.len());
-    // The chunk's string to sign, from both sides, when both have it.
+    // The link's string to sign, from both sides, when both have it.
     let pick = |stage: Stage, bytes: Option<&Vec<u8>>| -> Option<Vec<u8>> {
         links(stage, bytes?)?.get(index).map(|l| l.to_vec())
     };
-    let sts = Stage::ChunkStringToSign;
+    let (sts, link, last) = family(stage);
     let (shown_expected, shown_actual) = match (
         pick(sts, fixture.expected.stages.get(&sts).map(|e| &e.bytes)),
         pick(sts, verdict.outputs.get(&sts)),
@@ -73,12 +87,12 @@ pub fn narrow(fixture: &Fixture, verdict: &mut Verdict) {
         ),
     };
     let what = if index + 1 == count {
-        "the final, empty chunk"
+        last.to_string()
     } else {
-        "a data chunk"
+        format!("a data {link}")
     };
     verdict.message = format!(
-        "diverged at {stage}, chunk {} of {count} ({what}): the first divergent link of the chain",
+        "diverged at {stage}, {link} {} of {count} ({what}): the first divergent link of the chain",
         index + 1
     );
     verdict.diff = Some(diff::render_diff(&shown_expected, &shown_actual));

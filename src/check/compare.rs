@@ -75,8 +75,9 @@ pub fn stage_matches(stage: Stage, expected: &[u8], actual: &[u8], how: &Compari
 }
 
 /// An Authorization header value written one way: the algorithm, one space, then its components
-/// as separated by commas, each trimmed of optional whitespace, joined with `, `. A value with no
-/// space after its algorithm is kept as it is (a comma there is a mistake, not a free choice).
+/// as separated by commas, each after the first without the optional whitespace that follows its
+/// comma, joined with `, `. Nothing else is free: a value with no space after its algorithm is
+/// kept as it is (a comma there is a mistake), and whitespace at the end stays.
 pub fn authorization_canonical(value: &[u8]) -> Vec<u8> {
     let Some(space) = value.iter().position(|&b| b == b' ') else {
         return value.to_vec();
@@ -89,7 +90,14 @@ pub fn authorization_canonical(value: &[u8]) -> Vec<u8> {
         if i > 0 {
             out.extend_from_slice(b", ");
         }
-        out.extend_from_slice(trim_ows(component));
+        let start = match i {
+            0 => 0,
+            _ => component
+                .iter()
+                .position(|&b| b != b' ' && b != b'\t')
+                .unwrap_or(component.len()),
+        };
+        out.extend_from_slice(component.get(start..).unwrap_or_default());
     }
     out
 }
@@ -246,6 +254,8 @@ mod tests {
                 [..],
             b"AWS4-HMAC-SHA256 SignedHeaders=host, Credential=A/d/r/s/aws4_request, Signature=ab",
             b"AWS4-HMAC-SHA256 Credential=A/d/r/s/aws4_request, SignedHeaders=host, Signature=AB",
+            b"AWS4-HMAC-SHA256 Credential=A/d/r/s/aws4_request, SignedHeaders=host, Signature=ab ",
+            b"AWS4-HMAC-SHA256  Credential=A/d/r/s/aws4_request, SignedHeaders=host, Signature=ab",
         ] {
             assert!(!stage_matches(Stage::Authorization, spaced, wrong, &how));
         }

@@ -154,7 +154,9 @@ pub fn annotate(lines: &mut [StageLine], fixture: &Fixture, outputs: &StageOutpu
             | Stage::ChunkSignatures
             | Stage::TrailerStringToSign
             | Stage::TrailerSignature
-            | Stage::EncodedBody => None,
+            | Stage::EncodedBody
+            | Stage::EventStringToSign
+            | Stage::EventSignatures => None,
         };
         line.note = derived.map(|(consistent, from)| {
             if consistent {

@@ -54,9 +54,14 @@ impl ChunkMistake {
 /// decoded payload's length.
 pub const DECODED_LENGTH_WRONG: &str = "decoded-length-wrong";
 
-/// Whether a catalogue id is a chain mistake (searched here, not by the request model).
+/// Whether a catalogue id is a chain mistake (searched here or, for an event stream, by
+/// [`super::event_stream`]; not by the request model).
 pub fn is_chain_mistake(id: &str) -> bool {
-    id == DECODED_LENGTH_WRONG || ChunkMistake::ALL.iter().any(|m| m.id() == id)
+    id == DECODED_LENGTH_WRONG
+        || ChunkMistake::ALL.iter().any(|m| m.id() == id)
+        || super::event_stream::EventMistake::ALL
+            .iter()
+            .any(|m| m.id() == id)
 }
 
 /// The diagnosis entry of a catalogue id, with `detail` after its explanation.

@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod chunked;
+pub mod event_stream;
 pub mod model;
 pub mod sigv4a;
 
@@ -691,6 +692,9 @@ pub fn diagnose_within(
         return sigv4a::diagnose(input, actual);
     }
     if let Some(found) = chunked::diagnose(input, actual) {
+        return found;
+    }
+    if let Some(found) = event_stream::diagnose(input, actual) {
         return found;
     }
     let search = Target::new(input, actual).search_within(2, limit);

@@ -73,7 +73,7 @@ const FAIL_OTHER: Kind = Kind {
 
 /// Failures, one colour per first divergent stage, in pipeline order; `error` last: a refusal
 /// was expected and the signer signed.
-const FAIL_KINDS: [(&str, Kind); 14] = [
+const FAIL_KINDS: [(&str, Kind); 16] = [
     (
         "canonical_request",
         fail_kind(
@@ -202,6 +202,26 @@ const FAIL_KINDS: [(&str, Kind); 14] = [
             "#444444",
             "#ffffff",
             "fail at encoded_body",
+        ),
+    ),
+    (
+        "event_string_to_sign",
+        fail_kind(
+            "k-fail-event_string_to_sign",
+            "ests",
+            "#7f9fd0",
+            "#000000",
+            "fail at event_string_to_sign",
+        ),
+    ),
+    (
+        "event_signatures",
+        fail_kind(
+            "k-fail-event_signatures",
+            "event",
+            "#0d3b66",
+            "#ffffff",
+            "fail at event_signatures",
         ),
     ),
     (

@@ -8,12 +8,17 @@
 //!
 //! Each stage is a public type whose `Display` is the exact artifact. SigV4a runs the same
 //! pipeline with the changes [`sigv4a`] lists, chosen by the context's [`Algorithm`].
+//!
+//! After the request, two chains signed from its signature: the chunks and trailers of an
+//! `aws-chunked` upload ([`chunked`], [`Signed::chunked`]) and the messages of an event stream
+//! ([`event_stream`], [`Signed::event_stream`]).
 
 pub mod algorithm;
 pub mod authorization;
 pub mod canonical_request;
 pub mod chunked;
 pub mod encoding;
+pub mod event_stream;
 pub mod headers;
 pub mod payload;
 pub mod presigned_url;

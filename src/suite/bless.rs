@@ -35,7 +35,7 @@ impl BlessMode {
 }
 
 /// The stages bless writes: every native stage file but the signing key.
-const BLESSED: [Stage; 11] = [
+const BLESSED: [Stage; 13] = [
     Stage::CanonicalRequest,
     Stage::StringToSign,
     Stage::Signature,
@@ -47,6 +47,8 @@ const BLESSED: [Stage; 11] = [
     Stage::ChunkSignatures,
     Stage::TrailerStringToSign,
     Stage::TrailerSignature,
+    Stage::EventStringToSign,
+    Stage::EventSignatures,
 ];
 
 /// Writes the reference outputs of a native case-mode's missing (or all) stage files; returns the

@@ -320,9 +320,16 @@ fn load_legacy(case: &CaseRef, stem: &str) -> Result<Fixture, FixtureError> {
         "normalize": true,
     });
     if let Some(token) = &context.credentials.token {
-        context_json["credentials"]["token"] = token.clone().into();
-        if context.omit_session_token == Some(true) {
-            context_json["omit_session_token"] = true.into();
+        if let Some(credentials) = context_json
+            .get_mut("credentials")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            credentials.insert("token".into(), token.clone().into());
+        }
+        if let (Some(true), Some(fields)) =
+            (context.omit_session_token, context_json.as_object_mut())
+        {
+            fields.insert("omit_session_token".into(), true.into());
         }
     }
     if let Some(authz) = expected.stages.get(&Stage::Authorization) {

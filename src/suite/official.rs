@@ -42,8 +42,9 @@ pub fn aws_sigv4_suite(manifest_dir: &Path, folder: &str) -> Result<PathBuf, Str
     }
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
-    let manifest = metadata["packages"]
-        .as_array()
+    let manifest = metadata
+        .get("packages")
+        .and_then(serde_json::Value::as_array)
         .into_iter()
         .flatten()
         .find(|p| p["name"] == "aws-sigv4")

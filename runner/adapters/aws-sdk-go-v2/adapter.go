@@ -7,6 +7,7 @@ import (
 	"adapterkit"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
@@ -31,8 +33,37 @@ func main() {
 	adapterkit.Serve(adapterkit.Hello{
 		Name: "aws-sdk-go-v2", Version: sdkVersion, Language: "go",
 		Modes:  []string{"header", "query"},
-		Stages: []string{"canonical_request", "string_to_sign", "signature", "authorization", "presigned_url"},
+		Stages: []string{"canonical_request", "string_to_sign", "signature", "authorization", "presigned_url", "event_signatures"},
+		Events: true,
 	}, sign)
+}
+
+// signEvents signs an event stream as the SDK's generated event-stream writers do: a StreamSigner
+// seeded with the request's signature; per event, the :date header encoded by the SDK's
+// eventstream package (TimestampValue) and GetSignature over those header bytes and the payload
+// at the event's time; last, the same for an empty payload.
+func signEvents(c *adapterkit.Context, seed string) ([]string, error) {
+	seedBytes, err := hex.DecodeString(seed)
+	if err != nil {
+		return nil, fmt.Errorf("event_stream: the request's signature %q is not hex", seed)
+	}
+	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.Token}
+	signer := v4.NewStreamSigner(creds, c.Service, c.Region, seedBytes)
+	events := append(append([]adapterkit.Event{}, c.EventStream.Events...), adapterkit.Event{Time: c.EventStream.End})
+	var out []string
+	for i, e := range events {
+		var headers bytes.Buffer
+		date := eventstream.Headers{{Name: ":date", Value: eventstream.TimestampValue(e.Time)}}
+		if err := eventstream.EncodeHeaders(&headers, date); err != nil {
+			return nil, fmt.Errorf("event %d: EncodeHeaders: %w", i+1, err)
+		}
+		sig, err := signer.GetSignature(context.Background(), headers.Bytes(), e.Payload, e.Time)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: GetSignature: %w", i+1, err)
+		}
+		out = append(out, hex.EncodeToString(sig))
+	}
+	return out, nil
 }
 
 func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations *[]string) (map[string]interface{}, error) {
@@ -94,8 +125,19 @@ func sign(mode string, c *adapterkit.Context, r *adapterkit.Request, alterations
 		}
 		authz := signReq.Header.Get("Authorization")
 		out["authorization"] = authz
-		if i := strings.LastIndex(authz, "Signature="); i >= 0 {
+		i := strings.LastIndex(authz, "Signature=")
+		if i >= 0 {
 			out["signature"] = authz[i+len("Signature="):]
+		}
+		if c.EventStream != nil {
+			if i < 0 {
+				return nil, fmt.Errorf("event_stream: no signature in the Authorization header to seed the chain")
+			}
+			events, err := signEvents(c, authz[i+len("Signature="):])
+			if err != nil {
+				return nil, err
+			}
+			out["event_signatures"] = events
 		}
 	} else {
 		signed, _, err := signer.PresignHTTP(context.Background(), creds, signReq, hash, c.Service, c.Region, c.Time)

@@ -16,12 +16,8 @@ pipe and reads them back from there (see README.md). They are reported only when
 log record is complete and the canonical request's SHA-256 is the hash the string to sign carries.
 """
 
-import base64
-import binascii
-import datetime
 import hashlib
 import io
-import json
 import os
 import re
 import sys
@@ -29,10 +25,12 @@ import threading
 import time
 import traceback
 
-import awscrt
-from awscrt import auth, http
-from awscrt import io as crt_io
-from awscrt.exceptions import AwsCrtError
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python-common"))
+import adapter_kit as kit  # noqa: E402
+import awscrt  # noqa: E402
+from awscrt import auth, http  # noqa: E402
+from awscrt import io as crt_io  # noqa: E402
+from awscrt.exceptions import AwsCrtError  # noqa: E402
 
 try:
     from importlib.metadata import version as _dist_version
@@ -58,128 +56,53 @@ ALGORITHMS = {
     "AWS4-ECDSA-P256-SHA256": auth.AwsSigningAlgorithm.V4_ASYMMETRIC,
 }
 
-KNOWN_KEYS = {
-    "credentials", "region", "service", "timestamp", "normalize", "sign_body",
-    "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
-    "signed_body_value", "unsigned_headers", "algorithm",
-}
-
-
-class Skip(Exception):
-    """awscrt's API cannot take this input."""
-
-
-class BadInput(Exception):
-    """The sign request or its context is malformed."""
-
 
 # --- context -----------------------------------------------------------------------------------------
-def _get(ctx, key, kind, default):
-    if key not in ctx:
-        return default
-    value = ctx[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise BadInput(f"context.{key} must be {kind.__name__}, got {json.dumps(value)}")
-    return value
-
-
-def _req_str(obj, key, where):
-    if not isinstance(obj.get(key), str):
-        raise BadInput(f"{where}{key} is required and must be a string")
-    return obj[key]
-
-
-def parse_timestamp(text):
-    try:
-        ts = datetime.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError as e:
-        raise BadInput(f"context.timestamp is not RFC 3339: {text!r} ({e})") from None
-    if ts.tzinfo is None:
-        raise BadInput(f"context.timestamp has no UTC offset: {text!r}")
-    return ts.astimezone(datetime.timezone.utc)
-
-
-def signing_config(ctx, mode):
-    """The context, translated key by key into an AwsSigningConfig (README.md has the table)."""
-    if not isinstance(ctx, dict):
-        raise BadInput("context must be a JSON object")
-    if "chunk_size" in ctx:
-        raise Skip("aws-chunked upload (chunk_size): awscrt's Python binding signs requests only; "
+def no_chunks(ctx, mode):
+    raise kit.Skip("aws-chunked upload (chunk_size): awscrt's Python binding signs requests only; "
                    "aws-c-auth's chunk and trailer signing (aws_signable_new_chunk) is not exposed")
-    unknown = sorted(set(ctx) - KNOWN_KEYS)
-    if unknown:
-        raise BadInput(f"unknown context key(s): {', '.join(unknown)}")
-    creds = ctx.get("credentials")
-    if not isinstance(creds, dict):
-        raise BadInput("context.credentials must be an object")
-    unknown = sorted(set(creds) - {"access_key_id", "secret_access_key", "token"})
-    if unknown:
-        raise BadInput(f"unknown context.credentials key(s): {', '.join(unknown)}")
-    service = _req_str(ctx, "service", "context.")
-    s3 = service == "s3"  # suite/README.md: the service-dependent defaults
+
+
+def signing_config(c, mode):
+    """The context (validated by adapter_kit.Context), translated key by key into an
+    AwsSigningConfig (README.md has the table)."""
     # payload_hash wins over the official suite's signed_body_value; S3 presigned URLs default
     # to UNSIGNED-PAYLOAD; otherwise None: awscrt hashes the body stream itself.
-    body_value = _get(ctx, "payload_hash", str, None)
-    if body_value is None:
-        body_value = _get(ctx, "signed_body_value", str, None)
-    if body_value is None and s3 and mode == "query":
+    body_value = c.payload_hash
+    if body_value is None and c.s3 and mode == "query":
         body_value = auth.AwsSignedBodyValue.UNSIGNED_PAYLOAD
-    sign_body = _get(ctx, "sign_body", bool, s3 and mode == "header")
-    unsigned = _get(ctx, "unsigned_headers", list, [])
-    if not all(isinstance(h, str) for h in unsigned):
-        raise BadInput("context.unsigned_headers must be an array of strings")
-    unsigned = {h.lower() for h in unsigned}
-    expires = _get(ctx, "expiration_in_seconds", int, 3600 if mode == "query" else None)
-    algorithm = _get(ctx, "algorithm", str, "AWS4-HMAC-SHA256")
-    if algorithm not in ALGORITHMS:
-        raise BadInput(f"context.algorithm: unknown algorithm {algorithm!r}")
-    token = _get(creds, "token", str, None)
-    provider = auth.AwsCredentialsProvider.new_static(
-        _req_str(creds, "access_key_id", "context.credentials."),
-        _req_str(creds, "secret_access_key", "context.credentials."),
-        token)
+    unsigned = {h.lower() for h in c.unsigned}
+    expires = c.expires if mode == "query" or "expiration_in_seconds" in c.raw else None
+    provider = auth.AwsCredentialsProvider.new_static(c.access_key, c.secret_key, c.token)
     return auth.AwsSigningConfig(
-        algorithm=ALGORITHMS[algorithm],
+        algorithm=ALGORITHMS[c.algorithm],
         signature_type=(auth.AwsSignatureType.HTTP_REQUEST_HEADERS if mode == "header"
                         else auth.AwsSignatureType.HTTP_REQUEST_QUERY_PARAMS),
         credentials_provider=provider,
-        region=_req_str(ctx, "region", "context."),
-        service=service,
-        date=parse_timestamp(_req_str(ctx, "timestamp", "context.")),
+        region=c.region,
+        service=c.service,
+        date=c.timestamp,
         should_sign_header=(lambda name: name.lower() not in unsigned) if unsigned else None,
-        use_double_uri_encode=_get(ctx, "double_uri_encode", bool, not s3),
-        # suite/README.md: normalisation is never applied for s3
-        should_normalize_uri_path=_get(ctx, "normalize", bool, True) and not s3,
+        use_double_uri_encode=c.double,
+        # suite/README.md: normalisation is never applied for s3 (adapter_kit.Context)
+        should_normalize_uri_path=c.normalize,
         signed_body_value=body_value,
-        signed_body_header_type=(auth.AwsSignedBodyHeaderType.X_AMZ_CONTENT_SHA_256 if sign_body
+        signed_body_header_type=(auth.AwsSignedBodyHeaderType.X_AMZ_CONTENT_SHA_256 if c.sign_body
                                  else auth.AwsSignedBodyHeaderType.NONE),
         expiration_in_seconds=expires,
-        omit_session_token=_get(ctx, "omit_session_token", bool, False),
+        omit_session_token=c.omit_token,
     )
 
 
 # --- request -----------------------------------------------------------------------------------------
 def build_request(r):
-    if not isinstance(r, dict):
-        raise BadInput("request must be an object")
-    method = _req_str(r, "method", "request.")
-    target = _req_str(r, "target", "request.")
-    headers = r.get("headers")
-    if not isinstance(headers, list) or not all(
-            isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in headers):
-        raise BadInput("request.headers must be an array of [name, value] string pairs")
-    try:
-        body = base64.b64decode(r.get("body_base64") or "", validate=True)
-    except (binascii.Error, ValueError) as e:
-        raise BadInput(f"request.body_base64 is not base64: {e}") from None
-    if any("\ufffd" in t for t in [method, target] + [x for h in headers for x in h]):
-        raise Skip("request holds bytes that are not UTF-8 (U+FFFD in the protocol's text): "
-                   "awscrt's HttpRequest takes the method, path and headers as str")
+    """An awscrt HttpRequest of the protocol's request (adapter_kit.Request), as given."""
+    if any("\ufffd" in t for t in [r.method, r.target] + [x for h in r.headers for x in h]):
+        raise kit.Skip("request holds bytes that are not UTF-8 (U+FFFD in the protocol's text): "
+                       "awscrt's HttpRequest takes the method, path and headers as str")
     # HttpHeaders(pairs) calls add() per pair: order and duplicates are kept, values as written.
-    pairs = [(name, value) for name, value in headers]  # JSON arrays -> the tuples awscrt wants
-    request = http.HttpRequest(method=method, path=target, headers=http.HttpHeaders(pairs),
-                               body_stream=io.BytesIO(body) if body else None)
-    return request, body
+    return http.HttpRequest(method=r.method, path=r.target, headers=http.HttpHeaders(r.headers),
+                            body_stream=io.BytesIO(r.body) if r.body else None)
 
 
 # --- awscrt's log: the canonical request and string to sign ----------------------------------------
@@ -293,13 +216,9 @@ def signed_request_text(signed, version, body):
     return "\n".join(lines) + "\n\n" + body.decode("utf-8")
 
 
-def sign(msg, log):
-    mode = msg.get("mode")
-    if mode not in ("header", "query"):
-        raise BadInput(f"unknown mode {mode!r}")
-    config = signing_config(msg.get("context"), mode)
-    req = msg.get("request")
-    request, body = build_request(req)
+def sign(mode, c, r, log):
+    config = signing_config(c, mode)
+    request = build_request(r)
     signed = auth.aws_sign_request(request, config).result(timeout=10)
 
     out = {}
@@ -320,14 +239,29 @@ def sign(msg, log):
         if hosts:  # the URL awscrt's signed request is sent to: https://<Host><signed path>
             out["presigned_url"] = "https://" + hosts[0].strip() + signed.path
         logged_final = sigs[-1]
-    version = req.get("version") if isinstance(req.get("version"), str) else "HTTP/1.1"
     try:
-        out["signed_request"] = signed_request_text(signed, version, body)
+        out["signed_request"] = signed_request_text(signed, r.version, r.body)
     except UnicodeDecodeError:
         pass  # a binary body: the stage is left out rather than sent altered
     if log is not None:
         out.update(verified_stages(log.stages(logged_final)))
+    out["alterations"] = []
     return out
+
+
+def refusal(log):
+    """The error text of awscrt's own refusals: its exception with the reasons it logged, or
+    the argument check (an assert) that failed."""
+    def text(e):
+        if isinstance(e, AwsCrtError):
+            reasons = log.refusal() if log is not None else []
+            return f"{e.name}: {e.message}" + "".join(f"; log: {r}" for r in reasons)
+        if isinstance(e, AssertionError):
+            frame = traceback.extract_tb(e.__traceback__)[-1]
+            where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
+            return f"awscrt rejected the argument ({where}: {frame.line})"
+        return None
+    return text
 
 
 def main():
@@ -336,46 +270,9 @@ def main():
     except Exception as e:  # no log, no canonical request / string to sign; the rest still works
         print(f"awscrt-adapter: awscrt logging unavailable ({e})", file=sys.stderr)
         log = None
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            msg = json.loads(line)
-        except ValueError as e:
-            print(f"awscrt-adapter: not JSON: {e}", file=sys.stderr)
-            continue
-        if not isinstance(msg, dict):
-            continue
-        if msg.get("type") == "hello":
-            out = dict(HELLO)
-        elif msg.get("type") == "sign":
-            out = {"type": "result", "id": msg.get("id")}
-            try:
-                out.update(sign(msg, log))
-                out["alterations"] = []
-            except Skip as e:
-                out["skip"] = str(e)
-            except BadInput as e:
-                out["error"] = f"bad input: {e}"
-                out["alterations"] = []
-            except AwsCrtError as e:  # awscrt refused: that is its answer
-                reasons = log.refusal() if log is not None else []
-                out["error"] = f"{e.name}: {e.message}" + "".join(f"; log: {r}" for r in reasons)
-                out["alterations"] = []
-            except AssertionError as e:  # awscrt's Python argument checks are asserts
-                frame = traceback.extract_tb(e.__traceback__)[-1]
-                where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
-                out["error"] = f"awscrt rejected the argument ({where}: {frame.line})"
-                out["alterations"] = []
-            except Exception as e:  # an exception outside awscrt's own refusals
-                out["error"] = f"{type(e).__name__}: {e}"
-                out["alterations"] = []
-                traceback.print_exc(file=sys.stderr)
-        else:
-            continue
-        sys.stdout.write(json.dumps(out) + "\n")
-        sys.stdout.flush()
+    return kit.run(HELLO, lambda mode, c, r: sign(mode, c, r, log), chunked=no_chunks,
+                   refusal=refusal(log))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -149,6 +149,9 @@ def read_context(ctx):
     if "chunk_size" in ctx:
         raise Skip("aws-chunked upload (chunk_size): curl --aws-sigv4 signs the request only, "
                    "never chunks or trailers")
+    if "event_stream" in ctx:
+        raise Skip("event stream (event_stream): curl --aws-sigv4 signs the request only, never "
+                   "event-stream messages")
     unknown = sorted(set(ctx) - KNOWN_KEYS)
     if unknown:
         raise ValueError(f"unknown context key(s): {', '.join(unknown)}")

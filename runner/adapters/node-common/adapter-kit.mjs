@@ -1,4 +1,4 @@
-// Shared code of the Node.js adapters (runner/adapters/smithy, runner/adapters/aws4): adapter
+// Shared code of the Node.js adapters (runner/adapters/smithy, runner/adapters/aws4, ...): adapter
 // protocol v1 (docs/adapter-protocol.md) reading and writing, context and request validation,
 // the headers object both libraries take, and the RFC 3986 facts about a path that decide whether
 // a switch a library lacks would change anything. Node built-ins only (no npm dependencies), so
@@ -32,7 +32,7 @@ export function quietConsole() {
 const CONTEXT_KEYS = new Set([
   "credentials", "region", "service", "timestamp", "normalize", "sign_body",
   "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
-  "signed_body_value", "unsigned_headers", "algorithm",
+  "signed_body_value", "unsigned_headers", "algorithm", "event_stream",
 ]);
 export const SIGV4 = "AWS4-HMAC-SHA256";
 export const SIGV4A = "AWS4-ECDSA-P256-SHA256";
@@ -52,8 +52,41 @@ function opt(ctx, key, type, dflt) {
   return v;
 }
 
+// context.event_stream -> {events: [{date, payload}], end}: times as Dates, payloads as
+// Uint8Arrays (base64 decoded; nothing else is done to them).
+function eventStream(v) {
+  if (!isObj(v)) throw new BadInput("context.event_stream must be an object");
+  for (const k of Object.keys(v)) {
+    if (k !== "events" && k !== "end") throw new BadInput(`unknown context key: event_stream.${k}`);
+  }
+  const time = (t, what) => {
+    const d = typeof t === "string" && RFC3339.test(t) ? new Date(t.toUpperCase().replace(" ", "T")) : null;
+    if (!d || Number.isNaN(d.getTime())) throw new BadInput(`${what} is not RFC 3339: ${t}`);
+    return d;
+  };
+  const events = v.events ?? [];
+  if (!Array.isArray(events)) throw new BadInput("context.event_stream.events must be an array");
+  return {
+    events: events.map((e, i) => {
+      const what = `context.event_stream.events[${i}]`;
+      if (!isObj(e)) throw new BadInput(`${what} must be an object`);
+      for (const k of Object.keys(e)) {
+        if (k !== "timestamp" && k !== "payload_base64") throw new BadInput(`unknown context key: ${what}.${k}`);
+      }
+      if (typeof e.payload_base64 !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(e.payload_base64)) {
+        throw new BadInput(`${what}.payload_base64 must be base64`);
+      }
+      return { date: time(e.timestamp, `${what}.timestamp`), payload: new Uint8Array(Buffer.from(e.payload_base64, "base64")) };
+    }),
+    end: time(v.end, "context.event_stream.end"),
+  };
+}
+
 // `algorithms`: what the library signs; a case of another algorithm is a skip with that reason.
-export function resolveContext(ctx, mode, algorithms = [SIGV4]) {
+// `events`: whether the adapter signs event-stream messages; without it a case with an
+// event_stream is a skip with that reason. The resolved context's eventStream is null, or (header
+// mode) the parsed event_stream.
+export function resolveContext(ctx, mode, algorithms = [SIGV4], { events = false } = {}) {
   if (!isObj(ctx)) throw new BadInput("context must be an object");
   const algorithm = ctx.algorithm ?? SIGV4;
   if (algorithm !== SIGV4 && algorithm !== SIGV4A) throw new BadInput(`unknown context.algorithm: ${algorithm}`);
@@ -64,7 +97,12 @@ export function resolveContext(ctx, mode, algorithms = [SIGV4]) {
     throw new Skip("aws-chunked upload (chunk_size): this library signs requests only; it has no " +
       "chunk or trailer signing");
   }
+  if ("event_stream" in ctx && !events && mode === "header") {
+    throw new Skip("event stream (event_stream): this library signs requests only; it has no " +
+      "event-stream message signing");
+  }
   for (const k of Object.keys(ctx)) if (!CONTEXT_KEYS.has(k)) throw new BadInput(`unknown context key: ${k}`);
+  const stream = "event_stream" in ctx && mode === "header" ? eventStream(ctx.event_stream) : null;
   const cr = ctx.credentials;
   if (!isObj(cr)) throw new BadInput("context.credentials must be an object");
   for (const k of Object.keys(cr)) if (!CREDENTIAL_KEYS.has(k)) throw new BadInput(`unknown context key: credentials.${k}`);
@@ -105,6 +143,7 @@ export function resolveContext(ctx, mode, algorithms = [SIGV4]) {
     payloadHash: opt(ctx, "payload_hash", "string", null) ??
       opt(ctx, "signed_body_value", "string", s3 && mode === "query" ? "UNSIGNED-PAYLOAD" : null),
     unsigned: unsigned.map((h) => h.toLowerCase()),
+    eventStream: stream,
   };
 }
 

@@ -46,6 +46,8 @@ sub resolve_context {
     bad_input('context must be an object') unless ref $ctx eq 'HASH';
     skip('aws-chunked upload (chunk_size): this library signs requests only; it has no chunk or trailer signing')
         if exists $ctx->{chunk_size};
+    skip('event stream (event_stream): this library signs requests only; it has no event-stream message signing')
+        if exists $ctx->{event_stream};
     for (sort keys %$ctx) { bad_input("unknown context key: $_") unless $CONTEXT_KEYS{$_} }
     my $cr = $ctx->{credentials};
     bad_input('context.credentials must be an object') unless ref $cr eq 'HASH';

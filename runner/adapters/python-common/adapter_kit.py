@@ -23,8 +23,12 @@ from urllib.parse import urlsplit
 CONTEXT_KEYS = {
     "credentials", "region", "service", "timestamp", "normalize", "sign_body",
     "expiration_in_seconds", "omit_session_token", "double_uri_encode", "payload_hash",
-    "signed_body_value", "unsigned_headers",
+    "signed_body_value", "unsigned_headers", "algorithm",
 }
+# The keys of an aws-chunked upload (suite/README.md): read by an adapter that passes
+# ``chunked`` to Context, a skip for the others.
+STREAMING_KEYS = {"chunk_size", "trailers", "streaming"}
+SIGV4 = "AWS4-HMAC-SHA256"
 UNSIGNED = "UNSIGNED-PAYLOAD"
 
 
@@ -39,13 +43,22 @@ class BadInput(Exception):
 class Context:
     """A case's context.json, validated, with the suite's defaults resolved."""
 
-    def __init__(self, ctx, mode):
+    def __init__(self, ctx, mode, algorithms=(SIGV4,), chunked=None):
+        """``algorithms``: what the library signs with (its hello's list). ``chunked(ctx,
+        mode)``: for an adapter whose library sends aws-chunked uploads, what it needs of one
+        (kept as ``streaming``), or a Skip; without it such a case is a skip."""
         if not isinstance(ctx, dict):
             raise BadInput("context must be a JSON object")
+        self.streaming = None
         if "chunk_size" in ctx:
-            raise Skip("aws-chunked upload (chunk_size): this library signs requests only; it "
-                       "has no chunk or trailer signing")
-        unknown = sorted(set(ctx) - CONTEXT_KEYS)
+            if chunked is None:
+                raise Skip("aws-chunked upload (chunk_size): this library signs requests only; "
+                           "it has no chunk or trailer signing")
+            self.streaming = chunked(ctx, mode)
+        if "event_stream" in ctx:
+            raise Skip("event stream (event_stream): this library signs requests only; it has "
+                       "no event-stream message signing")
+        unknown = sorted(set(ctx) - CONTEXT_KEYS - (STREAMING_KEYS if self.streaming else set()))
         if unknown:
             raise BadInput(f"unknown context key(s): {', '.join(unknown)}")
         creds = ctx.get("credentials")
@@ -74,6 +87,10 @@ class Context:
         self.unsigned = _opt(ctx, "unsigned_headers", list, [])
         if not all(isinstance(h, str) for h in self.unsigned):
             raise BadInput("context.unsigned_headers must be an array of strings")
+        self.algorithm = _opt(ctx, "algorithm", str, SIGV4)
+        if self.algorithm not in algorithms:
+            raise Skip(f"context.algorithm {self.algorithm!r}: the library signs with "
+                       f"{', '.join(algorithms)} only")
 
     @property
     def amz_date(self):
@@ -124,6 +141,8 @@ class Request:
                 for h in headers):
             raise BadInput("request.headers must be an array of [name, value] string pairs")
         self.headers = [(n, v) for n, v in headers]
+        version = r.get("version")
+        self.version = version if isinstance(version, str) else "HTTP/1.1"
         try:
             self.body = base64.b64decode(r.get("body_base64") or "", validate=True)
         except (binascii.Error, ValueError, TypeError) as e:
@@ -255,10 +274,12 @@ def signature_of(authorization):
 
 
 # --- the protocol loop ----------------------------------------------------------------------------
-def run(hello, sign):
+def run(hello, sign, chunked=None, refusal=None):
     """Answers hello and sign messages until stdin closes. ``sign(mode, Context, Request)``
     returns the stage fields and ``alterations``, or raises Skip / BadInput; any other exception
-    is the library's refusal (an ``error``, traceback on stderr)."""
+    is the library's refusal (an ``error``, traceback on stderr). ``chunked``: see Context.
+    ``refusal(exception)``: the error text for an exception the library raises to refuse, or
+    None for the default ``Type: message`` (with a traceback on stderr)."""
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing but protocol lines may reach the real stdout
     name = hello["implementation"]["name"]
@@ -276,7 +297,8 @@ def run(hello, sign):
         if kind == "hello":
             reply = hello
         elif kind == "sign":
-            reply = {"type": "result", "id": msg.get("id"), **answer(msg, sign)}
+            reply = {"type": "result", "id": msg.get("id"),
+                     **answer(msg, sign, hello.get("algorithms", (SIGV4,)), chunked, refusal)}
         elif "id" in msg:
             reply = {"type": "result", "id": msg["id"], "error": f"unknown message type {kind!r}"}
         else:
@@ -286,16 +308,20 @@ def run(hello, sign):
     return 0
 
 
-def answer(msg, sign):
+def answer(msg, sign, algorithms=(SIGV4,), chunked=None, refusal=None):
     mode = msg.get("mode")
     try:
         if mode not in ("header", "query"):
             raise BadInput(f"unknown mode {mode!r}")
-        return sign(mode, Context(msg.get("context"), mode), Request(msg.get("request")))
+        context = Context(msg.get("context"), mode, algorithms, chunked)
+        return sign(mode, context, Request(msg.get("request")))
     except Skip as e:
         return {"skip": str(e)}
     except BadInput as e:
         return {"error": f"bad input: {e}", "alterations": []}
     except Exception as e:  # the library refused (raised): an error answer, never a crash
-        traceback.print_exc(file=sys.stderr)
-        return {"error": f"{type(e).__name__}: {e}", "alterations": []}
+        text = refusal(e) if refusal is not None else None
+        if text is None:
+            traceback.print_exc(file=sys.stderr)
+            text = f"{type(e).__name__}: {e}"
+        return {"error": text, "alterations": []}

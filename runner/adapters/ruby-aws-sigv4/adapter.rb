@@ -1,8 +1,8 @@
 # frozen_string_literal: true
 
 # sigv4-conformance adapter, protocol v1, for the Ruby gem aws-sigv4 (the AWS SDK for Ruby's
-# signer, Debian package ruby-aws-sigv4): Aws::Sigv4::Signer#sign_request (header mode) and
-# #presign_url (query mode), pure Ruby (the adapter refuses to run if the aws-crt gem is loaded,
+# signer, Debian package ruby-aws-sigv4): Aws::Sigv4::Signer#sign_request (header mode),
+# #presign_url (query mode) and #sign_event (event streams), pure Ruby (the adapter refuses to run if the aws-crt gem is loaded,
 # which would make the gem delegate to aws-c-auth).
 #
 # Reads JSON lines on stdin and answers JSON lines on stdout (docs/adapter-protocol.md). The
@@ -17,6 +17,7 @@ require 'json'
 require 'time'
 require 'base64'
 require 'aws-sigv4'
+require 'aws-eventstream'
 
 $stdout.sync = true
 
@@ -51,7 +52,8 @@ class Skip < StandardError; end
 class BadInput < StandardError; end
 
 CONTEXT_KEYS = %w[credentials region service timestamp normalize sign_body expiration_in_seconds
-                  omit_session_token double_uri_encode payload_hash signed_body_value unsigned_headers].freeze
+                  omit_session_token double_uri_encode payload_hash signed_body_value unsigned_headers
+                  event_stream].freeze
 
 def opt(ctx, key, klass, default)
   v = ctx[key]
@@ -60,6 +62,39 @@ def opt(ctx, key, klass, default)
   raise BadInput, "context.#{key} has the wrong type" unless ok
 
   v
+end
+
+def rfc3339(text, what)
+  raise BadInput, "#{what} must be a string" unless text.is_a?(String)
+
+  Time.iso8601(text).utc
+rescue ArgumentError
+  raise BadInput, "#{what} is not RFC 3339: #{text}"
+end
+
+# context.event_stream -> { events: [{ time:, payload: (binary String) }], end: Time }.
+def event_stream(v)
+  raise BadInput, 'context.event_stream must be an object' unless v.is_a?(Hash)
+
+  (v.keys - %w[events end]).each { |k| raise BadInput, "unknown context key: event_stream.#{k}" }
+  events = v['events'] || []
+  raise BadInput, 'context.event_stream.events must be an array' unless events.is_a?(Array)
+
+  {
+    events: events.each_with_index.map do |e, i|
+      what = "context.event_stream.events[#{i}]"
+      raise BadInput, "#{what} must be an object" unless e.is_a?(Hash)
+
+      (e.keys - %w[timestamp payload_base64]).each { |k| raise BadInput, "unknown context key: #{what}.#{k}" }
+      begin
+        payload = Base64.strict_decode64(e['payload_base64'].to_s)
+      rescue ArgumentError
+        raise BadInput, "#{what}.payload_base64 must be base64"
+      end
+      { time: rfc3339(e['timestamp'], "#{what}.timestamp"), payload: payload }
+    end,
+    end: rfc3339(v['end'], 'context.event_stream.end')
+  }
 end
 
 def resolve(ctx, mode)
@@ -86,7 +121,8 @@ def resolve(ctx, mode)
     double_encode: opt(ctx, 'double_uri_encode', :bool, !s3),
     payload_hash: opt(ctx, 'payload_hash', String, nil) ||
       opt(ctx, 'signed_body_value', String, s3 && mode == 'query' ? 'UNSIGNED-PAYLOAD' : nil),
-    unsigned: opt(ctx, 'unsigned_headers', Array, [])
+    unsigned: opt(ctx, 'unsigned_headers', Array, []),
+    event_stream: ctx.key?('event_stream') && mode == 'header' ? event_stream(ctx['event_stream']) : nil
   }
 end
 
@@ -166,10 +202,31 @@ def sign(msg, alterations)
     raise "stage hooks saw #{rec.transform_values(&:size)}"
   end
 
-  out.merge(
+  out.merge!(
     'canonical_request' => rec[:creq][0], 'string_to_sign' => rec[:sts][0],
     'signing_key' => rec[:hmac][3].unpack1('H*'), 'signature' => rec[:hexhmac][0]
   )
+  out['event_signatures'] = sign_events(signer, c[:event_stream], out['signature']) if c[:event_stream]
+  out
+end
+
+# An event stream, signed as aws-sdk-core's event-stream encoder signs it: sign_event(prior
+# signature, payload, Aws::EventStream::Encoder) per event, the prior signature the previous one
+# (the request's first), then an empty payload for the final message. sign_event reads Time.now
+# for the :date header and the scope, so the clock is frozen at each event's timestamp as for
+# sign_request; the gem encodes the :date header (with aws-eventstream's encoder), hashes and signs.
+def sign_events(signer, stream, seed)
+  encoder = Aws::EventStream::Encoder.new
+  prior = seed
+  (stream[:events] + [{ time: stream[:end], payload: ''.b }]).map do |event|
+    FrozenClock.now = event[:time]
+    begin
+      _headers, prior = signer.sign_event(prior, event[:payload], encoder)
+    ensure
+      FrozenClock.now = nil
+    end
+    prior
+  end
 end
 
 if Aws::Sigv4::Signer.use_crt?
@@ -186,7 +243,8 @@ $stdin.each_line do |line|
       type: 'hello', protocol: 1,
       implementation: { name: 'ruby-aws-sigv4', version: Gem.loaded_specs['aws-sigv4']&.version&.to_s || Aws::Sigv4::VERSION, language: 'ruby' },
       modes: %w[header query],
-      stages: %w[canonical_request string_to_sign signing_key signature authorization presigned_url]
+      stages: %w[canonical_request string_to_sign signing_key signature authorization presigned_url
+                 event_signatures]
     )
     next
   end

@@ -31,6 +31,26 @@ pub struct Context {
     pub trailers: Vec<(String, String)>,
     /// `streaming`: the body's streaming marker when it is not `payload_hash`.
     pub streaming: Option<String>,
+    /// `event_stream`: event-stream messages signed after the request.
+    pub event_stream: Option<EventStream>,
+}
+
+/// An event of the context's `event_stream`.
+#[derive(Debug)]
+// Read by the adapters that sign event streams (aws-sigv4); the others only skip such a case.
+#[allow(dead_code)]
+pub struct Event {
+    pub time: SystemTime,
+    pub payload: Vec<u8>,
+}
+
+/// The context's `event_stream`: the events, then the final empty message's time.
+#[derive(Debug)]
+// Read by the adapters that sign event streams (aws-sigv4); the others only skip such a case.
+#[allow(dead_code)]
+pub struct EventStream {
+    pub events: Vec<Event>,
+    pub end: SystemTime,
 }
 
 /// The parsed request fields the adapter uses (`raw` is not needed).
@@ -60,7 +80,10 @@ const CONTEXT_KEYS: &[&str] = &[
     "chunk_size",
     "trailers",
     "streaming",
+    "event_stream",
 ];
+const EVENT_STREAM_KEYS: &[&str] = &["events", "end"];
+const EVENT_KEYS: &[&str] = &["timestamp", "payload_base64"];
 const CREDENTIAL_KEYS: &[&str] = &["access_key_id", "secret_access_key", "token"];
 fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
     value
@@ -171,6 +194,43 @@ pub fn parse_context(value: &Value) -> Result<Context, String> {
             Some(_) => return Err("context.trailers: expected an array".into()),
         },
         streaming: opt_string(map, "streaming", "context")?,
+        event_stream: match map.get("event_stream") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(parse_event_stream(value)?),
+        },
+    })
+}
+
+fn time_of(map: &Map<String, Value>, key: &str, what: &str) -> Result<SystemTime, String> {
+    let text = string(map, key, what)?;
+    parse_rfc3339(&text).map_err(|e| format!("{what}.{key}: {text:?} is not an RFC 3339 time: {e}"))
+}
+
+fn parse_event_stream(value: &Value) -> Result<EventStream, String> {
+    let map = object(value, "context.event_stream")?;
+    reject_unknown(map, EVENT_STREAM_KEYS, "context.event_stream")?;
+    let events = match map.get("events") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                let event = object(item, "context.event_stream.events[]")?;
+                reject_unknown(event, EVENT_KEYS, "context.event_stream.events[]")?;
+                Ok(Event {
+                    time: time_of(event, "timestamp", "context.event_stream.events[]")?,
+                    payload: decode_base64(&string(
+                        event,
+                        "payload_base64",
+                        "context.event_stream.events[]",
+                    )?)?,
+                })
+            })
+            .collect::<Result<_, String>>()?,
+        Some(_) => return Err("context.event_stream.events: expected an array".into()),
+    };
+    Ok(EventStream {
+        events,
+        end: time_of(map, "end", "context.event_stream")?,
     })
 }
 

@@ -1,5 +1,5 @@
 //! The protocol v1 loop (docs/adapter-protocol.md) shared by the Rust adapters in
-//! runner/adapters/{reqsign,rusty-s3,aws-sign-v4}: reads one JSON object per line on stdin,
+//! runner/adapters/{aws-sigv4,reqsign,object-store,rusty-s3,aws-sign-v4}: reads one JSON object per line on stdin,
 //! answers one per line on stdout (flushed), writes diagnostics to stderr, exits 0 at end of
 //! input. Each adapter includes this file (and `input.rs`) with `#[path]`; its own `sign()` does
 //! the library-specific mapping.
@@ -91,7 +91,7 @@ fn answer_line(
         eprintln!("{name}: sign request without a string id; not answered");
         return None;
     };
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| handle_sign(&message, sign)))
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| handle_sign(&message, hello, sign)))
         .unwrap_or_else(|_| {
             Outcome::Error(
                 format!("{name}: the library panicked (see stderr)"),
@@ -104,7 +104,11 @@ fn answer_line(
     Some(result(id, outcome))
 }
 
-fn handle_sign(message: &Value, sign: fn(Mode, &Context, &Request) -> Outcome) -> Outcome {
+fn handle_sign(
+    message: &Value,
+    hello: &Value,
+    sign: fn(Mode, &Context, &Request) -> Outcome,
+) -> Outcome {
     let mode = match message.get("mode").and_then(Value::as_str) {
         Some("header") => Mode::Header,
         Some("query") => Mode::Query,
@@ -117,7 +121,7 @@ fn handle_sign(message: &Value, sign: fn(Mode, &Context, &Request) -> Outcome) -
         Ok(context) => context,
         Err(e) => return Outcome::Error(e, Vec::new()),
     };
-    if let Some(reason) = unsupported_mode(&context) {
+    if let Some(reason) = unsupported_mode(&context, hello) {
         return Outcome::Skip(reason);
     }
     let request = match input::parse_request(message.get("request").unwrap_or(&Value::Null)) {
@@ -180,14 +184,31 @@ pub fn normalize_is_noop(path: &str) -> bool {
             .all(|segment| segment != "." && segment != "..")
 }
 
-/// The signing modes no library behind this loop offers (SigV4a, aws-chunked uploads): a case
-/// that asks for one is skipped with the reason, as the Go and Python kits do.
-fn unsupported_mode(context: &Context) -> Option<String> {
-    if context.sigv4a {
+/// The signing modes the adapter's handshake does not offer: SigV4a unless its `algorithms`
+/// list `AWS4-ECDSA-P256-SHA256`, aws-chunked uploads unless its `stages` list
+/// `chunk_signatures`, event streams unless they list `event_signatures`. A case that asks for
+/// one is skipped with the reason, as the Go and Python kits do.
+fn unsupported_mode(context: &Context, hello: &Value) -> Option<String> {
+    let lists = |field: &str, item: &str| {
+        hello
+            .get(field)
+            .and_then(Value::as_array)
+            .is_some_and(|items| items.iter().any(|i| i.as_str() == Some(item)))
+    };
+    if context.sigv4a && !lists("algorithms", "AWS4-ECDSA-P256-SHA256") {
         return Some(
             "context key \"algorithm\" (SigV4a, AWS4-ECDSA-P256-SHA256): the library has no such signing mode"
                 .into(),
         );
+    }
+    if context.event_stream.is_some() && !lists("stages", "event_signatures") {
+        return Some(
+            "context key \"event_stream\" (event-stream message signatures): the library has no such signing mode"
+                .into(),
+        );
+    }
+    if lists("stages", "chunk_signatures") {
+        return None;
     }
     let key = if context.chunk_size.is_some() {
         "chunk_size"

@@ -97,7 +97,7 @@ const toHex = (u8) => Buffer.from(u8).toString("hex");
 async function sign(msg, alterations) {
   const mode = msg.mode;
   if (mode !== "header" && mode !== "query") throw new BadInput(`unknown mode: ${mode}`);
-  const c = resolveContext(msg.context, mode);
+  const c = resolveContext(msg.context, mode, undefined, { events: true });
   const r = msg.request;
   checkRequest(r);
 
@@ -257,7 +257,28 @@ async function sign(msg, alterations) {
     if (tokenAfter !== null) signed.query["X-Amz-Security-Token"] = tokenAfter; // after signing
     if (hostname !== null) out.presigned_url = `https://${hostname}${signed.path}?${buildQueryString(signed.query)}`;
   }
+  if (c.eventStream !== null) out.event_signatures = await signEvents(signer, c.eventStream, out.signature);
   return out;
+}
+
+// An event stream, signed as the SDK's EventSigningStream (@aws-sdk/eventstream-handler-node)
+// signs it: each message {headers: {":date": timestamp}, body} with signMessage() at its date,
+// priorSignature the previous signature (the request's first); the stream's last message has an
+// empty body (@smithy/eventstream-serde-universal ends every stream with one). The library
+// encodes the :date header (its HeaderFormatter) and hashes and signs.
+async function signEvents(signer, stream, seed) {
+  const messages = [...stream.events, { date: stream.end, payload: new Uint8Array(0) }];
+  const signatures = [];
+  let priorSignature = seed;
+  for (const { date, payload } of messages) {
+    const { signature } = await signer.signMessage(
+      { message: { headers: { ":date": { type: "timestamp", value: date } }, body: payload }, priorSignature },
+      { signingDate: date },
+    );
+    signatures.push(signature);
+    priorSignature = signature;
+  }
+  return signatures;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +287,7 @@ async function sign(msg, alterations) {
 runAdapter({
   implementation: { name: "@smithy/signature-v4", version: LIB_VERSION, language: "javascript" },
   modes: ["header", "query"],
-  stages: ["canonical_request", "string_to_sign", "signing_key", "signature", "authorization", "presigned_url"],
+  stages: ["canonical_request", "string_to_sign", "signing_key", "signature", "authorization", "presigned_url",
+    "event_signatures"],
   sign,
 });

@@ -14,25 +14,14 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::{v4, v4a};
 use aws_smithy_runtime_api::client::identity::Identity;
-use serde_json::{Map, Value};
+use serde_json::Map;
 use sha2::{Digest, Sha256};
 
 use crate::capture;
+use crate::event_stream;
 use crate::input::{Context, Request};
+use crate::serve::{Mode, Outcome};
 use crate::streaming;
-
-/// The answer to one `sign` request, without its id.
-pub enum Outcome {
-    Stages(Map<String, Value>),
-    Skip(String),
-    Error(String),
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Header,
-    Query,
-}
 
 /// The string to sign: traced whole (query mode), or its first three lines rebuilt from the
 /// crate's x-amz-date (header mode), to be completed with the canonical request's hash.
@@ -147,6 +136,18 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
         None => SignableBody::Bytes(&req.body),
     };
 
+    if let (Mode::Header, Some(stream)) = (mode, &ctx.event_stream) {
+        if ctx.sigv4a {
+            return Outcome::Skip(
+                "event_stream with SigV4a: the crate's event_stream module signs with SigV4 only"
+                    .into(),
+            );
+        }
+        if let Some(reason) = event_stream::unsignable(stream) {
+            return Outcome::Skip(reason);
+        }
+    }
+
     // --- Sign. ---
     let credentials = Credentials::new(
         ctx.access_key_id.clone(),
@@ -167,7 +168,7 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             .build()
         {
             Ok(params) => params.into(),
-            Err(e) => return Outcome::Error(format!("SigningParams: {e}")),
+            Err(e) => return Outcome::Error(format!("SigningParams: {e}"), Vec::new()),
         }
     } else {
         match v4::SigningParams::builder()
@@ -179,18 +180,18 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             .build()
         {
             Ok(params) => params.into(),
-            Err(e) => return Outcome::Error(format!("SigningParams: {e}")),
+            Err(e) => return Outcome::Error(format!("SigningParams: {e}"), Vec::new()),
         }
     };
     let headers = req.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     let signable = match SignableRequest::new(&req.method, uri.as_str(), headers, body) {
         Ok(signable) => signable,
-        Err(e) => return Outcome::Error(error_chain(&e)),
+        Err(e) => return Outcome::Error(error_chain(&e), Vec::new()),
     };
     capture::clear();
     let output = match sign(signable, &params) {
         Ok(output) => output,
-        Err(e) => return Outcome::Error(error_chain(&e)),
+        Err(e) => return Outcome::Error(error_chain(&e), Vec::new()),
     };
     let traced = capture::take();
     let (instructions, signature) = output.into_parts();
@@ -230,7 +231,20 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             &req.body,
             &mut stages,
         ) {
-            return Outcome::Error(e);
+            return Outcome::Error(e, Vec::new());
+        }
+    }
+    // An event stream (header mode): the events after this request.
+    if let (Mode::Header, Some(stream)) = (mode, &ctx.event_stream) {
+        if let Err(e) = event_stream::sign(
+            stream,
+            &signature,
+            &identity,
+            &ctx.region,
+            &ctx.service,
+            &mut stages,
+        ) {
+            return Outcome::Error(e, Vec::new());
         }
     }
     let signing_key =
@@ -314,7 +328,7 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             }
         }
     }
-    Outcome::Stages(stages)
+    Outcome::Stages(stages, Vec::new())
 }
 
 /// The traced canonical request with each `** redacted (length=N) **` value put back: the session

@@ -57,6 +57,22 @@ type Context struct {
 	Trailers [][2]string
 	// Streaming is streaming: the body's streaming marker when it is not payload_hash ("" if none).
 	Streaming string
+	// EventStream is event_stream: events signed after the request (nil when absent). Read only
+	// for an adapter whose Hello says Events; for the others such a case is a skip.
+	EventStream *EventStream
+}
+
+// EventStream is the context's event_stream: the events in order, then the time of the final,
+// empty message.
+type EventStream struct {
+	Events []Event
+	End    time.Time // UTC
+}
+
+// Event is one event of an event stream: its signing time and its payload.
+type Event struct {
+	Time    time.Time // UTC
+	Payload []byte
 }
 
 // Request is the protocol's parsed request.
@@ -87,7 +103,8 @@ func (r *Request) Header(name string) (value string, ok bool, many bool) {
 // *Skip, or any other error (answered as "error": the library refused). alterations starts
 // empty; the adapter appends a sentence for every change it made to the request or context
 // before the library saw it.
-// A stage is a string, or for chunk_string_to_sign and chunk_signatures a []string (one per chunk).
+// A stage is a string, or for chunk_string_to_sign, chunk_signatures and event_signatures a
+// []string (one per chunk or message).
 type Sign func(mode string, ctx *Context, req *Request, alterations *[]string) (map[string]interface{}, error)
 
 // Hello is the adapter's handshake.
@@ -100,6 +117,9 @@ type Hello struct {
 	// Streaming says the adapter reads chunk_size, trailers and streaming (aws-chunked uploads)
 	// from the context; without it a case with one of them is skipped with the reason.
 	Streaming bool
+	// Events says the adapter reads event_stream (event-stream messages signed after the
+	// request); without it a case with one is skipped with the reason.
+	Events bool
 }
 
 var contextKeys = map[string]bool{
@@ -144,6 +164,8 @@ var unsupportedKeys = map[string]string{
 	"chunk_size": "aws-chunked streaming signatures",
 	"trailers":   "aws-chunked streaming signatures",
 	"streaming":  "aws-chunked streaming signatures",
+	// Only the event-stream key of a case (mode header): the request itself is signed as usual.
+	"event_stream": "event-stream message signatures",
 }
 
 // firstUnknown is the first key of m, in sorted order, that known does not hold: Go's map order
@@ -165,26 +187,30 @@ func firstUnknown(m map[string]json.RawMessage, known map[string]bool) (string, 
 // ParseContext validates a context object (unknown keys are an error naming the key) and
 // resolves the suite's defaults for mode.
 func ParseContext(raw json.RawMessage, mode string) (*Context, error) {
-	return parseContext(raw, mode, false)
+	return parseContext(raw, mode, false, false)
 }
 
 // ParseStreamingContext is ParseContext that also reads the aws-chunked keys (chunk_size,
 // trailers, streaming) into the Context.
 func ParseStreamingContext(raw json.RawMessage, mode string) (*Context, error) {
-	return parseContext(raw, mode, true)
+	return parseContext(raw, mode, true, false)
 }
 
-func parseContext(raw json.RawMessage, mode string, streaming bool) (*Context, error) {
+// streaming: read the aws-chunked keys; events: read event_stream.
+func parseContext(raw json.RawMessage, mode string, streaming, events bool) (*Context, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 		return nil, fmt.Errorf("context: expected an object")
 	}
-	known := contextKeys
+	known := map[string]bool{}
+	for k := range contextKeys {
+		known[k] = true
+	}
 	if streaming {
-		known = map[string]bool{"chunk_size": true, "trailers": true, "streaming": true}
-		for k := range contextKeys {
-			known[k] = true
-		}
+		known["chunk_size"], known["trailers"], known["streaming"] = true, true, true
+	}
+	if events {
+		known["event_stream"] = true
 	}
 	if k, ok := firstUnknown(m, known); ok {
 		if why, known := unsupportedKeys[k]; known {
@@ -280,7 +306,69 @@ func parseContext(raw json.RawMessage, mode string, streaming bool) (*Context, e
 	if c.Streaming, _, err = str(m, "streaming", "context", false); err != nil {
 		return nil, err
 	}
+	if raw, ok := m["event_stream"]; ok && string(raw) != "null" {
+		if c.EventStream, err = parseEventStream(raw); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// rfc3339 reads an RFC 3339 time as UTC.
+func rfc3339(text, what string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(text))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time", what, text)
+	}
+	return t.UTC(), nil
+}
+
+// parseEventStream validates event_stream: {"events": [{"timestamp", "payload_base64"}], "end"}.
+func parseEventStream(raw json.RawMessage) (*EventStream, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("context.event_stream: expected an object")
+	}
+	if k, ok := firstUnknown(m, map[string]bool{"events": true, "end": true}); ok {
+		return nil, fmt.Errorf("context.event_stream: unknown key %q", k)
+	}
+	end, _, err := str(m, "end", "context.event_stream", true)
+	if err != nil {
+		return nil, err
+	}
+	s := &EventStream{}
+	if s.End, err = rfc3339(end, "context.event_stream.end"); err != nil {
+		return nil, err
+	}
+	var events []map[string]json.RawMessage
+	if raw, ok := m["events"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &events); err != nil {
+			return nil, fmt.Errorf("context.event_stream.events: expected an array of objects")
+		}
+	}
+	for i, e := range events {
+		what := fmt.Sprintf("context.event_stream.events[%d]", i)
+		if k, ok := firstUnknown(e, map[string]bool{"timestamp": true, "payload_base64": true}); ok {
+			return nil, fmt.Errorf("%s: unknown key %q", what, k)
+		}
+		stamp, _, err := str(e, "timestamp", what, true)
+		if err != nil {
+			return nil, err
+		}
+		encoded, _, err := str(e, "payload_base64", what, true)
+		if err != nil {
+			return nil, err
+		}
+		event := Event{}
+		if event.Time, err = rfc3339(stamp, what+".timestamp"); err != nil {
+			return nil, err
+		}
+		if event.Payload, err = base64.StdEncoding.DecodeString(encoded); err != nil {
+			return nil, fmt.Errorf("%s.payload_base64: %v", what, err)
+		}
+		s.Events = append(s.Events, event)
+	}
+	return s, nil
 }
 
 // ParseRequest validates the request object (unknown fields are ignored: v1 grows by adding).
@@ -461,7 +549,7 @@ func handle(line []byte, hello Hello, sign Sign) map[string]interface{} {
 		if msg.Mode != "header" && msg.Mode != "query" {
 			return nil, fmt.Errorf("mode: expected \"header\" or \"query\", got %q", msg.Mode)
 		}
-		ctx, err := parseContext(msg.Context, msg.Mode, hello.Streaming)
+		ctx, err := parseContext(msg.Context, msg.Mode, hello.Streaming, hello.Events)
 		if err != nil {
 			return nil, err
 		}
