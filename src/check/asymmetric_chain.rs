@@ -6,13 +6,15 @@
 //! seed differs in text from the expected files. Link `i` is therefore judged over the string to
 //! sign it must verify over: the expected one with its fourth line (the previous signature)
 //! replaced by the signer's own previous signature, padding stripped: the seed's for the first
-//! chunk, the signer's chunk `i - 1` after it, its final chunk's for the trailer. Then:
+//! chunk, the signer's chunk `i - 1` after it, its final chunk's for the trailer (when the
+//! signer's previous signature is the case's own, the expected string to sign as it is). Then:
 //! - `chunk_string_to_sign` link `i` passes when the signer's text is exactly that string;
 //! - `chunk_signatures` link `i` passes when the signature, `*` padding stripped, verifies over it
 //!   and is padded as the expected one is (144 characters on the wire, [`sign::chunked::sigv4a`]);
 //! - `trailer_string_to_sign` and `trailer_signature` the same for the trailer;
 //! - `encoded_body` is compared with each signature it carries replaced by its length, so a
-//!   missing or wrong padding shows, and a different valid signature does not.
+//!   missing or wrong padding shows, and a different valid signature does not (byte for byte when
+//!   the signer's chunk signatures are the case's).
 //!
 //! [`sign::chunked::sigv4a`]: crate::sign::chunked::sigv4a
 
@@ -187,10 +189,39 @@ impl AsymmetricChain {
             })
             .unwrap_or_else(|| fallback.to_string())
         };
+        // The previous signatures the case's own files chain from: its seed's, then its chunks'.
+        let expected_signatures: Vec<String> = expected
+            .get(&Stage::ChunkSignatures)
+            .and_then(|f| links(Stage::ChunkSignatures, &f.bytes))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| trim_padding(&text(l)).to_string())
+            .collect();
+        let expected_seed = [Stage::Signature, Stage::Authorization]
+            .into_iter()
+            .find_map(|stage| {
+                expected
+                    .get(&stage)
+                    .and_then(|f| signature_in(stage, &f.bytes))
+                    .map(text)
+            });
+        let expected_previous = |i: usize| match i {
+            0 => expected_seed.clone(),
+            _ => expected_signatures.get(i - 1).cloned(),
+        };
+        // A signer whose chain is the case's so far signs the case's string to sign exactly; one
+        // whose chain differs signs it with its own previous signature.
         let chunk_messages: Vec<String> = expected_chunks
             .iter()
             .enumerate()
-            .map(|(i, e)| with_previous(e, &previous(i, previous_in(e).unwrap_or_default())))
+            .map(|(i, e)| {
+                let own = previous(i, previous_in(e).unwrap_or_default());
+                if expected_previous(i).as_deref() == Some(own.as_str()) {
+                    e.clone()
+                } else {
+                    with_previous(e, &own)
+                }
+            })
             .collect();
         let trailer_message = expected_trailer.as_ref().map(|e| {
             let last = expected_chunks.len();
@@ -203,7 +234,11 @@ impl AsymmetricChain {
                         .and_then(|a| previous_in(&a).map(str::to_string))
                 })
                 .unwrap_or_else(|| previous_in(e).unwrap_or_default().to_string());
-            with_previous(e, &own)
+            if expected_signatures.last() == Some(&own) {
+                e.clone()
+            } else {
+                with_previous(e, &own)
+            }
         });
 
         let mut failures = Vec::new();
@@ -244,9 +279,18 @@ impl AsymmetricChain {
             failures.push((Stage::TrailerSignature, (!right).then_some(0)));
         }
         if let Some(file) = expected.get(&Stage::EncodedBody) {
-            let right = outputs
-                .get(&Stage::EncodedBody)
-                .is_some_and(|a| masked_body(a) == masked_body(&file.bytes));
+            // A signer whose chunk signatures are the case's sends the case's body exactly.
+            let same_chain = !actual_signatures.is_empty()
+                && expected
+                    .get(&Stage::ChunkSignatures)
+                    .is_some_and(|f| outputs.get(&Stage::ChunkSignatures) == Some(&f.bytes));
+            let right = outputs.get(&Stage::EncodedBody).is_some_and(|a| {
+                if same_chain {
+                    *a == file.bytes
+                } else {
+                    masked_body(a) == masked_body(&file.bytes)
+                }
+            });
             failures.push((Stage::EncodedBody, (!right).then_some(0)));
         }
         Some(AsymmetricChain {
