@@ -247,10 +247,6 @@ pub fn run(mode: Mode, ctx: &Context, req: &Request) -> Outcome {
             return Outcome::Error(e, Vec::new());
         }
     }
-    let signing_key =
-        v4::generate_signing_key(&ctx.secret_access_key, ctx.time, &ctx.region, &ctx.service);
-    stages.insert("signing_key".into(), hex(signing_key.as_ref()).into());
-
     let string_to_sign = match mode {
         Mode::Header => {
             let date_time = instructions
