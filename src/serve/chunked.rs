@@ -19,6 +19,8 @@ use crate::sign::CredentialScope;
 use crate::stage::Stage;
 use sha2::{Digest, Sha256};
 
+mod v4a;
+
 /// The longest chunk header or trailer line kept (`hex;chunk-signature=<64 hex>` is 90 bytes).
 pub const MAX_LINE: usize = 4096;
 /// The most bytes of trailers kept.
@@ -151,12 +153,33 @@ impl Decoder {
         let chain = marker
             .signs_chunks()
             .then(|| ChunkChain::new(&seed.key, seed.amz_date, &scope, signature.clone()));
-        Some(Decoder {
+        Some(Decoder::from_parts(
             marker,
             chain,
-            seed: signature,
-            key: seed.key,
-            amz_date: seed.amz_date.to_string(),
+            signature,
+            seed.key,
+            seed.amz_date,
+            scope,
+            trailer,
+        ))
+    }
+
+    /// A decoder whose chain (`None` when chunks are unsigned) is already made.
+    fn from_parts(
+        marker: StreamingMarker,
+        chain: Option<ChunkChain>,
+        seed: Signature,
+        key: SigningKey,
+        amz_date: &str,
+        scope: String,
+        trailer: Option<ChecksumAlgorithm>,
+    ) -> Decoder {
+        Decoder {
+            marker,
+            chain,
+            seed,
+            key,
+            amz_date: amz_date.to_string(),
             scope,
             state: State::Header,
             line: Vec::new(),
@@ -170,7 +193,7 @@ impl Decoder {
             trailers: Vec::new(),
             trailer_bytes: 0,
             trailer_signature: None,
-        })
+        }
     }
 
     /// Feeds the next bytes of the body.
@@ -267,8 +290,9 @@ impl Decoder {
             UploadError::malformed(
                 self.index,
                 format!(
-                    "chunk {} header {text:?} is not hex-size[;chunk-signature=<64 hex>]",
-                    self.index
+                    "chunk {} header {text:?} is not hex-size[;chunk-signature={}]",
+                    self.index,
+                    v4a::signature_shape(self.marker)
                 ),
             )
         };
@@ -276,7 +300,7 @@ impl Decoder {
         self.provided = match (self.marker.signs_chunks(), signature) {
             (true, Some(extension)) => {
                 let sig = extension.strip_prefix("chunk-signature=").ok_or_else(bad)?;
-                if sig.len() != 64 || !sig.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if !v4a::well_formed(self.marker, sig) {
                     return Err(bad());
                 }
                 Some(sig.to_string())
@@ -311,7 +335,11 @@ impl Decoder {
     fn end_chunk(&mut self) -> Result<(), UploadError> {
         let hash: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
         let last = self.remaining == 0 && self.state == State::Header;
-        if let (Some(chain), Some(provided)) = (&mut self.chain, &self.provided) {
+        if self.marker.is_asymmetric() {
+            if let (Some(chain), Some(provided)) = (&mut self.chain, &self.provided) {
+                v4a::check_chunk(chain, &hash, provided, self.index, last)?;
+            }
+        } else if let (Some(chain), Some(provided)) = (&mut self.chain, &self.provided) {
             let previous = chain.previous().clone();
             let link = chain.sign_chunk_hash(&hash);
             if !constant_time_eq(link.signature.as_str().as_bytes(), provided.as_bytes()) {
@@ -409,7 +437,16 @@ impl Decoder {
 
     fn end_trailers(&mut self) -> Result<(), UploadError> {
         self.state = State::Done;
-        if let (true, Some(chain)) = (self.marker.signs_trailer(), &mut self.chain) {
+        if self.marker.is_asymmetric() {
+            if let (true, Some(chain)) = (self.marker.signs_trailer(), &mut self.chain) {
+                v4a::check_trailer(
+                    chain,
+                    &self.trailers,
+                    self.trailer_signature.as_deref(),
+                    self.index,
+                )?;
+            }
+        } else if let (true, Some(chain)) = (self.marker.signs_trailer(), &mut self.chain) {
             let pairs = self.trailers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
             let canonical = CanonicalTrailers::new(pairs);
             let previous = chain.previous().clone();
@@ -536,6 +573,9 @@ pub fn decoder_for(
 ) -> Option<(Decoder, Option<u64>)> {
     let marker = streaming_marker(&request.headers)?;
     let authorization = request.header("authorization").map(trim_all_text)?;
+    if authorization.starts_with(crate::sign::Algorithm::EcdsaP256Sha256.name()) {
+        return v4a::decoder_for(request, secret, marker, &authorization);
+    }
     let credential = authorization
         .split("Credential=")
         .nth(1)?
