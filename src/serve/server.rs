@@ -574,7 +574,7 @@ impl Read for Io {
         loop {
             if this.at < this.out.len() {
                 let n = buf.remaining().min(this.out.len() - this.at);
-                buf.put_slice(&this.out[this.at..this.at + n]);
+                buf.put_slice(this.out.get(this.at..this.at + n).unwrap_or_default());
                 this.at += n;
                 if this.at == this.out.len() {
                     this.out.clear();
@@ -630,11 +630,11 @@ impl Read for Io {
             }
             let mut connection = lock(&this.connection);
             let connection = &mut *connection;
-            if let Err(refused) =
-                connection
-                    .framer
-                    .feed(&chunk[..n], &mut this.out, &mut connection.heads)
-            {
+            if let Err(refused) = connection.framer.feed(
+                chunk.get(..n).unwrap_or_default(),
+                &mut this.out,
+                &mut connection.heads,
+            ) {
                 connection.refused = Some(refused);
                 this.end = true;
             }

@@ -22,11 +22,12 @@ pub(super) fn check_claim(
             .detail("AWSAccessKeyId", scope.access_key.clone()).into();
     }
     let amz_date = claim.time.amz_str();
-    if scope.date != amz_date[..8] {
+    let amz_day = amz_date.get(..8).unwrap_or_default();
+    if scope.date != amz_day {
         return scope_error(
             base,
             mode,
-            format!("Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".", scope.date, &amz_date[..8]),
+            format!("Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".", scope.date, amz_day),
             "The credential scope's date is X-Amz-Date's date (YYYYMMDD): take both from one reading of the clock, in UTC (a key cached across midnight does this).".into(),
         ).into();
     }
