@@ -4,7 +4,10 @@
 //! and clock read from the request itself: the caller supplies only what a request never carries
 //! (the secret key, and for a presigned URL its method and the values of its signed headers).
 //! So `explain` and `check-request`/`check-url` give one verdict, from one claim parser (the
-//! verifier's, [`crate::serve::verify::self_description`]) and one check.
+//! verifier's, [`crate::serve::verify::self_description`]) and one check. The body of an
+//! `aws-chunked` request goes through `serve`'s decoder
+//! ([`crate::serve::chunked::check_whole_body`]): each chunk and the trailer are checked as
+//! `serve` checks them.
 
 use crate::request::Request;
 use crate::serve::verify::{self_description, verify_deferred, Answer, Config, Outcome};
@@ -102,10 +105,12 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(5);
 pub fn explain(request: &Request, known: &Known) -> Result<Explanation, ExplainError> {
     let (config, time) = self_described(request, known)?;
     let signer = Signer::new();
-    let verdict = match verify_deferred(request, &config, &signer, time) {
+    let mut verdict = match verify_deferred(request, &config, &signer, time) {
         Outcome::Done(verdict) => verdict,
         Outcome::Explain(explanation) => explanation.run_within(&signer, TIME_LIMIT),
     };
+    // An aws-chunked request's body, chunk by chunk, as `serve` decodes it.
+    crate::serve::chunked::check_whole_body(request, &config.secret, &mut verdict);
     Ok(Explanation {
         right: verdict.accepted(),
         verdict,

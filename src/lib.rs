@@ -70,11 +70,6 @@ pub mod lint;
 pub mod probe;
 pub mod report;
 pub mod run;
-#[allow(
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "input handling still to be made panic-free here (issue 12)"
-)]
 pub mod serve;
 pub mod stage;
 pub mod suite;

@@ -91,12 +91,19 @@ fn every_mutated_expected_file_fails_exactly_its_trial() {
                     continue;
                 };
                 std::fs::write(&expected.path, &mutated).unwrap();
-                // SigV4a: the signature file is never compared (signatures are verified, see
-                // suite/README.md) and public-key.json is JSON, compared as a point: a broken one
-                // is a broken fixture, found by loading or by lint before anything is signed
-                // (whitespace around JSON is no change).
+                // SigV4a: the signature files (the request's, the chunks', the trailer's) are
+                // never compared (signatures are verified, see suite/README.md) and
+                // public-key.json is JSON, compared as a point: a broken one is a broken fixture,
+                // found by loading or by lint before anything is signed (whitespace around JSON
+                // is no change).
                 if fixture.input.context.algorithm().is_asymmetric()
-                    && matches!(stage, Stage::Signature | Stage::PublicKey)
+                    && matches!(
+                        stage,
+                        Stage::Signature
+                            | Stage::PublicKey
+                            | Stage::ChunkSignatures
+                            | Stage::TrailerSignature
+                    )
                 {
                     let broken = suite::load(&trial.case.reread(), trial.mode)
                         .map_err(|e| e.to_string())

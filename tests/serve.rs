@@ -1417,3 +1417,306 @@ fn check_request_accepts_the_official_sigv4a_vectors() {
     assert!(not_http.len() <= 4, "{not_http:?}");
     assert!(token_after_signing.len() <= 1, "{token_after_signing:?}");
 }
+
+/// The request file of the suite's streaming case `suite/streaming/NAME`: the head the reference
+/// signs from the case's request.txt and context.json (in the suite's request.txt form), then the
+/// encoded body as it goes on the wire. The file is checked against the case's expected files
+/// (the Authorization header, each chunk signature, the encoded body where the case has it), so
+/// it is the case's request, not only the reference's. Also returns the case's context.
+///
+/// `None` for a chain vector rather than a request: a case whose head's Content-Length is not its
+/// encoded body's length (published values that sign the S3 documentation's head over another
+/// chain: a trailer chain, or SigV4a's longer chunk signatures), which no upload sends.
+fn streaming_request_file(name: &str) -> Option<(Vec<u8>, Context)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("suite/streaming")
+        .join(name);
+    let read = |file: &str| std::fs::read(dir.join(file)).ok();
+    let context = Context::from_json(&read("context.json").unwrap()).unwrap();
+    let request = Request::parse(&read("request.txt").unwrap()).unwrap();
+    let signed = Signer::new()
+        .sign(&request, &context, Mode::Header)
+        .unwrap();
+    let upload = signed.chunked().unwrap();
+    let length = request
+        .header("content-length")
+        .map(|h| String::from_utf8_lossy(&h.value).trim().to_string());
+    if length != Some(upload.encoded_body.len().to_string()) {
+        return None;
+    }
+    let authorization = String::from_utf8(read("header-authorization.txt").unwrap()).unwrap();
+    assert_eq!(
+        signed.authorization().unwrap().as_str(),
+        authorization.trim_end(),
+        "{name}"
+    );
+    if let Some(expected) = read("header-encoded-body.txt") {
+        assert_eq!(upload.encoded_body, expected, "{name}");
+    }
+    let body = String::from_utf8_lossy(&upload.encoded_body).into_owned();
+    for signature in String::from_utf8(read("header-chunk-signatures.txt").unwrap_or_default())
+        .unwrap()
+        .lines()
+    {
+        assert!(
+            body.contains(&format!(";chunk-signature={signature}\r\n")),
+            "{name}: chunk signature {signature} is not in the encoded body"
+        );
+    }
+    let signed = signed.signed_request();
+    let bytes = signed.as_bytes();
+    let head_end = bytes.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
+    let mut file = bytes[..head_end].to_vec();
+    file.extend_from_slice(&upload.encoded_body);
+    Some((file, context))
+}
+
+/// The offset of the first data byte of the second chunk of `file`'s aws-chunked body, cut every
+/// `chunk_size` bytes.
+fn second_chunk_byte(file: &[u8], chunk_size: usize) -> usize {
+    let body = file.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
+    let first_data = body + file[body..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let second_header = first_data + chunk_size + 2;
+    second_header
+        + file[second_header..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap()
+        + 2
+}
+
+/// The names of the suite's streaming cases, sorted.
+fn streaming_cases() -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("suite/streaming"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    names
+}
+
+#[test]
+fn check_request_verifies_every_suite_streaming_body_chunk_by_chunk() {
+    use sigv4_conformance::explain::{explain_request, Known};
+    let mut checked = 0;
+    for name in streaming_cases() {
+        let Some((file, context)) = streaming_request_file(&name) else {
+            continue;
+        };
+        checked += 1;
+        let known = Known {
+            secret_access_key: context.credentials.secret_access_key.expose().to_string(),
+            ..Known::default()
+        };
+        let right = explain_request(&file, &known).unwrap().verdict;
+        assert!(right.accepted(), "{name}: {right:?}");
+        let decoded = right
+            .details
+            .iter()
+            .find(|(n, _)| *n == "DecodedContentLength")
+            .map(|(_, v)| v.clone());
+        let payload = Request::parse(
+            &std::fs::read(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("suite/streaming")
+                    .join(&name)
+                    .join("request.txt"),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+        .body
+        .len();
+        assert_eq!(decoded, Some(payload.to_string()), "{name}: {right:?}");
+        // A byte of the second chunk changed: refused, naming chunk 2 (or, when chunks are not
+        // signed, the trailing checksum).
+        let chunk_size = usize::try_from(context.chunk_size.unwrap()).unwrap();
+        if payload <= chunk_size {
+            continue;
+        }
+        let mut wrong = file.clone();
+        wrong[second_chunk_byte(&file, chunk_size)] ^= 0x01;
+        let verdict = explain_request(&wrong, &known).unwrap().verdict;
+        let chunk = verdict
+            .details
+            .iter()
+            .find(|(n, _)| *n == "Chunk")
+            .map(|(_, v)| v.as_str());
+        if name.starts_with("unsigned-") {
+            assert_eq!(verdict.code, "BadDigest", "{name}: {verdict:?}");
+            continue;
+        }
+        assert_eq!(
+            (verdict.status, verdict.code.as_str(), chunk),
+            (403, "SignatureDoesNotMatch", Some("2")),
+            "{name}: {verdict:?}"
+        );
+        assert_eq!(
+            verdict.stage.map(|s| s.name()),
+            Some("chunk_signatures"),
+            "{name}"
+        );
+        assert!(verdict
+            .string_to_sign
+            .unwrap()
+            .starts_with("AWS4-HMAC-SHA256-PAYLOAD\n"));
+    }
+    assert!(checked >= 15, "{checked} cases are requests");
+}
+
+#[test]
+fn check_request_names_the_wrong_chunk_of_a_streaming_request_file() {
+    let dir = temp_dir("check-streaming");
+    let (file, context) = streaming_request_file("s3-docs-chunked").unwrap();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite/streaming/s3-docs-chunked");
+    let secret = context.credentials.secret_access_key.expose().to_string();
+    let mut wrong = file.clone();
+    let at = second_chunk_byte(&file, 65_536);
+    wrong[at] ^= 0x01;
+    let right_path = dir.join("right.txt");
+    let wrong_path = dir.join("wrong.txt");
+    std::fs::write(&right_path, &file).unwrap();
+    std::fs::write(&wrong_path, &wrong).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let server = [
+        "check-request",
+        "--access-key",
+        "AKIAIOSFODNN7EXAMPLE",
+        "--secret-key",
+        &secret,
+        "--s3",
+        "--clock",
+        "2013-05-24T00:00:00Z",
+    ];
+    let (code, out) = run(&[&server[..], &[right_path.to_str().unwrap()]].concat());
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("signature: right"), "{out}");
+    assert!(out.contains("Chunks: 3"), "{out}");
+    assert!(out.contains("DecodedContentLength: 66560"), "{out}");
+
+    // The second chunk's string to sign as the suite expects it, but for the bytes that arrived:
+    // the hash of the changed chunk (1,024 bytes) in place of the hash of the right one.
+    let strings = std::fs::read_to_string(case.join("header-chunk-string-to-sign.txt")).unwrap();
+    let right_second = strings.split("\n\n").nth(1).unwrap().trim_end();
+    let (before_hash, _) = right_second.rsplit_once('\n').unwrap();
+    // `at` is the first byte of the second chunk's data.
+    let arrived = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&wrong[at..at + 1024]))
+    };
+    let second = format!("{before_hash}\n{arrived}");
+    let signatures = std::fs::read_to_string(case.join("header-chunk-signatures.txt")).unwrap();
+    let second_signature = signatures.lines().nth(1).unwrap();
+    let wrong_args = [wrong_path.to_str().unwrap()];
+    let own_claim = ["check-request", "--secret-key", &secret];
+    let explain = [
+        "explain",
+        "--secret-key",
+        &secret,
+        "--request",
+        wrong_args[0],
+    ];
+    for args in [
+        [&server[..], &wrong_args[..]].concat(),
+        [&own_claim[..], &wrong_args[..]].concat(),
+        explain.to_vec(),
+    ] {
+        let (code, out) = run(&args);
+        assert_eq!(code, Some(1), "{args:?}: {out}");
+        assert!(
+            out.starts_with("rejected: 403 SignatureDoesNotMatch:"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains("first divergent stage: chunk_signatures"),
+            "{out}"
+        );
+        assert!(out.contains("  Chunk: 2\n"), "{out}");
+        assert!(
+            out.contains(&format!("expected string to sign:\n{second}")),
+            "{out}"
+        );
+        // The signature sent for chunk 2 (right, for the bytes the signer had), never one computed
+        // here for the bytes that arrived, and no canonical request: a chunk has none.
+        assert!(
+            out.contains(&format!("signature provided: {second_signature}")),
+            "{out}"
+        );
+        assert!(!out.contains("expected canonical request"), "{out}");
+        assert!(!out.contains(&secret), "{out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn large_bodies_and_uploads_pipelined_on_one_connection_are_each_verified() {
+    // Bodies over 16 KiB skip the head framer's copy (server::Io): what follows each body on
+    // the same connection is still read as the next head.
+    let server = start(&["--clock", CLOCK, "--s3"]);
+    let keep_alive = |request: &Request| {
+        String::from_utf8(wire(request))
+            .unwrap()
+            .replace("Connection: close\r\n", "")
+            .into_bytes()
+    };
+    let body: String = (0..(1 << 20))
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(body.as_bytes()))
+    };
+    let raw = format!(
+        "PUT /bucket/big HTTP/1.1\nHost:examplebucket.s3.amazonaws.com\nx-amz-content-sha256:{hash}\n\n{body}"
+    );
+    let right = signed(&raw, &context("s3", CLOCK, ""));
+    let mut tampered = right.clone();
+    tampered.body[700_000] ^= 0x01;
+    // An aws-chunked upload of 300,000 bytes in chunks of 64 KiB.
+    let payload: String = (0..300_000)
+        .map(|i| (b'0' + (i % 10) as u8) as char)
+        .collect();
+    let raw = format!(
+        "PUT /bucket/chunked HTTP/1.1\nHost:examplebucket.s3.amazonaws.com\nContent-Encoding:aws-chunked\nx-amz-decoded-content-length:300000\n\n{payload}"
+    );
+    let streaming = context(
+        "s3",
+        CLOCK,
+        r#", "payload_hash": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "chunk_size": 65536"#,
+    );
+    let request = Request::parse(raw.as_bytes()).unwrap();
+    let sign = Signer::new()
+        .sign(&request, &streaming, Mode::Header)
+        .unwrap();
+    let mut upload = Request::parse(sign.signed_request().as_bytes()).unwrap();
+    upload.body = sign.chunked().unwrap().encoded_body;
+    let bytes = [
+        keep_alive(&right),
+        keep_alive(&tampered),
+        keep_alive(&upload),
+        keep_alive(&right),
+    ]
+    .concat();
+    let mut stream = connect(server.port);
+    stream.write_all(&bytes).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let answers: Vec<Answer> = (0..4).map(|_| read_answer(&mut reader).unwrap()).collect();
+    assert_eq!(answers[0].status, 200, "{:?}", answers[0]);
+    assert_eq!(
+        answers[1].verdict(),
+        (400, "XAmzContentSHA256Mismatch", "payload_hash"),
+        "{:?}",
+        answers[1]
+    );
+    assert_eq!(answers[2].status, 200, "{:?}", answers[2]);
+    assert_eq!(answers[3].status, 200, "{:?}", answers[3]);
+    assert_eq!(answers[3].header("connection"), Some("keep-alive"));
+}

@@ -9,7 +9,10 @@
 //!   of its second chunk changed it is refused naming chunk 2 and the stage `chunk_signatures`;
 //! - minio-go's own S3 client (`PutObject` over plain HTTP, signed chunk by chunk with
 //!   `StreamingSignV4`, 64 KiB chunks): accepted; with a byte of chunk 2 changed, refused naming
-//!   chunk 2.
+//!   chunk 2;
+//! - a SigV4a upload (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`, signed by the reference: no
+//!   installed library signs SigV4a chunks): accepted, its ECDSA chunk signatures verified under
+//!   the public key; with one byte of its second chunk changed it is refused naming chunk 2.
 //!
 //! The awscrt and minio-go tests need runner/adapters/awscrt/install.sh and
 //! runner/adapters/minio-go/install.sh: without them, they show as ignored with that reason (a
@@ -321,6 +324,66 @@ fn aws_sigv4_crate_signed_chunks() {
     assert!(answer.contains("chunk 2"), "{answer}");
 }
 
+/// A SigV4a upload signed by the reference (seed and chunks), as it goes on the wire.
+fn sigv4a_upload(payload: &[u8]) -> Vec<u8> {
+    use sigv4_conformance::sign::chunked::{length, StreamingMarker};
+    const MARKER: StreamingMarker = StreamingMarker::EcdsaSignedPayload;
+    let encoded = length::encoded_length(MARKER, payload.len() as u64, 8_192, []);
+    let mut raw = format!(
+        "PUT /bucket/v4a.bin HTTP/1.1\nHost:127.0.0.1\nContent-Encoding:aws-chunked\nx-amz-decoded-content-length:{}\nContent-Length:{encoded}\n\n",
+        payload.len()
+    )
+    .into_bytes();
+    raw.extend_from_slice(payload);
+    let json = format!(
+        r#"{{"credentials": {{"access_key_id": "{AKID}", "secret_access_key": "{SECRET}"}},
+            "algorithm": "AWS4-ECDSA-P256-SHA256", "region": "us-east-1", "service": "s3",
+            "timestamp": "{}", "payload_hash": "{MARKER}", "chunk_size": 8192}}"#,
+        sigv4_conformance::timestamp::Timestamp::now().rfc3339()
+    );
+    let context = sigv4_conformance::context::Context::from_json(json.as_bytes()).unwrap();
+    let request = sigv4_conformance::request::Request::parse(&raw).unwrap();
+    let signed = sigv4_conformance::sign::Signer::new()
+        .sign(&request, &context, sigv4_conformance::sign::Mode::Header)
+        .unwrap();
+    let upload = signed.chunked().unwrap();
+    assert_eq!(upload.content_length(), encoded);
+    let text = signed.signed_request().to_string();
+    let head = text.split("\n\n").next().unwrap();
+    let mut wire = head.replace('\n', "\r\n").into_bytes();
+    wire.extend_from_slice(b"\r\n\r\n");
+    wire.extend_from_slice(&upload.encoded_body);
+    wire
+}
+
+fn sigv4a_signed_chunks() {
+    let server = start(&["--s3"]);
+    let payload: Vec<u8> = (0..30_000u32).map(|i| (i % 241) as u8).collect();
+    let wire = sigv4a_upload(&payload);
+    let answer = send(server.port, &wire);
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{answer}\n{}",
+        server.log()
+    );
+    // One byte of the second chunk's data changed: its chunk signature no longer verifies.
+    let mut tampered = wire;
+    let body = tampered.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let header = 4 + 17 + 144 + 2;
+    tampered[body + header + 8_192 + 2 + header + 100] ^= 0x01;
+    let answer = send(server.port, &tampered);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("<Chunk>2</Chunk>"), "{answer}");
+    assert!(
+        answer.contains("<FirstDivergentStage>chunk_signatures</FirstDivergentStage>"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("AWS4-ECDSA-P256-SHA256-PAYLOAD"),
+        "{answer}"
+    );
+}
+
 fn needs(name: &str, missing: Option<String>, test: fn()) -> Trial {
     Trial::ignorable_test(name, move || match &missing {
         Some(reason) if std::env::var_os("CI").is_some() => {
@@ -364,6 +427,11 @@ fn main() -> std::process::ExitCode {
             "aws_sigv4_crate_signed_chunks_accepted_and_a_changed_chunk_named",
             None,
             aws_sigv4_crate_signed_chunks,
+        ),
+        needs(
+            "sigv4a_signed_chunks_accepted_and_a_changed_chunk_named",
+            None,
+            sigv4a_signed_chunks,
         ),
     ];
     libtest_mimic::run(&args, tests).exit_code()

@@ -1,6 +1,13 @@
 """Writes the request.txt and context.json of the suite's streaming cases (suite/streaming/...),
 and the encoded body of the unsigned-trailer ones.
 
+The v4a-* cases are SigV4a uploads (algorithm AWS4-ECDSA-P256-SHA256, markers
+STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]): aws-c-auth's tests/test_chunked_signing.c
+SigV4a chunk and trailer tests, whose chunk and trailer signatures are padded with '*' to 144
+characters on the wire (aws_signing.c), which the lengths below follow (the test's 1-byte CRC32C
+integration upload is 535 bytes: encoded_length(V4A_SIGNED_TRAILER, 1, 65536,
+[["x-amz-checksum-crc32c", "wdBDMA=="]])).
+
 Nothing here signs: the trailing checksums are computed by awscrt (aws-c-checksums) and hashlib,
 and an unsigned-trailer body is encoded by botocore's AwsChunkedWrapper, both independent of the
 reference; the signed stages are then written by `SIGV4_BLESS=1 cargo test --test suite --
@@ -22,6 +29,10 @@ GENERIC = {"access_key_id": "AKIDEXAMPLE",
 SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+V4A_SIGNED = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"
+V4A_SIGNED_TRAILER = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"
+V4A = "AWS4-ECDSA-P256-SHA256"
+V4A_SIGNATURE_WIDTH = 144  # aws-c-auth: MAX_ECDSA_P256_SIGNATURE_AS_HEX_LENGTH, padded with '*'
 
 
 def b64(n, width):
@@ -65,13 +76,14 @@ def hexlen(n):
 def encoded_length(marker, size, chunk, trailers):
     """The aws-chunked body's length (S3 docs, sigv4-streaming.html), computed here on its own."""
     signed = marker != UNSIGNED_TRAILER
-    sig = 17 + 64 if signed else 0
+    width = V4A_SIGNATURE_WIDTH if marker in (V4A_SIGNED, V4A_SIGNED_TRAILER) else 64
+    sig = 17 + width if signed else 0
     sizes = [chunk] * (size // chunk) + ([size % chunk] if size % chunk else [])
     total = sum(hexlen(s) + sig + 2 + s + 2 for s in sizes) + 1 + sig + 2
-    if marker != SIGNED:
+    if marker not in (SIGNED, V4A_SIGNED):
         total += sum(len(n) + 1 + len(v) + 2 for n, v in trailers)
-        if marker == SIGNED_TRAILER:
-            total += len("x-amz-trailer-signature:") + 64 + 2
+        if marker in (SIGNED_TRAILER, V4A_SIGNED_TRAILER):
+            total += len("x-amz-trailer-signature:") + width + 2
     return total + 2
 
 
@@ -94,6 +106,8 @@ CASES = [
     ("streaming/trailer-sha256", "70,000 bytes in signed chunks of 64 KiB and a signed x-amz-checksum-sha256 trailer", "s3", 70000, 65536, SIGNED_TRAILER, "sha256", {}, "text"),
     ("streaming/trailer-crc64nvme", "70,000 bytes in signed chunks of 64 KiB and a signed x-amz-checksum-crc64nvme trailer", "s3", 70000, 65536, SIGNED_TRAILER, "crc64nvme", {}, "text"),
     ("streaming/unsigned-trailer-crc32", "STREAMING-UNSIGNED-PAYLOAD-TRAILER: unsigned chunks, a CRC32 trailer checked by the server", "s3", 10000, 8192, UNSIGNED_TRAILER, "crc32", {}, "numbered"),
+    ("streaming/v4a-chunked", "aws-c-auth's SigV4a chunk test: the S3 docs example signed with AWS4-ECDSA-P256-SHA256 (region set us-east-1); chunk strings to sign fixed but for the previous signature, signatures verified", "s3", 66560, 65536, V4A_SIGNED, None, {"algorithm": V4A}, "a"),
+    ("streaming/v4a-trailer", "aws-c-auth's SigV4a trailer test: the same, seed marked -TRAILER with x-amz-trailer first,second,third, trailers signed with AWS4-ECDSA-P256-SHA256-TRAILER", "s3", 66560, 65536, V4A_SIGNED_TRAILER, None, {"algorithm": V4A, "trailers": [["first", "1st"], ["second", "2nd"], ["third", "3rd"]]}, "a"),
     ("streaming/unsigned-trailer-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER with a SHA-256 trailer, 70,000 bytes in chunks of 64 KiB", "s3", 70000, 65536, UNSIGNED_TRAILER, "sha256", {}, "numbered"),
 ]
 
@@ -117,18 +131,22 @@ def main(root):
                    "timestamp": "2013-05-24T00:00:00Z" if s3 else "2015-08-30T12:36:00Z",
                    "payload_hash": marker, "chunk_size": chunk, **extra}
         name = case_id.split("/")[-1]
+        # aws-c-auth's SigV4a tests sign the S3 docs example's request.
+        docs = "docs" in name or name in ("v4a-chunked", "v4a-trailer")
         host = "s3.amazonaws.com" if s3 else "example.amazonaws.com"
-        path = "/examplebucket/chunkObject.txt" if "docs" in name else "/examplebucket/" + name + ".txt" if s3 else "/upload/" + name
+        path = "/examplebucket/chunkObject.txt" if docs else "/examplebucket/" + name + ".txt" if s3 else "/upload/" + name
         head = ["PUT %s HTTP/1.1" % path, "Host:" + host]
-        if "docs" in name:
+        if docs:
             head.append("x-amz-storage-class:REDUCED_REDUNDANCY")
         # The published request's Content-Length is signed as it is (aws-c-auth's trailer test
         # keeps the 66,824 of the example without trailers).
-        length = 66824 if "docs" in name else encoded_length(wire_marker, size, chunk, trailers)
+        length = 66824 if docs else encoded_length(wire_marker, size, chunk, trailers)
         head += ["Content-Encoding:aws-chunked", "x-amz-decoded-content-length:%d" % size,
                  "Content-Length:%d" % length]
-        if wire_marker != SIGNED and checksum:
+        if wire_marker not in (SIGNED, V4A_SIGNED) and checksum:
             head.append("x-amz-trailer:" + trailers[0][0])
+        elif wire_marker == V4A_SIGNED_TRAILER:
+            head.append("x-amz-trailer:" + ",".join(n for n, _ in trailers))
         folder = os.path.join(root, case_id)
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "request.txt"), "wb") as f:

@@ -1,5 +1,6 @@
 //! `check-request`: raw signed requests checked as `serve` would (against the server credential
 //! given, or without `--access-key` against each request's own claim, as `explain --request`).
+//! An `aws-chunked` request's body is checked chunk by chunk by `serve`'s decoder.
 
 use super::verify::{checked, print_check, Checked, VerifyCredentialArgs};
 use crate::ConfigError;
@@ -17,6 +18,7 @@ pub struct CheckRequestArgs {
 }
 
 pub fn check_requests(args: CheckRequestArgs) -> Result<ExitCode, ConfigError> {
+    use sigv4_conformance::serve::chunked::check_whole_body;
     use sigv4_conformance::serve::{request_from_file, verify};
     use std::io::Read as _;
     let checked = checked(&args.credentials, Vec::new(), None)?;
@@ -37,7 +39,10 @@ pub fn check_requests(args: CheckRequestArgs) -> Result<ExitCode, ConfigError> {
             (Err(unreadable), _) => unreadable,
             (Ok(request), Checked::Server(config, clock)) => {
                 let now = clock.unwrap_or_else(sigv4_conformance::Timestamp::now);
-                verify(&request, config, &signer, now)
+                let mut verdict = verify(&request, config, &signer, now);
+                // An aws-chunked body, chunk by chunk, as `serve` decodes it.
+                check_whole_body(&request, &config.secret, &mut verdict);
+                verdict
             }
             (Ok(request), Checked::OwnClaim(known)) => {
                 sigv4_conformance::explain::explain(&request, known)

@@ -19,6 +19,8 @@ use crate::sign::CredentialScope;
 use crate::stage::Stage;
 use sha2::{Digest, Sha256};
 
+mod v4a;
+
 /// The longest chunk header or trailer line kept (`hex;chunk-signature=<64 hex>` is 90 bytes).
 pub const MAX_LINE: usize = 4096;
 /// The most bytes of trailers kept.
@@ -54,8 +56,8 @@ pub struct UploadError {
     pub chunk: Option<usize>,
     /// What is wrong.
     pub message: String,
-    /// The reference's string to sign of the wrong link (never its signature).
-    pub string_to_sign: Option<String>,
+    /// The wrong link of the chain, when a signature is wrong.
+    pub link: Option<Box<WrongLink>>,
     /// The known mistakes that reproduce the client's signature.
     pub diagnosis: Vec<Diagnosis>,
 }
@@ -68,10 +70,20 @@ impl UploadError {
             stage: Stage::EncodedBody,
             chunk: Some(chunk),
             message: message.into(),
-            string_to_sign: None,
+            link: None,
             diagnosis: Vec::new(),
         }
     }
+}
+
+/// A link of the chain whose signature is wrong: a chunk or the trailer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongLink {
+    /// The reference's string to sign for it (never its signature).
+    pub string_to_sign: String,
+    /// The signature the client sent for it (`chunk-signature` or `x-amz-trailer-signature`),
+    /// when it sent one.
+    pub signature_provided: Option<String>,
 }
 
 /// What a verified upload carried.
@@ -141,12 +153,33 @@ impl Decoder {
         let chain = marker
             .signs_chunks()
             .then(|| ChunkChain::new(&seed.key, seed.amz_date, &scope, signature.clone()));
-        Some(Decoder {
+        Some(Decoder::from_parts(
             marker,
             chain,
-            seed: signature,
-            key: seed.key,
-            amz_date: seed.amz_date.to_string(),
+            signature,
+            seed.key,
+            seed.amz_date,
+            scope,
+            trailer,
+        ))
+    }
+
+    /// A decoder whose chain (`None` when chunks are unsigned) is already made.
+    fn from_parts(
+        marker: StreamingMarker,
+        chain: Option<ChunkChain>,
+        seed: Signature,
+        key: SigningKey,
+        amz_date: &str,
+        scope: String,
+        trailer: Option<ChecksumAlgorithm>,
+    ) -> Decoder {
+        Decoder {
+            marker,
+            chain,
+            seed,
+            key,
+            amz_date: amz_date.to_string(),
             scope,
             state: State::Header,
             line: Vec::new(),
@@ -160,7 +193,7 @@ impl Decoder {
             trailers: Vec::new(),
             trailer_bytes: 0,
             trailer_signature: None,
-        })
+        }
     }
 
     /// Feeds the next bytes of the body.
@@ -173,7 +206,7 @@ impl Decoder {
                 stage: Stage::EncodedBody,
                 chunk: Some(self.index),
                 message: format!("the upload is over {MAX_UPLOAD} bytes"),
-                string_to_sign: None,
+                link: None,
                 diagnosis: Vec::new(),
             });
         }
@@ -257,8 +290,9 @@ impl Decoder {
             UploadError::malformed(
                 self.index,
                 format!(
-                    "chunk {} header {text:?} is not hex-size[;chunk-signature=<64 hex>]",
-                    self.index
+                    "chunk {} header {text:?} is not hex-size[;chunk-signature={}]",
+                    self.index,
+                    v4a::signature_shape(self.marker)
                 ),
             )
         };
@@ -266,7 +300,7 @@ impl Decoder {
         self.provided = match (self.marker.signs_chunks(), signature) {
             (true, Some(extension)) => {
                 let sig = extension.strip_prefix("chunk-signature=").ok_or_else(bad)?;
-                if sig.len() != 64 || !sig.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if !v4a::well_formed(self.marker, sig) {
                     return Err(bad());
                 }
                 Some(sig.to_string())
@@ -281,7 +315,7 @@ impl Decoder {
                         "chunk {} carries no chunk-signature, and {} signs every chunk",
                         self.index, self.marker
                     ),
-                    string_to_sign: None,
+                    link: None,
                     diagnosis: Vec::new(),
                 })
             }
@@ -301,7 +335,11 @@ impl Decoder {
     fn end_chunk(&mut self) -> Result<(), UploadError> {
         let hash: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
         let last = self.remaining == 0 && self.state == State::Header;
-        if let (Some(chain), Some(provided)) = (&mut self.chain, &self.provided) {
+        if self.marker.is_asymmetric() {
+            if let (Some(chain), Some(provided)) = (&mut self.chain, &self.provided) {
+                v4a::check_chunk(chain, &hash, provided, self.index, last)?;
+            }
+        } else if let (Some(chain), Some(provided)) = (&mut self.chain, &self.provided) {
             let previous = chain.previous().clone();
             let link = chain.sign_chunk_hash(&hash);
             if !constant_time_eq(link.signature.as_str().as_bytes(), provided.as_bytes()) {
@@ -316,7 +354,10 @@ impl Decoder {
                         self.index,
                         if last { ", the final empty chunk" } else { "" }
                     ),
-                    string_to_sign: Some(link.string_to_sign.as_str().to_string()),
+                    link: Some(Box::new(WrongLink {
+                        string_to_sign: link.string_to_sign.as_str().to_string(),
+                        signature_provided: Some(provided.clone()),
+                    })),
                     diagnosis,
                 });
             }
@@ -396,7 +437,16 @@ impl Decoder {
 
     fn end_trailers(&mut self) -> Result<(), UploadError> {
         self.state = State::Done;
-        if let (true, Some(chain)) = (self.marker.signs_trailer(), &mut self.chain) {
+        if self.marker.is_asymmetric() {
+            if let (true, Some(chain)) = (self.marker.signs_trailer(), &mut self.chain) {
+                v4a::check_trailer(
+                    chain,
+                    &self.trailers,
+                    self.trailer_signature.as_deref(),
+                    self.index,
+                )?;
+            }
+        } else if let (true, Some(chain)) = (self.marker.signs_trailer(), &mut self.chain) {
             let pairs = self.trailers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
             let canonical = CanonicalTrailers::new(pairs);
             let previous = chain.previous().clone();
@@ -433,7 +483,10 @@ impl Decoder {
                     } else {
                         "The request signature we calculated does not match the signature you provided: the trailer (x-amz-trailer-signature)".to_string()
                     },
-                    string_to_sign: Some(link.string_to_sign.as_str().to_string()),
+                    link: Some(Box::new(WrongLink {
+                        string_to_sign: link.string_to_sign.as_str().to_string(),
+                        signature_provided: self.trailer_signature.clone(),
+                    })),
                     diagnosis,
                 });
             }
@@ -462,7 +515,7 @@ impl Decoder {
                         message: format!(
                             "The {name} you specified did not match the calculated checksum: sent {sent}, the payload's is {computed}"
                         ),
-                        string_to_sign: None,
+                        link: None,
                         diagnosis: Vec::new(),
                     })
                 }
@@ -491,7 +544,7 @@ impl Decoder {
                     stage: Stage::EncodedBody,
                     chunk: None,
                     message: d.explanation.clone(),
-                    string_to_sign: None,
+                    link: None,
                     diagnosis: vec![d],
                 });
             }
@@ -520,6 +573,9 @@ pub fn decoder_for(
 ) -> Option<(Decoder, Option<u64>)> {
     let marker = streaming_marker(&request.headers)?;
     let authorization = request.header("authorization").map(trim_all_text)?;
+    if authorization.starts_with(crate::sign::Algorithm::EcdsaP256Sha256.name()) {
+        return v4a::decoder_for(request, secret, marker, &authorization);
+    }
     let credential = authorization
         .split("Credential=")
         .nth(1)?
@@ -558,8 +614,8 @@ pub fn decoder_for(
     Some((decoder, decoded))
 }
 
-/// Reads an upload's body frame by frame into `decoder` (each frame within `timeout`), then
-/// finishes it.
+/// Reads an upload's body frame by frame into `decoder` (each frame within `timeout` of the
+/// one before, or of the start), then finishes it.
 pub async fn read_body<B>(
     mut decoder: Decoder,
     decoded: Option<u64>,
@@ -571,27 +627,47 @@ where
     B::Data: bytes::Buf,
 {
     use bytes::Buf;
-    use http_body_util::BodyExt;
+    use std::future::Future;
+    use std::task::Poll;
+    // One timer for the whole body, moved on only when it fires: each frame just notes when it
+    // arrived. (A timeout per frame registered and cancelled a timer for every frame, thousands
+    // per upload.)
+    let mut last = tokio::time::Instant::now();
+    let mut sleep = std::pin::pin!(tokio::time::sleep_until(last + timeout));
     loop {
-        let index = decoder.index;
-        match tokio::time::timeout(timeout, body.frame()).await {
-            Err(_) => {
+        let next = std::future::poll_fn(|cx| {
+            if let Poll::Ready(frame) = std::pin::Pin::new(&mut body).poll_frame(cx) {
+                return Poll::Ready(Some(frame));
+            }
+            while sleep.as_mut().poll(cx).is_ready() {
+                let deadline = last + timeout;
+                if deadline <= sleep.deadline() {
+                    return Poll::Ready(None);
+                }
+                sleep.as_mut().reset(deadline);
+            }
+            Poll::Pending
+        })
+        .await;
+        last = tokio::time::Instant::now();
+        match next {
+            None => {
                 return Err(UploadError::malformed(
-                    index,
+                    decoder.index,
                     format!(
                         "no part of the body arrived for {} s",
                         timeout.as_secs_f64()
                     ),
                 ))
             }
-            Ok(None) => break,
-            Ok(Some(Err(_))) => {
+            Some(None) => break,
+            Some(Some(Err(_))) => {
                 return Err(UploadError::malformed(
-                    index,
+                    decoder.index,
                     "the connection was closed before the body ended",
                 ))
             }
-            Ok(Some(Ok(frame))) => {
+            Some(Some(Ok(frame))) => {
                 if let Ok(mut data) = frame.into_data() {
                     while data.has_remaining() {
                         let piece = data.chunk();
@@ -629,8 +705,12 @@ pub fn apply(verdict: &mut super::Answer, result: Result<Upload, UploadError>) {
             if let Some(chunk) = e.chunk {
                 verdict.details.push(("Chunk", chunk.to_string()));
             }
-            if let Some(text) = e.string_to_sign {
-                verdict.string_to_sign = Some(text);
+            // The wrong link is a chunk or the trailer, not the request: its string to sign and
+            // the signature sent for it, and no canonical request (the seed's was right).
+            if let Some(link) = e.link {
+                verdict.string_to_sign = Some(link.string_to_sign);
+                verdict.canonical_request = None;
+                verdict.signature_provided = link.signature_provided;
             }
             verdict.hint = Some(match e.stage {
                 Stage::ChunkSignatures => "Each chunk's string to sign is AWS4-HMAC-SHA256-PAYLOAD, the time, the scope, the previous signature (the seed's for chunk 1), the hash of the empty string and the hash of the chunk; compare yours with StringToSign.".to_string(),
@@ -638,6 +718,29 @@ pub fn apply(verdict: &mut super::Answer, result: Result<Upload, UploadError>) {
                 _ => "An aws-chunked body is hex-size[;chunk-signature=sig] CRLF, the data, CRLF, ..., the final 0-size chunk, the trailers and a closing CRLF; x-amz-decoded-content-length is the payload's length.".to_string(),
             });
             verdict.diagnosis = e.diagnosis;
+        }
+    }
+}
+
+/// The verdict on a request whose whole body is at hand (a request file: `check-request`,
+/// `explain`): when `verdict` accepted the head of an `aws-chunked` upload, the body is fed
+/// through the same [`Decoder`] `serve` feeds as it arrives, and a wrong chunk, trailer or
+/// encoding turns the verdict into `serve`'s answer for it. Any other verdict is left as it is.
+pub fn check_whole_body(
+    request: &Request,
+    secret: &crate::context::SecretKey,
+    verdict: &mut super::Answer,
+) {
+    if !verdict.accepted() || !is_streaming_upload(&request.headers) {
+        return;
+    }
+    match decoder_for(request, secret) {
+        None => unseeded(verdict),
+        Some((mut decoder, decoded)) => {
+            let result = decoder
+                .feed(&request.body)
+                .and_then(|()| decoder.finish(decoded));
+            apply(verdict, result);
         }
     }
 }
@@ -722,6 +825,141 @@ mod tests {
         }
     }
 
+    /// A body whose frames arrive one every `gap`, then none (`stall`) or the end.
+    struct Paced {
+        frames: std::collections::VecDeque<bytes::Bytes>,
+        gap: std::time::Duration,
+        wait: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+        stall: bool,
+    }
+
+    impl hyper::body::Body for Paced {
+        type Data = bytes::Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>>
+        {
+            use std::future::Future;
+            let gap = self.gap;
+            let wait = self
+                .wait
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(gap)));
+            if wait.as_mut().poll(cx).is_pending() {
+                return std::task::Poll::Pending;
+            }
+            self.wait = None;
+            match self.frames.pop_front() {
+                Some(frame) => std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(frame)))),
+                None if self.stall => std::task::Poll::Pending,
+                None => std::task::Poll::Ready(None),
+            }
+        }
+    }
+
+    #[test]
+    fn the_read_timeout_runs_from_the_last_frame() {
+        let (wire, body, _) = upload(StreamingMarker::SignedPayload, 8_192, &[]);
+        let pieces = |body: &[u8]| -> std::collections::VecDeque<bytes::Bytes> {
+            body.chunks(body.len() / 6 + 1)
+                .map(bytes::Bytes::copy_from_slice)
+                .collect()
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let secret = crate::context::SecretKey::new("secret");
+        let timeout = std::time::Duration::from_millis(150);
+        let gap = std::time::Duration::from_millis(60);
+        // Frames 60 ms apart: longer than 150 ms in all, each within 150 ms of the one before.
+        let (decoder, decoded) = decoder_for(&wire, &secret).unwrap();
+        let paced = Paced {
+            frames: pieces(&body),
+            gap,
+            wait: None,
+            stall: false,
+        };
+        let done = runtime.block_on(read_body(decoder, decoded, paced, timeout));
+        assert_eq!(done.unwrap().decoded_length, 20_000);
+        // The same, but the last piece never comes: refused once 150 ms pass without a frame.
+        let (decoder, decoded) = decoder_for(&wire, &secret).unwrap();
+        let mut frames = pieces(&body);
+        frames.pop_back();
+        // The last frame arrives after `arrived`; the refusal 150 ms after it.
+        let arrived = gap * u32::try_from(frames.len()).unwrap();
+        let stalled = Paced {
+            frames,
+            gap,
+            wait: None,
+            stall: true,
+        };
+        let started = std::time::Instant::now();
+        let e = runtime
+            .block_on(read_body(decoder, decoded, stalled, timeout))
+            .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("no part of the body arrived for 0.15 s"),
+            "{e:?}"
+        );
+        assert!(
+            started.elapsed() >= arrived + timeout,
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_body_at_hand_is_checked_as_it_would_arrive() {
+        let (mut wire, body, _) = upload(StreamingMarker::SignedPayload, 8_192, &[]);
+        let config = crate::serve::Config {
+            access_key: "AKIDEXAMPLE".to_string(),
+            secret: crate::context::SecretKey::new("secret"),
+            token: None,
+            region: "us-east-1".to_string(),
+            service: Some("s3".to_string()),
+            s3: true,
+            normalize: None,
+        };
+        let now = crate::timestamp::Timestamp::parse_rfc3339("2013-05-24T00:00:00Z").unwrap();
+        let check = |request: &Request| {
+            let mut verdict = crate::serve::verify(request, &config, &Signer::new(), now);
+            assert!(verdict.accepted(), "{verdict:?}");
+            check_whole_body(request, &config.secret, &mut verdict);
+            verdict
+        };
+        wire.body = body.clone();
+        let right = check(&wire);
+        assert!(right.accepted(), "{right:?}");
+        assert!(right.details.contains(&("Chunks", "4".to_string())));
+        // A data byte of the second chunk: its link is wrong, with its own string to sign and
+        // the signature sent for it, and no canonical request (a chunk has none).
+        let at = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2 + 8_192 + 2 + 90 + 10;
+        wire.body[at] ^= 1;
+        let wrong = check(&wire);
+        assert_eq!(
+            (wrong.status, wrong.code.as_str()),
+            (403, "SignatureDoesNotMatch")
+        );
+        assert!(wrong.details.contains(&("Chunk", "2".to_string())));
+        let second = String::from_utf8_lossy(&body)
+            .split(";chunk-signature=")
+            .nth(2)
+            .map(|s| s[..64].to_string());
+        assert_eq!(wrong.signature_provided, second);
+        assert_eq!(wrong.canonical_request, None);
+        assert!(wrong
+            .string_to_sign
+            .unwrap()
+            .starts_with("AWS4-HMAC-SHA256-PAYLOAD\n"));
+        // Cut short: the body that is at hand ends inside a chunk.
+        wire.body = body[..body.len() - 5].to_vec();
+        assert_eq!(check(&wire).code, "IncompleteBody");
+    }
+
     #[test]
     fn a_changed_byte_names_its_chunk_and_a_wrong_checksum_is_bad_digest() {
         let (wire, mut body, _) = upload(StreamingMarker::SignedPayload, 8_192, &[]);
@@ -739,7 +977,7 @@ mod tests {
             )
         );
         assert!(e.message.contains("chunk 2"), "{}", e.message);
-        let sts = e.string_to_sign.unwrap();
+        let sts = e.link.unwrap().string_to_sign;
         assert!(sts.starts_with("AWS4-HMAC-SHA256-PAYLOAD\n"));
 
         let (wire, body, _) = upload(

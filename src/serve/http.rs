@@ -200,6 +200,18 @@ impl Framer {
         !self.head.is_empty()
     }
 
+    /// The bytes of the current body still to come: that many bytes of the connection are body,
+    /// passed on as they are, and may skip [`Framer::feed`] ([`Framer::pass_body`]).
+    pub fn body_left(&self) -> u64 {
+        self.body_left
+    }
+
+    /// Takes `n` bytes of the current body (at most [`Framer::body_left`]) that went to hyper
+    /// directly: what [`Framer::feed`] does with body bytes, without copying them.
+    pub fn pass_body(&mut self, n: usize) {
+        self.body_left = self.body_left.saturating_sub(n as u64);
+    }
+
     /// Takes the next bytes of the connection: body bytes go to `out` as they are; each whole
     /// head goes to `heads`, and its stand-in for hyper to `out`. The first head that cannot be
     /// served is the error (what follows it is dropped: the connection ends with its answer).
@@ -216,9 +228,10 @@ impl Framer {
                 let n = usize::try_from(self.body_left)
                     .unwrap_or(usize::MAX)
                     .min(bytes.len());
-                out.extend_from_slice(&bytes[..n]);
-                self.body_left -= n as u64;
-                bytes = &bytes[n..];
+                let (body, rest) = bytes.split_at_checked(n).unwrap_or((bytes, &[]));
+                out.extend_from_slice(body);
+                self.body_left -= body.len() as u64;
+                bytes = rest;
             }
             if bytes.is_empty() {
                 return Ok(());
@@ -229,7 +242,7 @@ impl Framer {
                     .iter()
                     .take_while(|&&b| b == b'\r' || b == b'\n')
                     .count();
-                bytes = &bytes[blank..];
+                bytes = bytes.get(blank..).unwrap_or_default();
                 if bytes.is_empty() {
                     return Ok(());
                 }
@@ -247,7 +260,7 @@ impl Framer {
             if head_end > max {
                 return Err(HttpError::HeaderTooLarge);
             }
-            let head = parse_head(&self.head[..head_end - 1])?;
+            let head = parse_head(self.head.get(..head_end - 1).unwrap_or_default())?;
             let (length, keep_alive, expect_continue) = framing(&head)?;
             let request = Request {
                 method: head.method,
@@ -286,9 +299,14 @@ fn find_head_end(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     // The head ends at the first empty line: `\r\n\r\n`, or `\n\n` from a lenient client.
     let start = from.saturating_sub(3);
     let mut i = start;
-    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'\n') {
+    while let Some(offset) = bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&b| b == b'\n')
+    {
         let nl = i + offset;
-        let rest = &bytes[nl + 1..];
+        let rest = bytes.get(nl + 1..).unwrap_or_default();
         if rest.starts_with(b"\n") {
             return Some((nl + 1, nl + 2));
         }
@@ -385,7 +403,8 @@ fn parse_head(head: &[u8]) -> Result<Parsed, HttpError> {
                 String::from_utf8_lossy(line)
             ));
         };
-        let name = &line[..colon];
+        let (name, value) = line.split_at_checked(colon).unwrap_or((line, &[]));
+        let value = value.get(1..).unwrap_or_default();
         if name.is_empty() || !name.iter().all(|&b| is_token_byte(b)) {
             return malformed(format!(
                 "header name {:?} is empty or not an HTTP token (no space is allowed before the `:`)",
@@ -394,7 +413,7 @@ fn parse_head(head: &[u8]) -> Result<Parsed, HttpError> {
         }
         headers.push(Header {
             name: String::from_utf8_lossy(name).into_owned(),
-            value: line[colon + 1..].to_vec(),
+            value: value.to_vec(),
             continuations: Vec::new(),
             line: index + 2,
         });
@@ -506,12 +525,15 @@ pub fn parse_message(bytes: &[u8]) -> Result<Request, HttpError> {
         .iter()
         .take_while(|&&b| b == b'\r' || b == b'\n')
         .count();
-    let bytes = &bytes[start..];
+    let bytes = bytes.get(start..).unwrap_or_default();
     if bytes.is_empty() {
         return malformed("the request is empty");
     }
     let (head, rest) = match find_head_end(bytes, 0) {
-        Some((end, body)) => (&bytes[..end - 1], &bytes[body..]),
+        Some((end, body)) => (
+            bytes.get(..end - 1).unwrap_or_default(),
+            bytes.get(body..).unwrap_or_default(),
+        ),
         None => (bytes.strip_suffix(b"\n").unwrap_or(bytes), &b""[..]),
     };
     let head = parse_head(head)?;
@@ -520,10 +542,9 @@ pub fn parse_message(bytes: &[u8]) -> Result<Request, HttpError> {
         other => other?,
     };
     let has_length = head.headers.iter().any(|h| h.is("content-length"));
-    let body = if has_length && (length as usize) <= rest.len() {
-        &rest[..length as usize]
-    } else {
-        rest
+    let body = match rest.get(..usize::try_from(length).unwrap_or(usize::MAX)) {
+        Some(body) if has_length => body,
+        _ => rest,
     };
     Ok(Request {
         method: head.method,

@@ -163,6 +163,12 @@ pub fn text(verdict: &Answer) -> String {
             verdict.access_key.as_deref().unwrap_or("?"),
             verdict.signed_headers.as_deref().unwrap_or("?")
         );
+        // An aws-chunked body verified to its end (serve::chunked).
+        for (name, value) in &verdict.details {
+            if matches!(*name, "Chunks" | "DecodedContentLength") {
+                let _ = writeln!(out, "  {name}: {value}");
+            }
+        }
         return out;
     }
     let _ = writeln!(
@@ -189,12 +195,19 @@ pub fn text(verdict: &Answer) -> String {
     if let Some(hint) = &verdict.hint {
         let _ = writeln!(out, "hint: {hint}");
     }
-    if let (Some(creq), Some(sts)) = (&verdict.canonical_request, &verdict.string_to_sign) {
-        if verdict.code == "SignatureDoesNotMatch" {
-            let _ = writeln!(
-                out,
-                "\nexpected canonical request:\n{creq}\n\nexpected string to sign:\n{sts}"
-            );
+    if verdict.code == "SignatureDoesNotMatch" {
+        match (&verdict.canonical_request, &verdict.string_to_sign) {
+            (Some(creq), Some(sts)) => {
+                let _ = writeln!(
+                    out,
+                    "\nexpected canonical request:\n{creq}\n\nexpected string to sign:\n{sts}"
+                );
+            }
+            // A chunk or the trailer of an aws-chunked upload: a string to sign of its own.
+            (None, Some(sts)) => {
+                let _ = writeln!(out, "\nexpected string to sign:\n{sts}");
+            }
+            _ => {}
         }
     }
     out

@@ -432,7 +432,7 @@ fn each_line(
             return Ok(());
         }
         let (part, used, end) = match buffer.iter().position(|&b| b == b'\n') {
-            Some(at) => (&buffer[..at], at + 1, true),
+            Some(at) => (buffer.get(..at).unwrap_or_default(), at + 1, true),
             None => (buffer, buffer.len(), false),
         };
         if !too_long {
@@ -502,9 +502,9 @@ fn report_state(path: &Path) -> Option<(Summary, u64)> {
     let text = String::from_utf8_lossy(&end);
     let at = text.rfind(TAIL_MARK)?;
     let tail: serde_json::Value =
-        serde_json::from_str(&format!("{{{}", &text[at + "\n  ],".len()..])).ok()?;
+        serde_json::from_str(&format!("{{{}", text.get(at + "\n  ],".len()..)?)).ok()?;
     let summary: Summary = serde_json::from_value(tail.get("summary")?.clone()).ok()?;
-    let offset = length - window + text[..at].len() as u64;
+    let offset = length - window + at as u64;
     // Lossy decoding may change lengths before `at`: only trust an exact match.
     (end.get(at..at + TAIL_MARK.len()) == Some(TAIL_MARK.as_bytes())).then_some((summary, offset))
 }

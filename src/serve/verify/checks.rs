@@ -22,11 +22,12 @@ pub(super) fn check_claim(
             .detail("AWSAccessKeyId", scope.access_key.clone()).into();
     }
     let amz_date = claim.time.amz_str();
-    if scope.date != amz_date[..8] {
+    let amz_day = amz_date.get(..8).unwrap_or_default();
+    if scope.date != amz_day {
         return scope_error(
             base,
             mode,
-            format!("Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".", scope.date, &amz_date[..8]),
+            format!("Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".", scope.date, amz_day),
             "The credential scope's date is X-Amz-Date's date (YYYYMMDD): take both from one reading of the clock, in UTC (a key cached across midnight does this).".into(),
         ).into();
     }
@@ -153,11 +154,18 @@ pub(super) fn check_claim(
         }
     }
     if let Some(value) = &payload_header {
-        // An aws-chunked upload this server decodes as it arrives (serve::chunked).
-        // SigV4a's chunk chain (ECDSA-signed chunks) is not verified: a SigV4a upload sent
-        // aws-chunked is not implemented here, whatever its marker.
-        let decoded_here = crate::serve::chunked::is_streaming_upload(&arrived.headers)
-            && !claim.algorithm.is_asymmetric();
+        // An aws-chunked upload this server decodes as it arrives (serve::chunked): a SigV4
+        // request's chunks signed with HMAC, a SigV4a request's with ECDSA (verified under the
+        // public key), either's unsigned chunks with a trailing checksum.
+        let marker = crate::serve::chunked::streaming_marker(&arrived.headers);
+        let asymmetric = claim.algorithm.is_asymmetric();
+        if let Some(m) = marker.filter(|m| m.signs_chunks() && m.is_asymmetric() != asymmetric) {
+            return base
+                .reject(400, "InvalidArgument", Point::PayloadHash, format!("x-amz-content-sha256 {m} signs its chunks with {}, but the request is signed with {}", if m.is_asymmetric() { "SigV4a (AWS4-ECDSA-P256-SHA256)" } else { "SigV4 (AWS4-HMAC-SHA256)" }, claim.algorithm.name()))
+                .hint("A SigV4 request streams with STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], a SigV4a request with STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER].")
+                .detail("ArgumentName", "x-amz-content-sha256").into();
+        }
+        let decoded_here = marker.is_some();
         if value.starts_with("STREAMING-") && !decoded_here {
             return base
                 .reject(501, "NotImplemented", Point::PayloadHash, format!("A header you provided implies functionality that is not implemented: x-amz-content-sha256 {value} (aws-chunked streaming signatures) is not verified by this server"))

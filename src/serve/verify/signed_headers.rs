@@ -86,7 +86,7 @@ pub(super) fn check_signed_headers(list: &str, request: &Request, mode: Mode) ->
         ));
     } else if names
         .windows(2)
-        .any(|w| w[0].to_ascii_lowercase() > w[1].to_ascii_lowercase())
+        .any(|w| matches!(w, [a, b] if a.to_ascii_lowercase() > b.to_ascii_lowercase()))
     {
         hints.push(format!(
             "{field} {list:?} is not sorted: the canonical request lists header names sorted ({:?}).",

@@ -3,16 +3,32 @@
 //! trailer included (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html>).
 //!
 //! ```text
-//! signed chunk    hex(size) + ";chunk-signature=" + 64 hex + CRLF + data + CRLF
+//! signed chunk    hex(size) + ";chunk-signature=" + signature + CRLF + data + CRLF
 //! unsigned chunk  hex(size) + CRLF + data + CRLF
 //! final chunk     the same with size 0 and no data (and no CRLF after the missing data)
-//! trailers        name + ":" + value + CRLF each, then "x-amz-trailer-signature:" + 64 hex
+//! trailers        name + ":" + value + CRLF each, then "x-amz-trailer-signature:" + signature
 //!                 + CRLF when signed
 //! end             CRLF
 //! ```
+//!
+//! A signature is 64 hex digits (SigV4), or 144 characters for SigV4a: the hex of the DER
+//! signature padded with `*` ([`super::sigv4a`]), so a SigV4a upload's length does not depend
+//! on its signatures. (aws-c-auth's SigV4a trailer integration test sends 1 byte with a CRC32C
+//! trailer in 535 bytes.)
 
 use super::marker::StreamingMarker;
+use super::sigv4a::PADDED_WIDTH;
 use super::trailer::TRAILER_SIGNATURE_NAME;
+
+/// The length of a signature as a chunk header or the trailer signature carries it: 64 hex
+/// digits (SigV4), or 144 padded characters (SigV4a).
+pub fn signature_width(marker: StreamingMarker) -> u64 {
+    if marker.is_asymmetric() {
+        PADDED_WIDTH as u64
+    } else {
+        64
+    }
+}
 
 /// `;chunk-signature=`.
 pub const CHUNK_SIGNATURE_PREFIX: &str = ";chunk-signature=";
@@ -32,9 +48,15 @@ pub fn chunk_sizes(decoded: u64, chunk_size: u64) -> impl Iterator<Item = u64> {
         .chain((rest > 0).then_some(rest))
 }
 
-/// The encoded length of one chunk of `size` bytes (the final chunk has size 0).
-pub fn chunk_length(size: u64, signed: bool) -> u64 {
-    let header = hex_digits(size) + if signed { 17 + 64 } else { 0 } + 2;
+/// The encoded length of one chunk of `size` bytes (the final chunk has size 0) whose header
+/// carries a signature of `signature` characters (0: unsigned).
+pub fn chunk_length(size: u64, signature: u64) -> u64 {
+    let extension = if signature > 0 {
+        CHUNK_SIGNATURE_PREFIX.len() as u64 + signature
+    } else {
+        0
+    };
+    let header = hex_digits(size) + extension + 2;
     let data = if size == 0 { 0 } else { size + 2 };
     header + data
 }
@@ -47,7 +69,11 @@ pub fn encoded_length<'a>(
     chunk_size: u64,
     trailers: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> u64 {
-    let signed = marker.signs_chunks();
+    let signed = if marker.signs_chunks() {
+        signature_width(marker)
+    } else {
+        0
+    };
     let chunks: u64 = chunk_sizes(decoded, chunk_size)
         .map(|size| chunk_length(size, signed))
         .sum();
@@ -58,7 +84,7 @@ pub fn encoded_length<'a>(
             .map(|(name, value)| (name.len() + 1 + value.len() + 2) as u64)
             .sum();
         if marker.signs_trailer() {
-            trailer += (TRAILER_SIGNATURE_NAME.len() + 1 + 64 + 2) as u64;
+            trailer += (TRAILER_SIGNATURE_NAME.len() + 1 + 2) as u64 + signature_width(marker);
         }
     }
     chunks + chunk_length(0, signed) + trailer + 2
@@ -78,6 +104,27 @@ mod tests {
         assert_eq!(
             encoded_length(StreamingMarker::SignedPayload, 66_560, 65_536, []),
             66_824
+        );
+    }
+
+    #[test]
+    fn sigv4a_signatures_are_144_characters_on_the_wire() {
+        // aws-c-auth tests/test_chunked_signing.c, sigv4a_trailing_header_integration_test: "a"
+        // in one chunk, the final chunk, x-amz-checksum-crc32c:wdBDMA== and the trailer
+        // signature, each signature padded: Content-Length 535.
+        assert_eq!(
+            encoded_length(
+                StreamingMarker::EcdsaSignedPayloadTrailer,
+                1,
+                65_536,
+                [("x-amz-checksum-crc32c", "wdBDMA==")]
+            ),
+            535
+        );
+        // The S3 documentation's 66,560 bytes: each of the three headers 80 bytes longer.
+        assert_eq!(
+            encoded_length(StreamingMarker::EcdsaSignedPayload, 66_560, 65_536, []),
+            66_824 + 3 * 80
         );
     }
 

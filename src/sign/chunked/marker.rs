@@ -16,14 +16,24 @@ pub enum StreamingMarker {
     /// checksum header that the server checks against the payload; only the seed is signed.
     /// What the AWS SDKs send by default since 2025.
     UnsignedPayloadTrailer,
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`: SigV4a's [`SignedPayload`](Self::SignedPayload):
+    /// every chunk signed with ECDSA (`AWS4-ECDSA-P256-SHA256-PAYLOAD`), its signature padded
+    /// with `*` to 144 characters on the wire ([`super::sigv4a`]).
+    EcdsaSignedPayload,
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER`: SigV4a's
+    /// [`SignedPayloadTrailer`](Self::SignedPayloadTrailer), the trailers signed with
+    /// `AWS4-ECDSA-P256-SHA256-TRAILER`.
+    EcdsaSignedPayloadTrailer,
 }
 
 impl StreamingMarker {
     /// Every marker.
-    pub const ALL: [StreamingMarker; 3] = [
+    pub const ALL: [StreamingMarker; 5] = [
         StreamingMarker::SignedPayload,
         StreamingMarker::SignedPayloadTrailer,
         StreamingMarker::UnsignedPayloadTrailer,
+        StreamingMarker::EcdsaSignedPayload,
+        StreamingMarker::EcdsaSignedPayloadTrailer,
     ];
 
     /// The literal, as it appears in `x-amz-content-sha256` and the canonical request.
@@ -32,10 +42,14 @@ impl StreamingMarker {
             StreamingMarker::SignedPayload => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
             StreamingMarker::SignedPayloadTrailer => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
             StreamingMarker::UnsignedPayloadTrailer => "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+            StreamingMarker::EcdsaSignedPayload => "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+            StreamingMarker::EcdsaSignedPayloadTrailer => {
+                "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"
+            }
         }
     }
 
-    /// The marker a payload hash names, if it is a SigV4 streaming marker.
+    /// The marker a payload hash names, if it is a streaming marker (SigV4's or SigV4a's).
     pub fn parse(text: &str) -> Option<StreamingMarker> {
         StreamingMarker::ALL
             .into_iter()
@@ -49,12 +63,27 @@ impl StreamingMarker {
 
     /// Whether trailing headers follow the final chunk.
     pub fn has_trailer(&self) -> bool {
-        !matches!(self, StreamingMarker::SignedPayload)
+        !matches!(
+            self,
+            StreamingMarker::SignedPayload | StreamingMarker::EcdsaSignedPayload
+        )
     }
 
     /// Whether the trailing headers carry an `x-amz-trailer-signature`.
     pub fn signs_trailer(&self) -> bool {
-        matches!(self, StreamingMarker::SignedPayloadTrailer)
+        matches!(
+            self,
+            StreamingMarker::SignedPayloadTrailer | StreamingMarker::EcdsaSignedPayloadTrailer
+        )
+    }
+
+    /// Whether the chunks and trailers are signed with ECDSA (SigV4a): a SigV4a seed request
+    /// (`AWS4-ECDSA-P256-SHA256`) chains only these, a SigV4 one only the others.
+    pub fn is_asymmetric(&self) -> bool {
+        matches!(
+            self,
+            StreamingMarker::EcdsaSignedPayload | StreamingMarker::EcdsaSignedPayloadTrailer
+        )
     }
 }
 
@@ -74,19 +103,51 @@ mod tests {
             assert_eq!(StreamingMarker::parse(marker.as_str()), Some(marker));
         }
         assert_eq!(StreamingMarker::parse("UNSIGNED-PAYLOAD"), None);
+        // aws-c-auth include/aws/auth/signing_config.h's SigV4a markers.
         assert_eq!(
             StreamingMarker::parse("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"),
-            None
+            Some(StreamingMarker::EcdsaSignedPayload)
+        );
+        assert_eq!(
+            StreamingMarker::parse("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"),
+            Some(StreamingMarker::EcdsaSignedPayloadTrailer)
         );
         let table = [
-            (StreamingMarker::SignedPayload, true, false, false),
-            (StreamingMarker::SignedPayloadTrailer, true, true, true),
-            (StreamingMarker::UnsignedPayloadTrailer, false, true, false),
+            (StreamingMarker::SignedPayload, true, false, false, false),
+            (
+                StreamingMarker::SignedPayloadTrailer,
+                true,
+                true,
+                true,
+                false,
+            ),
+            (
+                StreamingMarker::UnsignedPayloadTrailer,
+                false,
+                true,
+                false,
+                false,
+            ),
+            (
+                StreamingMarker::EcdsaSignedPayload,
+                true,
+                false,
+                false,
+                true,
+            ),
+            (
+                StreamingMarker::EcdsaSignedPayloadTrailer,
+                true,
+                true,
+                true,
+                true,
+            ),
         ];
-        for (marker, chunks, trailer, signed_trailer) in table {
+        for (marker, chunks, trailer, signed_trailer, ecdsa) in table {
             assert_eq!(marker.signs_chunks(), chunks, "{marker}");
             assert_eq!(marker.has_trailer(), trailer, "{marker}");
             assert_eq!(marker.signs_trailer(), signed_trailer, "{marker}");
+            assert_eq!(marker.is_asymmetric(), ecdsa, "{marker}");
         }
     }
 }

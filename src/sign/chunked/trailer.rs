@@ -12,6 +12,9 @@
 //! trailer test hashes `first:1st\nsecond:2nd\nthird:3rd\n` to `83d8f190...`.) On the wire each
 //! trailer is `name:value` ended by CRLF, and the signature follows as
 //! `x-amz-trailer-signature:<hex>`.
+//!
+//! SigV4a's begins `AWS4-ECDSA-P256-SHA256-TRAILER`, with the scope without region and the final
+//! chunk's signature without its padding; its signature is padded on the wire like a chunk's.
 
 use crate::sign::encoding::hex_fill;
 use sha2::{Digest, Sha256};
@@ -19,6 +22,9 @@ use std::fmt;
 
 /// `AWS4-HMAC-SHA256-TRAILER`, the first line of the trailer's string to sign.
 pub const TRAILER_ALGORITHM: &str = "AWS4-HMAC-SHA256-TRAILER";
+
+/// `AWS4-ECDSA-P256-SHA256-TRAILER`, the first line of a SigV4a trailer's string to sign.
+pub const ECDSA_TRAILER_ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256-TRAILER";
 
 /// The trailer that carries the trailer signature on the wire.
 pub const TRAILER_SIGNATURE_NAME: &str = "x-amz-trailer-signature";
@@ -63,19 +69,22 @@ impl TrailerStringToSign {
         previous: &str,
         trailers: &CanonicalTrailers,
     ) -> TrailerStringToSign {
+        TrailerStringToSign::with_algorithm(TRAILER_ALGORITHM, amz_date, scope, previous, trailers)
+    }
+
+    /// Builds it with `algorithm` as its first line ([`TRAILER_ALGORITHM`] or
+    /// [`ECDSA_TRAILER_ALGORITHM`]).
+    pub fn with_algorithm(
+        algorithm: &str,
+        amz_date: &str,
+        scope: &str,
+        previous: &str,
+        trailers: &CanonicalTrailers,
+    ) -> TrailerStringToSign {
         let mut hash = [0u8; 64];
         hex_fill(&mut hash, &Sha256::digest(trailers.as_str().as_bytes()));
         let mut text = String::new();
-        for part in [
-            TRAILER_ALGORITHM,
-            "\n",
-            amz_date,
-            "\n",
-            scope,
-            "\n",
-            previous,
-            "\n",
-        ] {
+        for part in [algorithm, "\n", amz_date, "\n", scope, "\n", previous, "\n"] {
             text.push_str(part);
         }
         text.push_str(std::str::from_utf8(&hash).unwrap_or_default());
