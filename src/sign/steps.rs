@@ -12,8 +12,9 @@
 //! header line and query pair as a value a step can change. The reference signer
 //! ([`super::Signer::sign`]) is the same pipeline tuned for speed (headers held on the stack, one
 //! writer buffer); both call the same rules ([`super::added_headers`], [`super::auth_params`],
-//! [`Settings::resolve`], [`write_string_to_sign`](super::string_to_sign::write_string_to_sign),
-//! [`derive_key`](super::signing_key::derive_key)), and a test checks that [`Reference`] here gives the reference signer's bytes.
+//! [`Settings::resolve`], [`write_string_to_sign`], [`CanonicalRequestWriter`],
+//! [`derive_key`](super::signing_key::derive_key)), and a test checks that [`Reference`] here
+//! gives the reference signer's bytes.
 
 use super::canonical_request::{CanonicalRequestWriter, HEADERS_END};
 use super::encoding::{encode_path_for_wire, hex_fill, percent_decode, uri_encode};

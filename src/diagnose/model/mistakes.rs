@@ -439,9 +439,9 @@ impl Mistakes {
         })
     }
 
-    /// The part of the mistakes the canonical request (and the rest of [`Canonical`]) depends
+    /// The part of the mistakes the canonical request (and the rest of [`Canonical`](super::Canonical)) depends
     /// on. In header mode the time reaches the canonical request only through the signer's own
-    /// `X-Amz-Date` ([`Canonical::creq_at`]), so the UTC offset and the scope date are left out.
+    /// `X-Amz-Date` ([`Canonical::creq_at`](super::Canonical::creq_at)), so the UTC offset and the scope date are left out.
     pub fn canonical_part(&self, mode: Mode) -> Mistakes {
         let later = [
             Flag::StringToSignTrailingNewline,

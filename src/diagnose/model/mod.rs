@@ -1,9 +1,9 @@
 //! The mistake model: the reference's SigV4 steps, in which every step can make one of the
 //! catalogued mistakes.
 //!
-//! There is no pipeline here. [`Mistakes`] (a set of catalogue entries, [`mistakes`]) implements
-//! [`crate::sign::steps::Steps`], each entry overriding the one step it gets wrong
-//! ([`steps`](self::steps)), and the readable pipeline of [`crate::sign::steps`] runs them. With
+//! There is no pipeline here. [`Mistakes`] (a set of catalogue entries, `model/mistakes.rs`)
+//! implements [`crate::sign::steps::Steps`], each entry overriding the one step it gets wrong
+//! (`model/steps.rs`), and the readable pipeline of [`crate::sign::steps`] runs them. With
 //! no mistake every step is the reference's rule, and the model produces the reference signer's
 //! output byte for byte on every case of the suite (a test checks this).
 
