@@ -54,11 +54,6 @@ pub use stage::Stage;
 pub use timestamp::Timestamp;
 pub mod adapter;
 pub mod check;
-#[allow(
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "input handling still to be made panic-free here (issue 12)"
-)]
 pub mod diagnose;
 pub mod explain;
 pub mod files;

@@ -70,8 +70,8 @@ fn with_detail(explanation: &str, detail: &str) -> String {
     match (explanation.rfind('('), explanation.rfind(')')) {
         (Some(open), Some(close)) if open < close => format!(
             "{}({detail}){}",
-            &explanation[..open],
-            &explanation[close + 1..]
+            explanation.get(..open).unwrap_or_default(),
+            explanation.get(close + 1..).unwrap_or_default()
         ),
         _ => format!("{explanation} ({detail})"),
     }
@@ -127,7 +127,9 @@ pub fn describe(m: &Mistakes) -> Diagnosis {
     }
     for variant in m.variants() {
         if let Some(i) = ids.iter().position(|id| id == variant.of()) {
-            explanations[i] = format!("{}; {}", explanations[i], variant.detail());
+            if let Some(text) = explanations.get_mut(i) {
+                *text = format!("{text}; {}", variant.detail());
+            }
         }
     }
     let order = |s: &str| Stage::parse(s).map(|s| s as usize).unwrap_or(usize::MAX);
@@ -296,7 +298,7 @@ impl<'a> Target<'a> {
                 let query = url
                     .iter()
                     .position(|&b| b == b'?')
-                    .map_or(&b""[..], |i| &url[i + 1..]);
+                    .map_or(&b""[..], |i| url.get(i + 1..).unwrap_or_default());
                 Carrier::Url(
                     split_query(query)
                         .map(|p| (percent_decode(p.key), percent_decode(p.value)))
@@ -432,7 +434,7 @@ impl<'a> Target<'a> {
                     search.stopped = Some(Stop::OutOfTime(limit));
                     return search;
                 }
-                for b in &effective[i + 1..] {
+                for b in effective.get(i + 1..).unwrap_or_default() {
                     if let Some(both) = a.combine(b) {
                         if self.may_reproduce(&mut memo, &both) && self.reproduced_by(&both) {
                             search.found.push(both);
@@ -598,10 +600,8 @@ impl<'a> Target<'a> {
         let headers_agree = match &self.carrier {
             Carrier::Authorization(auth) => {
                 let rest = auth.get(time.auth_prefix.len()..).unwrap_or_default();
-                if rest.starts_with(signed_headers)
-                    && rest[signed_headers.len()..].starts_with(b", Signature=")
-                {
-                    auth_signature = Some(&rest[signed_headers.len() + 12..]);
+                if let Some(after) = rest.strip_prefix(signed_headers) {
+                    auth_signature = after.strip_prefix(b", Signature=");
                 }
                 auth_signature.is_some_and(|s| s.len() == signature_len)
             }

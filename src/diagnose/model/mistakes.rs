@@ -158,11 +158,10 @@ impl Flag {
                         .iter()
                         .any(|h| h.name.bytes().any(|b| b.is_ascii_uppercase()))
             }
-            Flag::DuplicateHeadersNotMerged => request
-                .headers
-                .iter()
-                .enumerate()
-                .any(|(i, h)| request.headers[i + 1..].iter().any(|o| o.is(&h.name))),
+            Flag::DuplicateHeadersNotMerged => request.headers.iter().enumerate().any(|(i, h)| {
+                let later = request.headers.get(i + 1..).unwrap_or_default();
+                later.iter().any(|o| o.is(&h.name))
+            }),
             Flag::FoldedValuesJoinedWithCommas => {
                 request.headers.iter().any(|h| !h.continuations.is_empty())
             }
