@@ -400,20 +400,7 @@ mod tests {
     use crate::check::{check, Status};
     use crate::sign::chunked::sigv4a::pad;
     use crate::sign::sigv4a::{Kdf, KeyPair};
-    use crate::sign::Mode;
-    use crate::suite::{discover, load};
     use p256::ecdsa::Signature as EcdsaSignature;
-    use std::path::Path;
-
-    fn fixture(id: &str) -> Fixture {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
-        let case = discover(&root)
-            .unwrap()
-            .into_iter()
-            .find(|c| c.id == id)
-            .unwrap();
-        load(&case, Mode::Header).unwrap()
-    }
 
     /// The other valid signature of the same message, `(r, n - s)`: what a signer with another
     /// nonce could send, and never the reference's.
@@ -472,7 +459,7 @@ mod tests {
     #[test]
     fn another_valid_chain_passes_link_by_link() {
         for id in ["streaming/v4a-chunked", "streaming/v4a-trailer"] {
-            let fixture = fixture(id);
+            let fixture = crate::suite::own_fixture(id);
             let outputs = signer_outputs(&fixture, false, true);
             assert_ne!(
                 outputs[&Stage::ChunkSignatures],
@@ -492,7 +479,7 @@ mod tests {
 
     #[test]
     fn a_chain_from_the_seed_diverges_at_the_second_chunk() {
-        let fixture = fixture("streaming/v4a-chunked");
+        let fixture = crate::suite::own_fixture("streaming/v4a-chunked");
         let verdict = check(
             &fixture,
             SignOutcome::Signed(signer_outputs(&fixture, true, true)),
@@ -524,7 +511,7 @@ mod tests {
 
     #[test]
     fn an_unpadded_signature_is_a_divergence() {
-        let fixture = fixture("streaming/v4a-chunked");
+        let fixture = crate::suite::own_fixture("streaming/v4a-chunked");
         let verdict = check(
             &fixture,
             SignOutcome::Signed(signer_outputs(&fixture, false, false)),

@@ -264,21 +264,11 @@ mod tests {
     use crate::implementation::{Implementation, Reference, SignOutcome};
     use crate::suite;
 
-    fn fixture(id: &str) -> suite::Fixture {
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suite");
-        let trials = crate::run::list_trials(&[root]).unwrap();
-        let trial = trials
-            .iter()
-            .find(|t| t.case.trial_id(t.mode) == id)
-            .unwrap();
-        suite::load(&trial.case, trial.mode).unwrap()
-    }
-
     /// A signer that chains every chunk from the seed: right seed, right first chunk, wrong from
     /// the second on. It fails at the second chunk, and the diagnosis names the mistake.
     #[test]
     fn a_signer_chaining_from_the_seed_fails_at_the_second_chunk() {
-        let fixture = fixture("streaming/chunk-8k-multiple/header");
+        let fixture = suite::own_fixture("streaming/chunk-8k-multiple");
         let SignOutcome::Signed(mut outputs) = Reference::new().sign(&fixture.input) else {
             panic!("the reference signs")
         };
@@ -329,7 +319,7 @@ mod tests {
                 ChunkMistake::TrailerNotCanonicalised,
             ),
         ] {
-            let fixture = fixture(id);
+            let fixture = suite::own_fixture(id.trim_end_matches("/header"));
             let signed = Signer::new()
                 .sign(&fixture.input.request, &fixture.input.context, Mode::Header)
                 .unwrap();

@@ -237,22 +237,10 @@ fn chain(fixture: &Fixture, key: &PublicKey) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::Mode;
-    use crate::suite::{discover, load};
-
-    fn fixture(id: &str) -> Fixture {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
-        let case = discover(&root)
-            .unwrap()
-            .into_iter()
-            .find(|c| c.id == id)
-            .unwrap();
-        load(&case, Mode::Header).unwrap()
-    }
 
     #[test]
     fn chain_files_that_contradict_each_other_are_named() {
-        let mut fixture = fixture("streaming/v4a-trailer");
+        let mut fixture = crate::suite::own_fixture("streaming/v4a-trailer");
         assert!(lint(&fixture).is_empty(), "{:?}", lint(&fixture));
         // The second chunk's string to sign chained from another signature (line 11).
         let file = fixture
@@ -279,7 +267,7 @@ mod tests {
             "{problems:?}"
         );
         // An unpadded-looking trailer signature with a stray character.
-        let mut fixture = self::fixture("streaming/v4a-trailer");
+        let mut fixture = crate::suite::own_fixture("streaming/v4a-trailer");
         let file = fixture
             .expected
             .stages

@@ -18,3 +18,15 @@ pub mod source;
 pub use discover::{discover, incomplete_folders, CaseRef, Layout, SuiteError};
 pub use fixture::{load, Expected, ExpectedStage, Fixture, FixtureError};
 pub use source::{hash_of, DiskFiles, MemorySuite, SuiteFiles};
+
+/// The header-mode fixture of one of the repository's own cases (`suite/`), for unit tests.
+#[cfg(test)]
+pub(crate) fn own_fixture(case_id: &str) -> Fixture {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
+    let case = discover(&root)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == case_id)
+        .unwrap();
+    load(&case, crate::sign::Mode::Header).unwrap()
+}
