@@ -760,9 +760,11 @@ mod tests {
     use crate::context::Context;
     use crate::sign::{Mode, Signer};
 
-    fn upload(
-        marker: StreamingMarker,
-        chunk: u64,
+    /// An upload of 20,000 bytes (with `trailers` declared) signed by the reference under
+    /// `context_json`: the head as sent (its body left empty: it streams), the encoded body, and
+    /// the context. The SigV4a tests (`v4a.rs`) sign theirs with it too.
+    pub(super) fn signed_upload(
+        context_json: &str,
         trailers: &[(&str, &str)],
     ) -> (Request, Vec<u8>, Context) {
         let mut raw = b"PUT /bucket/key HTTP/1.1\nHost:s3.amazonaws.com\nContent-Encoding:aws-chunked\nx-amz-decoded-content-length:20000\n".to_vec();
@@ -771,12 +773,7 @@ mod tests {
         }
         raw.extend_from_slice(b"\n");
         raw.extend((0..20_000u32).map(|i| (i % 251) as u8));
-        let json = format!(
-            r#"{{"credentials": {{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret"}},
-                "region": "us-east-1", "service": "s3", "timestamp": "2013-05-24T00:00:00Z",
-                "payload_hash": "{marker}", "chunk_size": {chunk}}}"#
-        );
-        let mut context = Context::from_json(json.as_bytes()).unwrap();
+        let mut context = Context::from_json(context_json.as_bytes()).unwrap();
         context.trailers = trailers
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
@@ -792,13 +789,36 @@ mod tests {
         (wire, encoded, context)
     }
 
-    fn decode(wire: &Request, body: &[u8], piece: usize) -> Result<Upload, UploadError> {
-        let secret = crate::context::SecretKey::new("secret");
-        let (mut decoder, decoded) = decoder_for(wire, &secret).unwrap();
+    /// Decodes `body` fed in pieces of `piece` bytes, as a server with `secret` does.
+    pub(super) fn decode_with(
+        secret: &str,
+        wire: &Request,
+        body: &[u8],
+        piece: usize,
+    ) -> Result<Upload, UploadError> {
+        let (mut decoder, decoded) =
+            decoder_for(wire, &crate::context::SecretKey::new(secret)).unwrap();
         for part in body.chunks(piece) {
             decoder.feed(part)?;
         }
         decoder.finish(decoded)
+    }
+
+    fn upload(
+        marker: StreamingMarker,
+        chunk: u64,
+        trailers: &[(&str, &str)],
+    ) -> (Request, Vec<u8>, Context) {
+        let json = format!(
+            r#"{{"credentials": {{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret"}},
+                "region": "us-east-1", "service": "s3", "timestamp": "2013-05-24T00:00:00Z",
+                "payload_hash": "{marker}", "chunk_size": {chunk}}}"#
+        );
+        signed_upload(&json, trailers)
+    }
+
+    fn decode(wire: &Request, body: &[u8], piece: usize) -> Result<Upload, UploadError> {
+        decode_with("secret", wire, body, piece)
     }
 
     #[test]

@@ -156,49 +156,28 @@ pub fn decoder_for(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{decoder_for as any_decoder_for, Upload};
+    use super::super::tests::{decode_with, signed_upload};
+    use super::super::Upload;
     use super::*;
-    use crate::context::{Context, SecretKey};
+    use crate::context::SecretKey;
     use crate::sign::chunked::body;
-    use crate::sign::{Mode, Signer};
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
     /// A SigV4a upload signed by the reference: the head as sent and the encoded body.
     fn upload(marker: StreamingMarker, trailers: &[(&str, &str)]) -> (Request, Vec<u8>) {
-        let mut raw = b"PUT /bucket/key HTTP/1.1\nHost:s3.amazonaws.com\nContent-Encoding:aws-chunked\nx-amz-decoded-content-length:20000\n".to_vec();
-        if let Some((name, _)) = trailers.first() {
-            raw.extend_from_slice(format!("x-amz-trailer:{name}\n").as_bytes());
-        }
-        raw.extend_from_slice(b"\n");
-        raw.extend((0..20_000u32).map(|i| (i % 251) as u8));
         let json = format!(
             r#"{{"credentials": {{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "{SECRET}"}},
                 "algorithm": "AWS4-ECDSA-P256-SHA256", "region": "us-east-1,us-west-2",
                 "service": "s3", "timestamp": "2013-05-24T00:00:00Z",
                 "payload_hash": "{marker}", "chunk_size": 8192}}"#
         );
-        let mut context = Context::from_json(json.as_bytes()).unwrap();
-        context.trailers = trailers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
-        let request = Request::parse(&raw).unwrap();
-        let signed = Signer::new()
-            .sign(&request, &context, Mode::Header)
-            .unwrap();
-        let encoded = signed.chunked().unwrap().encoded_body;
-        let mut wire = Request::parse(signed.signed_request().as_bytes()).unwrap();
-        wire.body.clear();
+        let (wire, encoded, _) = signed_upload(&json, trailers);
         (wire, encoded)
     }
 
     fn decode(wire: &Request, body: &[u8], piece: usize) -> Result<Upload, UploadError> {
-        let (mut decoder, decoded) = any_decoder_for(wire, &SecretKey::new(SECRET)).unwrap();
-        for part in body.chunks(piece) {
-            decoder.feed(part)?;
-        }
-        decoder.finish(decoded)
+        decode_with(SECRET, wire, body, piece)
     }
 
     #[test]
