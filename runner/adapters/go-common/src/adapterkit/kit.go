@@ -190,12 +190,6 @@ func ParseContext(raw json.RawMessage, mode string) (*Context, error) {
 	return parseContext(raw, mode, false, false)
 }
 
-// ParseStreamingContext is ParseContext that also reads the aws-chunked keys (chunk_size,
-// trailers, streaming) into the Context.
-func ParseStreamingContext(raw json.RawMessage, mode string) (*Context, error) {
-	return parseContext(raw, mode, true, false)
-}
-
 // streaming: read the aws-chunked keys; events: read event_stream.
 func parseContext(raw json.RawMessage, mode string, streaming, events bool) (*Context, error) {
 	var m map[string]json.RawMessage
