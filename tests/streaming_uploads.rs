@@ -120,8 +120,14 @@ fn crt_put(port: u16) -> (u16, String) {
         .args(["-c", CRT_PUT, &port.to_string(), AKID, SECRET])
         .output()
         .expect("run awscrt");
+    status_and_output(&out)
+}
+
+/// What an upload client printed: the HTTP status on its first line (0 when there is none),
+/// then the rest of its output and its stderr.
+fn status_and_output(out: &std::process::Output) -> (u16, String) {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (status, body) = text.split_once('\n').unwrap_or(("0", ""));
+    let (status, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
     (
         status.trim().parse().unwrap_or(0),
         format!("{body}\n{}", String::from_utf8_lossy(&out.stderr)),
@@ -153,12 +159,7 @@ fn minio_put(port: u16) -> (u16, String) {
         .args([&format!("127.0.0.1:{port}"), AKID, SECRET, "200000"])
         .output()
         .expect("run minio-go-put");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (status, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
-    (
-        status.trim().parse().unwrap_or(0),
-        format!("{body}\n{}", String::from_utf8_lossy(&out.stderr)),
-    )
+    status_and_output(&out)
 }
 
 /// minio-go's client signs a plain-HTTP PutObject chunk by chunk (64 KiB chunks): accepted, and

@@ -198,17 +198,15 @@ func signStreaming(mode string, c *adapterkit.Context, r *adapterkit.Request) (m
 	}
 	// X-Amz-Trailer is the library's rendering of req.Trailer (it adds one line per trailer):
 	// the request's own line is the trailer declaration, given to the library as req.Trailer.
-	for _, h := range r.Headers {
-		if !strings.EqualFold(h[0], "Host") && !strings.EqualFold(h[0], "X-Amz-Trailer") {
-			req.Header.Add(h[0], h[1])
-		}
-	}
 	declared := map[string]bool{}
 	for _, h := range r.Headers {
-		if strings.EqualFold(h[0], "X-Amz-Trailer") {
+		switch {
+		case strings.EqualFold(h[0], "X-Amz-Trailer"):
 			for _, name := range strings.Split(h[1], ",") {
 				declared[strings.ToLower(strings.TrimSpace(name))] = true
 			}
+		case !strings.EqualFold(h[0], "Host"):
+			req.Header.Add(h[0], h[1])
 		}
 	}
 	var trailer http.Header
@@ -281,11 +279,11 @@ func signaturesOf(body []byte) ([]string, string) {
 			break
 		}
 		if n == 0 {
-			for _, l := range strings.Split(string(rest), "\r\n") {
-				for _, t := range strings.Split(l, "\n") {
-					if strings.HasPrefix(t, "x-amz-trailer-signature:") {
-						trailerSig = strings.TrimPrefix(t, "x-amz-trailer-signature:")
-					}
+			// The trailer lines (minio-go ends them with \n or \r\n), then the signature's.
+			for _, line := range strings.Split(string(rest), "\n") {
+				line = strings.TrimSuffix(line, "\r")
+				if strings.HasPrefix(line, "x-amz-trailer-signature:") {
+					trailerSig = strings.TrimPrefix(line, "x-amz-trailer-signature:")
 				}
 			}
 			break
